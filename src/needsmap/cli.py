@@ -1,0 +1,150 @@
+"""The ``needsmap`` command line.
+
+Subcommands are registered from their topic modules so each stays small::
+
+    needsmap build     build the store (atomic)
+    needsmap index     compute the modelled ACE index into the store
+    needsmap crime     (re)load police.uk street-level files into the store
+    needsmap snapshot  write locality snapshots (HTML/PDF/PNG)
+    needsmap app       open the Streamlit app on the store
+    needsmap run       build the store if needed, then open the app
+
+Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
+``~/.local/share/needsmap/needsmap.duckdb``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from needsmap.settings import REPO_ROOT, Settings, default_db_path
+
+#: Subcommands implemented in topic modules: name -> "module:register".
+#: ``register(subparsers, common)`` adds a parser whose ``func(args)`` returns an exit code.
+EXTERNAL = {
+    "index": "needsmap.index.cli:register",
+    "crime": "needsmap.crime.cli:register",
+    "snapshot": "needsmap.snapshot.cli:register",
+}
+
+
+def common_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=None,
+                   help=f"store path (default: $NEEDSMAP_DB or {default_db_path()})")
+    return p
+
+
+def _add_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mirror", default=None,
+                   help="directory mirroring the official files (default: $NEEDSMAP_MIRROR)")
+    p.add_argument("--cache", default=None, help="download cache (default: $NEEDSMAP_CACHE)")
+    p.add_argument("--offline", action="store_true", help="never download")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from needsmap.ingest.report import InputError
+    from needsmap.sources import ChecksumError, SourceUnavailable
+    from needsmap.store.build import BuildError, build
+
+    console = Console(stderr=True)
+    settings = Settings.from_args(args.db, args.mirror, args.cache, args.offline)
+    extra = {}
+    if args.police:
+        extra["police_paths"] = args.police
+    if args.services:
+        extra["user_services"] = args.services
+    try:
+        summary = build(settings, las=args.la or None, console=console, extra=extra)
+    except (InputError, SourceUnavailable, ChecksumError, BuildError, KeyError) as exc:
+        console.print(f"[bold red]build failed:[/bold red] {exc}")
+        console.print("The previous store (if any) is untouched.")
+        return 1
+    out = Console()
+    t = Table(title=f"needsmap store {summary['db']}")
+    t.add_column("item")
+    t.add_column("value", justify="right")
+    for k, v in summary.items():
+        if k in ("timings", "db"):
+            continue
+        t.add_row(str(k), str(v))
+    for k, v in summary.get("timings", {}).items():
+        t.add_row(f"stage {k} (s)", f"{v:.2f}")
+    out.print(t)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    env["NEEDSMAP_DB"] = str(Path(args.db).expanduser() if args.db else default_db_path())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+           "--server.address", args.address, "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd, env=env, cwd=REPO_ROOT)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    db = Path(args.db).expanduser() if args.db else default_db_path()
+    if args.rebuild or not db.exists():
+        args.la, args.police, args.services = args.la, None, None
+        rc = cmd_build(args)
+        if rc:
+            return rc
+    return cmd_app(args)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    common = common_parser()
+    parser = argparse.ArgumentParser(prog="needsmap", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", parents=[common], help="build the store from the official files")
+    b.add_argument("--la", action="append", metavar="NAME_OR_CODE",
+                   help="local authority to build (repeatable); default all England")
+    _add_source_args(b)
+    b.add_argument("--police", action="append", metavar="PATH",
+                   help="police.uk street CSV file or directory (default: the catalogue's collection)")
+    b.add_argument("--services", action="append", metavar="CSV",
+                   help="a user service list (template: geodata/service_template.csv)")
+    b.set_defaults(func=cmd_build)
+
+    a = sub.add_parser("app", parents=[common], help="open the Streamlit app")
+    a.add_argument("--address", default="127.0.0.1")
+    a.add_argument("--port", type=int, default=8501)
+    a.set_defaults(func=cmd_app)
+
+    r = sub.add_parser("run", parents=[common], help="build the store if missing, then open the app")
+    r.add_argument("--la", action="append", metavar="NAME_OR_CODE")
+    _add_source_args(r)
+    r.add_argument("--rebuild", action="store_true")
+    r.add_argument("--address", default="127.0.0.1")
+    r.add_argument("--port", type=int, default=8501)
+    r.set_defaults(func=cmd_run)
+
+    for name, spec in EXTERNAL.items():
+        mod, fn = spec.split(":")
+        try:
+            register = getattr(importlib.import_module(mod), fn)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

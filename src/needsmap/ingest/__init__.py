@@ -1,0 +1,1 @@
+"""Parsers for each publisher's file. Every parser records a load report."""

@@ -1,0 +1,122 @@
+"""DuckDB connections and the ``queries/*.sql`` runner.
+
+Spatial work uses DuckDB's ``spatial`` extension, loaded from the PyPI wheel
+``duckdb-extension-spatial`` (``INSTALL spatial`` cannot download here). The wheel
+only loads into ``duckdb==1.5.5``, which is why that version is pinned. See
+``docs/decisions.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from needsmap.settings import QUERIES_DIR, SCHEMA_VERSION
+
+
+class StoreError(RuntimeError):
+    """The store is missing, unreadable, locked or of another schema version."""
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    """Install (from the local wheel) and load the spatial extension into ``con``."""
+    try:
+        con.execute("LOAD spatial")
+        return
+    except duckdb.Error:
+        pass
+    from duckdb_extensions import import_extension
+
+    import_extension("spatial", con=con)
+    con.execute("LOAD spatial")
+
+
+def connect(path: str | os.PathLike[str] | None = None, read_only: bool = False,
+            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB connection with the spatial extension loaded.
+
+    Parameters
+    ----------
+    path
+        Database file; ``None`` or ``":memory:"`` for an in-memory database.
+    read_only
+        Open the file read-only (the app always does).
+    threads
+        DuckDB worker threads; default is DuckDB's own (all cores).
+    """
+    target = ":memory:" if path is None else str(path)
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(target, read_only=read_only, config=config)
+    load_spatial(con)
+    return con
+
+
+def open_store(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """Open a built store read-only and check its schema version.
+
+    Raises
+    ------
+    StoreError
+        With a message a user can act on, if the file is missing, locked, not a
+        needsmap store, or from another schema version.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise StoreError(
+            f"No needsmap store at {p}. Build it with `needsmap build --db {p}` "
+            "(add --mirror DIR to use an offline mirror of the official files)."
+        )
+    try:
+        con = connect(p, read_only=True)
+    except duckdb.IOException as exc:  # locked by a writer, or not a DuckDB file
+        raise StoreError(f"Cannot open the store {p}: {exc}") from exc
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"{p} is not a needsmap store (no meta table). Rebuild it.") from exc
+    version = int(row[0]) if row else -1
+    if version != SCHEMA_VERSION:
+        con.close()
+        raise StoreError(
+            f"The store {p} has schema version {version}; this needsmap needs "
+            f"{SCHEMA_VERSION}. Rebuild it with `needsmap build --db {p}`."
+        )
+    return con
+
+
+_PARAM = re.compile(r"\$\{(\w+)\}")
+
+
+def read_query(name: str) -> str:
+    """Return the text of ``queries/<name>.sql``."""
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"query file not found: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str,
+            params: dict[str, Any] | None = None) -> None:
+    """Run every statement of ``queries/<name>.sql``.
+
+    Values are passed as DuckDB named parameters (``$name``), never pasted into
+    the SQL text. Statements are split on ``;`` at line ends.
+    """
+    text = read_query(name)
+    statements = [s.strip() for s in re.split(r";\s*\n", text) if s.strip()]
+    for stmt in statements:
+        body = "\n".join(
+            line for line in stmt.splitlines() if not line.strip().startswith("--")
+        ).strip()
+        if not body:
+            continue
+        used = set(re.findall(r"\$(\w+)", body))
+        p = {k: v for k, v in (params or {}).items() if k in used}
+        con.execute(body.rstrip(";"), p) if p else con.execute(body.rstrip(";"))
