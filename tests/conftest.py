@@ -1,0 +1,49 @@
+"""Shared fixtures: real stores built once per test session from the mirror.
+
+``NEEDSMAP_MIRROR`` must point at the offline mirror of the official files
+(``scripts/test`` sets it to ``../shared/geodata``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from needsmap.settings import Settings
+
+
+def mirror_dir() -> Path:
+    m = os.environ.get("NEEDSMAP_MIRROR")
+    if not m or not Path(m).is_dir():
+        pytest.fail("NEEDSMAP_MIRROR must point at the mirror of official files (../shared/geodata)")
+    return Path(m).resolve()
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    return mirror_dir()
+
+
+def _build(tmp_root: Path, name: str, las: list[str] | None) -> Path:
+    from rich.console import Console
+
+    from needsmap.store.build import build
+
+    db = tmp_root / f"{name}.duckdb"
+    settings = Settings(db_path=db, mirror=mirror_dir(), cache_dir=tmp_root / "cache", offline=True)
+    build(settings, las=las, console=Console(stderr=True, quiet=True))
+    return db
+
+
+@pytest.fixture(scope="session")
+def england_store(tmp_path_factory) -> Path:
+    """Path to a whole-England store built from the mirror (once per session)."""
+    return _build(tmp_path_factory.mktemp("england"), "england", None)
+
+
+@pytest.fixture(scope="session")
+def blackpool_store(tmp_path_factory) -> Path:
+    """Path to a store built for Blackpool only (``--la Blackpool``)."""
+    return _build(tmp_path_factory.mktemp("blackpool"), "blackpool", ["Blackpool"])
