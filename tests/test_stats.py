@@ -54,9 +54,9 @@ def test_byar_formula_by_hand():
 def test_byar_close_to_exact_poisson(o):
     """Byar approximates the exact (Garwood 1936) Poisson limits.
 
-    Exact limits: chi2(0.025, 2O)/2 and chi2(0.975, 2O+2)/2. Breslow & Day (1987,
-    *Statistical Methods in Cancer Research* II, p. 69) note Byar's approximation is
-    accurate even for small counts; PHE uses it for all counts. We require < 2%
+    Exact limits: chi2(0.025, 2O)/2 and chi2(0.975, 2O+2)/2. Byar's approximation is
+    given in Breslow & Day (1987), *Statistical Methods in Cancer Research* vol. II;
+    PHE uses it for all counts. We require < 2%
     relative error of the upper limit for every O >= 1, and of the lower limit from
     O >= 5 (at O = 1 the lower limit is tiny: 0.0131 vs the exact 0.0253), and < 0.1%
     for O >= 100.
