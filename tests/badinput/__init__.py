@@ -1,0 +1,1 @@
+"""Hardening helpers: a loopback HTTP server and the bad-input corpus generator."""
