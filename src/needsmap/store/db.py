@@ -74,14 +74,24 @@ def open_store(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         )
     try:
         con = connect(p, read_only=True)
-    except duckdb.IOException as exc:  # locked by a writer, or not a DuckDB file
-        raise StoreError(f"Cannot open the store {p}: {exc}") from exc
+    except duckdb.Error as exc:  # locked by a writer, or not a DuckDB file
+        if "lock" in str(exc).lower():
+            raise StoreError(
+                f"The store {p} is locked by another process (a build or another writer). "
+                f"Wait for it to finish, or close it, then retry. ({exc})"
+            ) from exc
+        raise StoreError(
+            f"Cannot open the store {p}: {exc}. Rebuild it with `needsmap build --db {p}`."
+        ) from exc
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"{p} is not a needsmap store (no meta table). Rebuild it.") from exc
-    version = int(row[0]) if row else -1
+    try:
+        version = int(row[0]) if row else -1
+    except (TypeError, ValueError):
+        version = -1
     if version != SCHEMA_VERSION:
         con.close()
         raise StoreError(
