@@ -150,7 +150,8 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        if isinstance(exc, OSError) and exc.errno == 28:
+        if (isinstance(exc, OSError) and exc.errno == 28) or (
+                isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)):
             raise BuildError(f"disk full while building {target}; the previous store is untouched") from exc
         raise
     ctx.summary["wall_s"] = round(time.perf_counter() - t0, 3)
