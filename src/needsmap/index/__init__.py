@@ -1,0 +1,36 @@
+"""The Lewer-style modelled ACE risk index (issue 3).
+
+Public entry points::
+
+    frame = load_indicator_frame(con)            # once (cached by the app)
+    df = compute_index(frame, method="weighted", weights={"child_poverty": 0.4, ...})
+
+See :mod:`needsmap.index.methods` for the formulas, :mod:`needsmap.index.stability`
+for the rank-stability bands and ``docs/method.md`` ("Modelled ACE risk index").
+"""
+
+from needsmap.index.compute import (
+    SCORE_COLUMNS,
+    IndicatorFrame,
+    compute_index,
+    compute_index_sql,
+    load_indicator_frame,
+)
+from needsmap.index.indicators import DEFAULT_NAMES, INDICATORS, NAMES
+from needsmap.index.methods import (
+    DEFAULT_METHOD,
+    METHODS,
+    SCOPES,
+    IndexSpecError,
+    get_method,
+    normalise_weights,
+    parse_weights,
+)
+from needsmap.index.stability import STABILITY_COLUMNS
+
+__all__ = [
+    "DEFAULT_METHOD", "DEFAULT_NAMES", "INDICATORS", "METHODS", "NAMES", "SCOPES",
+    "SCORE_COLUMNS", "STABILITY_COLUMNS", "IndexSpecError", "IndicatorFrame",
+    "compute_index", "compute_index_sql", "get_method", "load_indicator_frame",
+    "normalise_weights", "parse_weights",
+]

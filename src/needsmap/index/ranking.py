@@ -1,0 +1,85 @@
+"""Vectorised descending ranks, the numpy twin of SQL ``RANK() OVER (... ORDER BY s DESC)``.
+
+Used by the fast recompute path and by the rank-stability draws, so both rank
+exactly as ``queries/ace_score.sql`` does: rank 1 is the highest score, tied
+scores share the best (smallest) rank, and missing scores are not ranked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Rank each row of ``scores`` descending, optionally within groups.
+
+    Parameters
+    ----------
+    scores
+        Array of shape ``(n,)`` or ``(d, n)``: ``d`` independent rankings of ``n``
+        wards. ``NaN`` marks a ward with no score.
+    groups
+        Optional integer group id per ward, shape ``(n,)`` (e.g. the LAD); ranks
+        then restart at 1 in every group.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` ranks of the same shape as ``scores``; 1 = highest score, ties
+        share the smallest rank (``RANK()``), 0 where the score is ``NaN``.
+    """
+    s = np.asarray(scores, dtype=float)
+    one_d = s.ndim == 1
+    s = np.atleast_2d(s)
+    d, n = s.shape
+    missing = np.isnan(s)
+    key = np.where(missing, np.inf, -s)
+    order = np.argsort(key, axis=1, kind="stable")
+    if groups is not None:
+        g = np.asarray(groups)[order]
+        order = np.take_along_axis(order, np.argsort(g, axis=1, kind="stable"), axis=1)
+    ks = np.take_along_axis(key, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (d, n))
+    new_run = np.ones((d, n), dtype=bool)
+    new_run[:, 1:] = ks[:, 1:] != ks[:, :-1]
+    grp_start: np.ndarray | int = 0
+    if groups is not None:
+        gs = np.asarray(groups)[order]
+        new_grp = np.ones((d, n), dtype=bool)
+        new_grp[:, 1:] = gs[:, 1:] != gs[:, :-1]
+        new_run |= new_grp
+        grp_start = np.maximum.accumulate(np.where(new_grp, pos, 0), axis=1)
+    run_start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)
+    ranks = np.empty((d, n), dtype=np.int64)
+    np.put_along_axis(ranks, order, run_start - grp_start + 1, axis=1)
+    ranks[missing] = 0
+    return ranks[0] if one_d else ranks
+
+
+def group_counts(valid: np.ndarray, groups: np.ndarray | None, n_groups: int) -> np.ndarray:
+    """Return, per row and ward, the number of valid wards in the ward's group.
+
+    Parameters
+    ----------
+    valid
+        Boolean ``(d, n)``: ward has a score in that ranking.
+    groups
+        Integer group id per ward ``(n,)`` in ``0 .. n_groups-1``, or ``None`` for one group.
+    n_groups
+        Number of groups.
+    """
+    v = np.atleast_2d(valid)
+    d, n = v.shape
+    if groups is None:
+        return np.broadcast_to(v.sum(axis=1, keepdims=True), (d, n))
+    idx = (np.asarray(groups)[None, :] + n_groups * np.arange(d)[:, None]).ravel()
+    counts = np.bincount(idx, weights=v.ravel(), minlength=d * n_groups).reshape(d, n_groups)
+    return counts[:, groups].astype(np.int64)
+
+
+def classes(ranks: np.ndarray, counts: np.ndarray, bins: int) -> np.ndarray:
+    """Return ``(rank − 1) · bins // n + 1`` (1 = highest class), 0 where unranked."""
+    r = np.asarray(ranks)
+    n = np.maximum(np.asarray(counts), 1)
+    out = (r - 1) * bins // n + 1
+    return np.where(r > 0, out, 0)
