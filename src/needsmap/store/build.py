@@ -19,9 +19,11 @@ Stages run in order; each is a callable ``stage(ctx)`` that reads sources via
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import importlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +115,7 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
     if not os.access(target.parent, os.W_OK):
         raise BuildError(f"the store directory {target.parent} is not writable")
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
-        leftover.unlink(missing_ok=True)
+    _sweep_killed_builds(target)
     resolver = Resolver(settings.cache_dir, settings.mirror, offline=settings.offline)
     t0 = time.perf_counter()
     con = None
@@ -158,6 +159,32 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
     ctx.summary["timings"] = {k: round(v, 3) for k, v in ctx.timings.items()}
     ctx.summary["db"] = str(target)
     return ctx.summary
+
+
+def _sweep_killed_builds(target: Path) -> None:
+    """Delete ``<db>.building-<pid>*`` files of builds that were killed (pid not running).
+
+    A SIGKILLed build cannot clean up after itself; without this sweep every kill
+    leaves a store-sized temporary file beside the target.
+    """
+    prefix = f"{target.name}.building-"
+    for p in target.parent.glob(f"{glob.escape(prefix)}*"):
+        pid_text = p.name[len(prefix):].split(".")[0]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid != os.getpid():
+            try:
+                os.kill(pid, 0)
+                continue  # still running: another build's file
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        try:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        except OSError:
+            pass
 
 
 def _write_meta(ctx: BuildContext, wall: float) -> None:
