@@ -1,0 +1,501 @@
+"""Assemble everything one snapshot page shows, from the store.
+
+:func:`build_snapshot` returns a :class:`Snapshot` (plain data, no HTML) for one area:
+a locality (a group of wards) or a whole LA. Tables that later build stages add
+(``ward_ace`` from the index, ``service`` / ``ward_access`` from the services stage,
+``ward_crime`` from police.uk) are optional: their presence is checked in
+``information_schema`` and the page says plainly when something is not in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from needsmap import CAVEAT
+from needsmap.settings import BNG
+from needsmap.snapshot import figures as F
+from needsmap.snapshot.mapimg import MapResult, draw_map
+from needsmap.store.db import read_query
+
+#: Services within this distance (metres) of the area's boundary count as "near".
+NEAR_M = 1000.0
+ENGLAND = "__england__"
+LA = "__la__"
+AREA = "__area__"
+
+
+@dataclass
+class HeadlineRow:
+    """One line of the headline table."""
+
+    label: str
+    value: str
+    ci: str
+    la_value: str
+    la_cmp: F.Comparison
+    eng_value: str
+    eng_cmp: F.Comparison
+    note: str = ""
+
+
+@dataclass
+class WardRow:
+    """One ward in the ranked ward table."""
+
+    label: int
+    ward_code: str
+    ward_name: str
+    children: str
+    child_poverty: str
+    child_poverty_ci: str
+    decile: str
+    rank: str
+    rank_band: str
+    stability: str
+    stable_css: str
+
+
+@dataclass
+class ServiceRow:
+    """One service type in the services table."""
+
+    type: str
+    inside: int
+    near: int
+    access: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """All the content of one snapshot page."""
+
+    name: str
+    kind: str  # "locality" or "la"
+    la_code: str
+    la_name: str
+    ward_codes: list[str]
+    n_lsoa: int
+    population: str
+    generated: str
+    built_at: str
+    headline: list[HeadlineRow]
+    wards: list[WardRow]
+    ward_basis: str
+    services: list[ServiceRow]
+    access_columns: list[str]
+    services_note: str
+    map: MapResult | None
+    map_note: str
+    sources: list[dict[str, str]]
+    vintages: list[str]
+    notes: list[str]
+    caveat: str = CAVEAT
+    other_las: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """Page title."""
+        if self.kind == "la":
+            return f"{self.la_name}: local authority snapshot"
+        return f"{self.name}: locality snapshot"
+
+
+# ------------------------------------------------------------------ store helpers
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``table`` (or a view of that name) exists in the store."""
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [table]).fetchone()[0])
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of ``table`` (empty if it does not exist)."""
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def pick(cols: Sequence[str], *patterns: str) -> str | None:
+    """The first column matching one of the regex ``patterns`` (in pattern order)."""
+    for p in patterns:
+        rx = re.compile(p)
+        for c in cols:
+            if rx.fullmatch(c):
+                return c
+    return None
+
+
+def lad_of(con: duckdb.DuckDBPyConnection, ward_codes: Sequence[str]) -> list[tuple[str, str, float]]:
+    """The LAs the wards lie in, largest population first: ``[(code, name, population)]``."""
+    return [tuple(r) for r in con.execute(
+        """SELECT l.lad_code, l.lad_name, sum(i.population) AS pop
+           FROM lsoa l JOIN lsoa_indicators i USING (lsoa_code)
+           WHERE l.ward_code IN (SELECT unnest($w)) GROUP BY ALL ORDER BY pop DESC""",
+        {"w": list(ward_codes)}).fetchall()]
+
+
+def la_wards(con: duckdb.DuckDBPyConnection, lad_code: str) -> list[str]:
+    """Every ward code of an LA (from the national ``lsoa`` table)."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT ward_code FROM lsoa WHERE lad_code = ? ORDER BY 1", [lad_code]).fetchall()]
+
+
+def resolve_la(con: duckdb.DuckDBPyConnection, name_or_code: str) -> tuple[str, str]:
+    """Map an LA name or LAD24 code (case-insensitive) to ``(code, name)``."""
+    rows = con.execute("SELECT DISTINCT lad_code, lad_name FROM lsoa").fetchall()
+    key = name_or_code.strip().lower()
+    for code, name in rows:
+        if key in (code.lower(), name.lower()):
+            return code, name
+    import difflib
+
+    close = difflib.get_close_matches(name_or_code, [n for _, n in rows], n=5)
+    raise KeyError(f"unknown local authority {name_or_code!r}"
+                   + (f"; did you mean: {', '.join(close)}?" if close else ""))
+
+
+# ------------------------------------------------------------------ the snapshot
+
+
+def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequence[str],
+                   kind: str = "locality", la_code: str | None = None,
+                   england: pd.Series | None = None, with_map: bool = True) -> Snapshot:
+    """Collect the content of one snapshot.
+
+    Parameters
+    ----------
+    con
+        An open store.
+    name
+        Area name (the locality name, or the LA name for ``kind="la"``).
+    ward_codes
+        The area's WD24 wards.
+    kind
+        ``"locality"`` or ``"la"``.
+    la_code
+        The comparator LA (default: the LA holding most of the area's residents).
+    england
+        A precomputed England aggregate row (saves time over many snapshots).
+    with_map
+        Draw the map (needs ward geometry in the store).
+    """
+    wards = list(dict.fromkeys(ward_codes))
+    las = lad_of(con, wards)
+    if not las:
+        raise ValueError(f"{name}: none of its wards has LSOAs in the store")
+    if la_code is None:
+        la_code = las[0][0]
+    la_name = con.execute("SELECT any_value(lad_name) FROM lsoa WHERE lad_code = ?",
+                          [la_code]).fetchone()[0]
+    groups = {AREA: wards}
+    if kind != "la":
+        groups[LA] = la_wards(con, la_code)
+    agg = F.aggregate(con, groups)
+    if england is None:
+        england = england_row(con)
+    area = agg.loc[AREA]
+    la = agg.loc[LA] if kind != "la" else area
+    h_area, h_la, h_eng = F.headline(area), F.headline(la), F.headline(england)
+    ace = _ace(con, wards, la_code)
+    notes: list[str] = []
+    rows = []
+    for key in ("children_count", "children", "child_poverty", "income", "crime_score", "density"):
+        rows.append(_row(h_area[key], h_la[key], h_eng[key], kind))
+    crime = _recorded_crime(con, groups, kind)
+    if crime is not None:
+        rows.insert(5, _row(*crime, kind, note="police.uk, last 12 months"))
+    if ace is not None:
+        rows.append(_row(*ace["figs"], kind, note=ace["note"]))
+    else:
+        rows.append(HeadlineRow("ACE index position", "not in store", "", "", F.Comparison("", "none"),
+                                "", F.Comparison("", "none"),
+                                note="run `needsmap index` to add the modelled ACE index"))
+    ward_rows, basis, ward_deciles = _ward_rows(con, wards, ace is not None)
+    services, access_cols, s_note, pts = _services(con, wards)
+    m, m_note = None, ""
+    if with_map:
+        m, m_note = _map(con, wards, la_code, ward_rows, ward_deciles, pts,
+                         "ACE index, England decile" if ace is not None
+                         else "Child poverty rate, England ward decile")
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    srcs = _sources(con)
+    if kind == "locality" and len(las) > 1:
+        notes.append("This locality spans more than one LA; it is compared with "
+                     f"{la_name}, which holds most of its residents.")
+    return Snapshot(
+        name=name, kind=kind, la_code=la_code, la_name=la_name, ward_codes=wards,
+        n_lsoa=int(area["n_lsoa"]), population=F.count_figure("p", "p", area["population"]).text(),
+        generated=dt.date.today().isoformat(), built_at=meta.get("built_at", "unknown"),
+        headline=rows, wards=ward_rows, ward_basis=basis, services=services,
+        access_columns=access_cols, services_note=s_note, map=m, map_note=m_note,
+        sources=srcs, vintages=sorted({s["vintage"] for s in srcs if s["vintage"]}), notes=notes,
+        other_las=[n for c, n, _ in las if c != la_code],
+    )
+
+
+def england_row(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    """England aggregated by the same SQL as the localities."""
+    wards = [r[0] for r in con.execute(
+        "SELECT DISTINCT ward_code FROM lsoa WHERE ward_code IS NOT NULL").fetchall()]
+    return F.aggregate(con, {ENGLAND: wards}).loc[ENGLAND]
+
+
+def _row(area: F.Figure, la: F.Figure, eng: F.Figure, kind: str, note: str = "") -> HeadlineRow:
+    none = F.Comparison("\u2014", "none")
+    note = note or area.note
+    if not area.tested and area.kind != "count" and not area.suppressed and area.value is not None:
+        note = note or "no confidence interval: not tested"
+    return HeadlineRow(
+        label=area.label, value=area.text(), ci=area.ci_text(),
+        la_value=la.text() if kind != "la" else "\u2014",
+        la_cmp=F.compare(area, la) if kind != "la" and area.kind != "count" else none,
+        eng_value=eng.text(),
+        eng_cmp=F.compare(area, eng) if area.kind != "count" else none,
+        note=note,
+    )
+
+
+def _recorded_crime(con: duckdb.DuckDBPyConnection, groups: dict[str, list[str]],
+                    kind: str) -> tuple[F.Figure, F.Figure, F.Figure] | None:
+    """Recorded crime per 1,000 residents (Byar CI), if ``ward_crime`` covers every ward."""
+    if not has_table(con, "ward_crime"):
+        return None
+    cols = columns(con, "ward_crime")
+    total = pick(cols, r"crimes_12m", r"rolling_12m.*", r".*12m.*total.*", r"total_12m")
+    full = pick(cols, r"full_12m", r"full_coverage", r"has_12m")
+    if total is None or "ward_code" not in cols:
+        return None
+    out = []
+    for gid in (AREA, LA, ENGLAND):
+        wards = groups.get(gid) if gid != ENGLAND else None
+        where = "WHERE ward_code IN (SELECT unnest($w))" if wards is not None else ""
+        cov = f"bool_and({full})" if full else "true"
+        sql = (f"SELECT sum({total}), {cov}, count(DISTINCT ward_code) FROM "  # noqa: S608 - column names from information_schema
+               f"(SELECT ward_code, max({total}) AS {total}"
+               + (f", bool_and({full}) AS {full}" if full else "")
+               + f" FROM ward_crime {where} GROUP BY ward_code)")
+        r = con.execute(sql, {"w": wards} if wards is not None else {}).fetchone()
+        n_w = len(wards) if wards is not None else None
+        if r is None or r[0] is None or not r[1] or (n_w is not None and r[2] < n_w):
+            if gid == AREA:
+                return None
+            out.append(F.Figure("crime_rate", "Recorded crime per 1,000 residents", "rate"))
+            continue
+        w = wards if wards is not None else None
+        pop = F.aggregate(con, {gid: w})["population"].iloc[0] if w is not None else \
+            england_row(con)["population"]
+        out.append(F.rate_figure("crime_rate", "Recorded crime per 1,000 residents", r[0], pop))
+    if kind == "la":
+        out[1] = out[0]
+    return out[0], out[1], out[2]
+
+
+def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict | None:
+    """ACE position: share of children in wards of England's highest-risk fifth (deciles 1-2)."""
+    if not has_table(con, "ward_ace"):
+        return None
+    cols = columns(con, "ward_ace")
+    if "ace_decile_england" not in cols:
+        return None
+    sql = read_query("snapshot_ace")
+    out = {}
+    for gid, where in ((AREA, "area"), (LA, "la"), (ENGLAND, "england")):
+        r = con.execute(sql, {"wards": wards, "lad": la_code, "scope": where}).fetchone()
+        out[gid] = r
+    figs = []
+    for gid in (AREA, LA, ENGLAND):
+        num, den = out[gid][0], out[gid][1]
+        f = F.Figure("ace", "Children in wards of England's highest modelled-risk fifth "
+                     "(ACE deciles 1\u20132)", "share")
+        if den and not F.is_small(den) and num is not None:
+            if F.is_small(num) and num > 0:
+                f.suppressed = True
+            else:
+                f.value = num / den
+        figs.append(f)
+    d = out[AREA][2]
+    note = "modelled risk proxy; not tested"
+    if d is not None:
+        note = f"area score sits in England ward decile {int(d)}; " + note
+    return {"figs": figs, "note": note}
+
+
+def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
+               with_ace: bool) -> tuple[list[WardRow], str, dict[str, float | None]]:
+    groups = {w: [w] for w in wards}
+    agg = F.aggregate(con, groups)
+    names = dict(con.execute("SELECT DISTINCT ward_code, ward_name FROM lsoa WHERE ward_code IN "
+                             "(SELECT unnest($w))", {"w": wards}).fetchall())
+    ace = pd.DataFrame()
+    if with_ace:
+        cols = columns(con, "ward_ace")
+        lo = pick(cols, r"rank_(p0?5|lo|lower|q05|5)", r".*rank.*(p0?5|lo|lower|q05)", r".*p05.*")
+        hi = pick(cols, r"rank_(p95|hi|upper|q95|95)", r".*rank.*(p95|hi|upper|q95)", r".*p95.*")
+        share = pick(cols, r".*same_decile.*", r"decile_stab.*", r".*stability.*share.*",
+                     r".*stability")
+        flag = pick(cols, r".*unstable.*", r".*decile_flag.*")
+        sel = ["ward_code", "ace_rank_england", "ace_decile_england"]
+        extra = {"lo": lo, "hi": hi, "share": share, "flag": flag}
+        parts = ", ".join(sel + [f'"{c}" AS {k}' for k, c in extra.items() if c])
+        ace = con.execute(f"SELECT {parts} FROM ward_ace WHERE ward_code IN (SELECT unnest($w))",  # noqa: S608 - names from information_schema
+                          {"w": wards}).df().set_index("ward_code")
+        basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
+                 "Rank band: 5\u201395% range of the rank over perturbed weights; stability: share "
+                 "of draws in the same England decile.")
+    else:
+        basis = ("The ACE index is not in this store, so wards are ordered by child poverty rate "
+                 "(highest first); England deciles are of that rate. Stability bands need the index.")
+        dec = con.execute(
+            "SELECT ward_code, d FROM (SELECT ward_code, ntile(10) OVER (ORDER BY "
+            "child_poverty_rate DESC) AS d FROM ward_indicators_england "
+            "WHERE child_poverty_rate IS NOT NULL) WHERE ward_code IN (SELECT unnest($w))",
+            {"w": wards}).df().set_index("ward_code")
+    recs = []
+    for w in wards:
+        r = agg.loc[w]
+        cp = F.proportion_figure("cp", "cp", r["child_poverty_num"], r["child_poverty_den"])
+        ch = F.count_figure("ch", "ch", r["children_0_15"])
+        rec = {"ward_code": w, "ward_name": names.get(w, w), "children": ch.text(),
+               "cp": cp.text(), "cp_ci": cp.ci_text(), "cp_value": cp.value or -1}
+        if with_ace and w in ace.index:
+            a = ace.loc[w]
+            rec["order"] = a["ace_rank_england"]
+            rec["decile"] = a["ace_decile_england"]
+            rec["rank"] = f"{int(a['ace_rank_england']):,}"
+            rec["band"] = (f"{int(a['lo']):,}\u2013{int(a['hi']):,}"
+                           if "lo" in a and "hi" in a and pd.notna(a["lo"]) and pd.notna(a["hi"]) else "n/a")
+            if "share" in a and pd.notna(a["share"]):
+                s = float(a["share"])
+                s = s / 100 if s > 1 else s
+                unstable = bool(a["flag"]) if "flag" in a and pd.notna(a["flag"]) else s < 0.8
+                rec["stab"] = f"{100 * s:.0f}% same decile" + (" (unstable)" if unstable else "")
+                rec["css"] = "unstable" if unstable else "stable"
+            else:
+                rec["stab"], rec["css"] = "n/a", ""
+        else:
+            rec["order"] = -rec["cp_value"]
+            d = dec["d"].get(w) if not with_ace and w in dec.index else None
+            rec["decile"] = d
+            rec["rank"], rec["band"], rec["stab"], rec["css"] = "\u2014", "\u2014", "\u2014", ""
+        recs.append(rec)
+    recs.sort(key=lambda r: (r["order"] is None, r["order"]))
+    rows = [WardRow(label=i, ward_code=r["ward_code"], ward_name=r["ward_name"],
+                    children=r["children"], child_poverty=r["cp"], child_poverty_ci=r["cp_ci"],
+                    decile=str(int(r["decile"])) if r["decile"] is not None and pd.notna(r["decile"]) else "n/a",
+                    rank=r["rank"], rank_band=r["band"], stability=r["stab"], stable_css=r["css"])
+            for i, r in enumerate(recs, start=1)]
+    deciles = {r["ward_code"]: (float(r["decile"]) if r["decile"] is not None and pd.notna(r["decile"])
+                                else None) for r in recs}
+    return rows, basis, deciles
+
+
+def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
+    """Services in and within 1 km of the area, by type, with access figures."""
+    if not has_table(con, "service"):
+        return [], [], "Services are not in this store (build the services stage).", None
+    cols = columns(con, "service")
+    tcol = pick(cols, r"type", r"service_type")
+    if tcol is None or not {"easting", "northing", "ward_code"} <= set(cols):
+        return [], [], "The store's service table lacks type/easting/northing/ward_code.", None
+    name = "snapshot_group"
+    con.register(name, pd.DataFrame({"group_id": AREA, "ward_code": wards}, dtype="string"))
+    try:
+        df = con.execute(read_query("snapshot_services").replace("{type}", f'"{tcol}"'),
+                         {"near_m": NEAR_M}).df()
+    finally:
+        con.unregister(name)
+    pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["easting"], df["northing"]), crs=BNG)
+    access, acc_cols = _access(con, wards)
+    out = []
+    for t, g in df.groupby("type", sort=True):
+        out.append(ServiceRow(type=str(t).replace("_", " "), inside=int(g["inside"].sum()),
+                              near=int((~g["inside"]).sum()), access=access.get(str(t), {})))
+    note = (f"In: the service's point lies in one of the area's wards. Near: outside, within "
+            f"{NEAR_M / 1000:g} km of its boundary.")
+    return out, acc_cols, note, pts[pts["inside"]] if len(pts) else pts
+
+
+def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Child-weighted access figures per service type for the area (from ``ward_access``)."""
+    if not has_table(con, "ward_access"):
+        return {}, []
+    cols = columns(con, "ward_access")
+    tcol = pick(cols, r"service_type", r"type")
+    mean = pick(cols, r".*mean.*km.*", r".*mean.*dist.*")
+    w1 = pick(cols, r".*within_1_?km.*", r".*1km.*")
+    w2 = pick(cols, r".*within_2_?km.*", r".*2km.*")
+    if tcol is None or "ward_code" not in cols:
+        return {}, []
+    measures = [(c, lab) for c, lab in ((mean, "mean km to nearest"), (w1, "children within 1 km"),
+                                        (w2, "children within 2 km")) if c]
+    if not measures:
+        return {}, []
+    wcol = pick(cols, r"children_0_15", r"children")
+    sel = ", ".join(f'"{c}"' for c, _ in measures)
+    df = con.execute(f'SELECT ward_code, "{tcol}" AS type, {sel} FROM ward_access '  # noqa: S608 - names from information_schema
+                     "WHERE ward_code IN (SELECT unnest($w))", {"w": wards}).df()
+    if wcol:
+        wt = con.execute(f'SELECT ward_code, any_value("{wcol}") AS w FROM ward_access '  # noqa: S608
+                         "WHERE ward_code IN (SELECT unnest($w)) GROUP BY 1", {"w": wards}).df()
+    else:
+        wt = F.aggregate(con, {w: [w] for w in wards})[["children_0_15"]].rename(
+            columns={"children_0_15": "w"}).reset_index(names="ward_code")
+    df = df.merge(wt, on="ward_code", how="left")
+    out: dict[str, dict[str, str]] = {}
+    for t, g in df.groupby("type"):
+        d = {}
+        for c, lab in measures:
+            ok = g[c].notna() & g["w"].notna()
+            if not ok.any() or g.loc[ok, "w"].sum() <= 0:
+                d[lab] = "n/a"
+                continue
+            v = float((g.loc[ok, c] * g.loc[ok, "w"]).sum() / g.loc[ok, "w"].sum())
+            if "within" in lab:
+                v = v / 100 if v > 1 else v
+                d[lab] = f"{100 * v:.0f}%"
+            else:
+                d[lab] = f"{v:.2f}"
+        out[str(t)] = d
+    return out, [lab for _, lab in measures]
+
+
+def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: list[WardRow],
+         deciles: dict[str, float | None], pts: gpd.GeoDataFrame | None,
+         legend: str) -> tuple[MapResult | None, str]:
+    if not has_table(con, "ward"):
+        return None, "No ward geometry in this store."
+    df = con.execute(
+        "SELECT ward_code, lad_code, geom_method, ST_AsWKB(geom) AS wkb FROM ward "
+        "WHERE lad_code = $lad OR ward_code IN (SELECT unnest($w))", {"lad": la_code, "w": wards}).df()
+    if df.empty:
+        return None, "The store has no geometry for these wards (built for another area?)."
+    g = gpd.GeoDataFrame(df.drop(columns="wkb"), geometry=shapely.from_wkb(df["wkb"].map(bytes)),
+                         crs=BNG)
+    area = g[g["ward_code"].isin(wards)].copy()
+    if area.empty:
+        return None, "The store has no geometry for these wards."
+    label = {r.ward_code: r.label for r in rows}
+    area["label"] = area["ward_code"].map(label)
+    area["decile"] = area["ward_code"].map(deciles)
+    ctx = g[~g["ward_code"].isin(wards)]
+    m = draw_map(area, ctx, pts, legend)
+    methods = sorted(set(area["geom_method"].dropna()))
+    note = "Ward boundaries: " + ", ".join(methods) + "." if methods else ""
+    return m, note
+
+
+def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    if not has_table(con, "source"):
+        return []
+    df = con.execute("SELECT source_id, publisher, title, licence, vintage FROM source "
+                     "ORDER BY publisher, title").df()
+    return [{k: ("" if pd.isna(v) else str(v)) for k, v in r.items()} for r in df.to_dict("records")]

@@ -1,0 +1,131 @@
+"""Static snapshot map: the locality's wards by modelled risk, with services marked.
+
+A printed page (PDF) cannot run JavaScript, so the snapshot map is a PNG drawn with
+matplotlib (Agg backend) in EPSG:27700 and embedded in the HTML as a data URI.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+#: Ten colours for deciles 1 (highest modelled risk, darkest) .. 10 (lowest).
+DECILE_COLOURS = ["#67001f", "#980043", "#ce1256", "#e7298a", "#df65b0",
+                  "#c994c7", "#d4b9da", "#e7e1ef", "#f1eef6", "#f7f4f9"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+MARKER_COLOURS = ["#1b4f72", "#117a65", "#b9770e", "#6c3483", "#1f618d", "#a04000",
+                  "#212f3d", "#0e6655", "#7d6608", "#4a235a"]
+
+
+@dataclass
+class MapResult:
+    """The rendered map and what the legend says."""
+
+    png: bytes
+    legend_title: str
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI for embedding in HTML."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
+             services: gpd.GeoDataFrame | None, legend_title: str,
+             size_mm: tuple[float, float] = (92, 88), dpi: int = 200,
+             service_types: Sequence[str] | None = None) -> MapResult:
+    """Draw the snapshot map.
+
+    Parameters
+    ----------
+    wards
+        The area's wards in EPSG:27700 with columns ``decile`` (1-10 or missing) and
+        ``label`` (the ward's number in the ranked table).
+    context
+        Neighbouring wards drawn in grey for orientation (may be ``None``).
+    services
+        Service points in EPSG:27700 with a ``type`` column (may be ``None``/empty).
+    legend_title
+        What the colours show, e.g. ``"ACE index, England decile"``.
+    size_mm, dpi
+        Figure size and resolution.
+    service_types
+        Types to show, in legend order (default: those present).
+    """
+    w_in, h_in = size_mm[0] / 25.4, size_mm[1] / 25.4
+    fig, ax = plt.subplots(figsize=(w_in, h_in), dpi=dpi)
+    ax.set_axis_off()
+    minx, miny, maxx, maxy = wards.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    if context is not None and not context.empty:
+        context.plot(ax=ax, color="#eeeeee", edgecolor="#ffffff", linewidth=0.6)
+    cmap = ListedColormap(DECILE_COLOURS)
+    norm = BoundaryNorm([0.5 + i for i in range(11)], cmap.N)
+    has = wards["decile"].notna()
+    if has.any():
+        wards[has].plot(ax=ax, column="decile", cmap=cmap, norm=norm, edgecolor="#ffffff",
+                        linewidth=0.7)
+    if (~has).any():
+        wards[~has].plot(ax=ax, color="#cccccc", edgecolor="#ffffff", linewidth=0.7, hatch="///")
+    outline = wards.geometry.union_all()
+    gpd.GeoSeries([outline], crs=wards.crs).boundary.plot(ax=ax, color="#222222", linewidth=1.1)
+    for _, r in wards.iterrows():
+        pt = r.geometry.representative_point()
+        dark = r["decile"] is not None and r["decile"] == r["decile"] and r["decile"] <= 4
+        ax.annotate(str(r["label"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
+                    fontweight="bold", color="#ffffff" if dark else "#222222")
+    handles: list = []
+    if services is not None and not services.empty:
+        types = list(service_types or sorted(services["type"].dropna().unique()))
+        for i, t in enumerate(types):
+            pts = services[services["type"] == t]
+            if pts.empty:
+                continue
+            m, c = MARKERS[i % len(MARKERS)], MARKER_COLOURS[i % len(MARKER_COLOURS)]
+            ax.scatter(pts.geometry.x, pts.geometry.y, marker=m, s=9, c=c, edgecolors="#ffffff",
+                       linewidths=0.3, zorder=5)
+            handles.append(Line2D([], [], marker=m, linestyle="", markersize=4, color=c,
+                                  markeredgecolor="#ffffff", label=t.replace("_", " ")))
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
+    patches = [Patch(facecolor=DECILE_COLOURS[d - 1], edgecolor="#999999", linewidth=0.3,
+                     label=f"{d}" + (" (highest)" if d == 1 else " (lowest)" if d == 10 else ""))
+               for d in range(1, 11)]
+    if (~has).any():
+        patches.append(Patch(facecolor="#cccccc", hatch="///", label="no data"))
+    leg = ax.legend(handles=patches, title=legend_title, loc="upper left",
+                    bbox_to_anchor=(1.0, 1.0), fontsize=5.5, title_fontsize=6, frameon=False,
+                    handlelength=1.2, handleheight=0.9, labelspacing=0.25)
+    ax.add_artist(leg)
+    if handles:
+        ax.legend(handles=handles, title="Services", loc="lower left", bbox_to_anchor=(1.0, 0.0),
+                  fontsize=5.5, title_fontsize=6, frameon=False, labelspacing=0.25)
+    fig.subplots_adjust(left=0.01, right=0.72, top=0.99, bottom=0.01)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return MapResult(png=buf.getvalue(), legend_title=legend_title)
+
+
+def _scale_bar(ax, x0: float, y0: float, width: float) -> None:  # noqa: ANN001
+    """A simple 1/2/5 km scale bar in the lower-left corner (units are metres)."""
+    target = width / 4
+    length = max((v for v in (500, 1000, 2000, 5000, 10000, 20000) if v <= target), default=500)
+    x, y = x0 + 0.03 * width, y0 + 0.03 * width
+    ax.plot([x, x + length], [y, y], color="#222222", linewidth=1.5, solid_capstyle="butt")
+    label = f"{length / 1000:g} km"
+    ax.annotate(label, (x + length / 2, y), xytext=(0, 2), textcoords="offset points",
+                ha="center", va="bottom", fontsize=5.5)

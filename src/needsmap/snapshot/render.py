@@ -1,0 +1,105 @@
+"""Render snapshots: HTML from one Jinja2 template, PDF by headless chromium, PNG of the map.
+
+The same template gives the screen page and the printed page (``@media print`` and
+``@page { size: A4 }``). PDFs come from a real renderer: Debian's chromium driven by
+Playwright's ``page.pdf()``; nothing assembles PDF bytes by hand. Before printing, the
+page is laid out with print media and, if it would run past one A4 page, printed again
+with a smaller CSS ``zoom`` (down to :data:`MIN_ZOOM`), so a snapshot is always one page.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from needsmap import __version__
+from needsmap.snapshot.content import Snapshot
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CHROMIUM = os.environ.get("NEEDSMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+#: A4 height less the @page margins (8 mm top and bottom), in CSS px (96 per inch).
+PRINTABLE_HEIGHT_PX = (297 - 16) / 25.4 * 96
+MIN_ZOOM = 0.7
+
+
+def environment() -> Environment:
+    """The Jinja2 environment (HTML autoescaping on)."""
+    return Environment(loader=FileSystemLoader(TEMPLATES),
+                       autoescape=select_autoescape(["html", "j2"]),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(snap: Snapshot, zoom: float = 1.0, locality_set: str | None = None) -> str:
+    """Render one snapshot as a self-contained HTML page (map embedded as a data URI)."""
+    return environment().get_template("snapshot.html.j2").render(
+        s=snap, zoom=f"{zoom:.3f}", version=__version__, locality_set=locality_set)
+
+
+def render_index(title: str, entries: Sequence[dict], generated: str, caveat: str) -> str:
+    """Render the index page linking every snapshot written in one run."""
+    return environment().get_template("index.html.j2").render(
+        title=title, entries=entries, generated=generated, caveat=caveat, version=__version__)
+
+
+class PdfPrinter:
+    """One headless chromium for many PDFs (``with PdfPrinter() as p: p.pdf(...)``).
+
+    Parameters
+    ----------
+    executable
+        The chromium binary (default ``$NEEDSMAP_CHROMIUM`` or ``/usr/bin/chromium``).
+    """
+
+    def __init__(self, executable: str = CHROMIUM) -> None:
+        self.executable = executable
+        self._pw = None
+        self._browser = None
+
+    def __enter__(self) -> PdfPrinter:
+        if not Path(self.executable).exists():
+            raise RuntimeError(f"chromium not found at {self.executable}; run `scripts/setup --browser` "
+                               "or set NEEDSMAP_CHROMIUM")
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        self._browser = self._pw.chromium.launch(executable_path=self.executable,
+                                                 args=CHROMIUM_ARGS)
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._pw is not None:
+            self._pw.stop()
+        self._browser = self._pw = None
+
+    def fit_zoom(self, html: str) -> float:
+        """The CSS zoom at which ``html`` fits one printed A4 page (1.0 if it already does)."""
+        page = self._browser.new_page(viewport={"width": 726, "height": 1062})
+        try:
+            page.emulate_media(media="print")
+            page.set_content(html, wait_until="load")
+            h = page.evaluate("document.documentElement.scrollHeight")
+        finally:
+            page.close()
+        if h <= PRINTABLE_HEIGHT_PX:
+            return 1.0
+        return max(MIN_ZOOM, PRINTABLE_HEIGHT_PX / h * 0.985)
+
+    def pdf(self, html: str, path: str | os.PathLike[str]) -> None:
+        """Print ``html`` to an A4 PDF at ``path`` (print CSS, backgrounds on)."""
+        page = self._browser.new_page()
+        try:
+            page.emulate_media(media="print")
+            page.set_content(html, wait_until="load")
+            page.pdf(path=str(path), format="A4", print_background=True,
+                     prefer_css_page_size=True)
+        finally:
+            page.close()
