@@ -1,0 +1,122 @@
+"""``needsmap index``: compute the modelled ACE risk index into an existing store.
+
+::
+
+    needsmap index [--db PATH] [--method lewer|weighted|exponential]
+                   [--weights child_poverty=0.4,income=0.3,...] [--scope england|lad]
+                   [--draws 200] [--seed N] [--top 20]
+
+The tables are replaced inside one transaction (readers see the old tables or
+the new ones). The top wards in England are printed with the caveat.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from needsmap import CAVEAT
+from needsmap.index.build import write_tables
+from needsmap.index.indicators import NAMES
+from needsmap.index.methods import (
+    DEFAULT_METHOD,
+    METHODS,
+    SCOPES,
+    IndexSpecError,
+    get_method,
+    normalise_weights,
+    parse_weights,
+)
+from needsmap.index.stability import CONCENTRATION, DRAWS, SEED
+from needsmap.settings import default_db_path
+from needsmap.store.db import StoreError, connect, open_store
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``index`` subcommand."""
+    p = subparsers.add_parser(
+        "index", parents=[common],
+        help="compute the modelled ACE risk index into the store (ward_ace, lad_ace)",
+        description=__doc__.split("\n")[0],
+    )
+    p.add_argument("--method", default=DEFAULT_METHOD,
+                   help="combination method: " + "; ".join(
+                       f"{k} = {m.description}" for k, m in METHODS.items()))
+    p.add_argument("--weights", default=None, metavar="NAME=W,...",
+                   help="indicator weights, normalised to sum 1; indicators not named get 0 "
+                        f"(indicators: {', '.join(NAMES)}); default: equal weights on "
+                        "child_poverty, income, crime, density")
+    p.add_argument("--scope", default="england", choices=SCOPES,
+                   help="england: national ranks (default); lad: re-rank within each LA")
+    p.add_argument("--draws", type=int, default=DRAWS,
+                   help=f"Dirichlet draws for the stability bands (default {DRAWS})")
+    p.add_argument("--seed", type=int, default=SEED, help="seed for the stability draws")
+    p.add_argument("--concentration", type=float, default=CONCENTRATION,
+                   help=f"Dirichlet precision of the weight draws (default {CONCENTRATION})")
+    p.add_argument("--top", type=int, default=20, help="wards to print (default 20)")
+    p.set_defaults(func=cmd_index)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Run ``needsmap index``; return an exit code."""
+    err = Console(stderr=True)
+    db = Path(args.db).expanduser() if args.db else default_db_path()
+    try:
+        weights = parse_weights(args.weights) if args.weights else None
+        get_method(args.method)
+        normalise_weights(weights)
+        if args.draws < 200:
+            raise IndexSpecError("--draws must be at least 200")
+        open_store(db).close()  # exists, readable, right schema version
+        con = connect(db)
+    except (IndexSpecError, StoreError) as exc:
+        err.print(f"[bold red]index failed:[/bold red] {exc}")
+        return 2
+    except duckdb.Error as exc:
+        err.print(f"[bold red]index failed:[/bold red] cannot open {db} for writing: {exc}")
+        return 1
+    try:
+        summary = write_tables(con, args.method, weights, args.scope, args.draws, args.seed,
+                               args.concentration, transaction=True)
+        con.execute("CHECKPOINT")
+        if args.scope == "england":
+            top = con.execute(
+                "SELECT ace_rank_england, ward_name, ward_code, lad_name, ace_score, "
+                "ace_decile_england, stab_rank_p05, stab_rank_p95, stability_band "
+                "FROM ward_ace WHERE ace_rank_england IS NOT NULL "
+                "ORDER BY ace_rank_england, ward_code LIMIT $k", {"k": max(args.top, 0)},
+            ).fetchall()
+        else:  # within-LA ranks: each LA's highest ward
+            top = con.execute(
+                "SELECT ace_rank_in_lad, ward_name, ward_code, lad_name, ace_score, "
+                "ace_quintile_in_lad, stab_rank_p05, stab_rank_p95, stability_band "
+                "FROM ward_ace WHERE ace_rank_in_lad = 1 "
+                "ORDER BY lad_name, ward_code LIMIT $k", {"k": max(args.top, 0)},
+            ).fetchall()
+    except (IndexSpecError, duckdb.Error) as exc:
+        err.print(f"[bold red]index failed:[/bold red] {exc}")
+        err.print("The store's previous index tables (if any) are untouched.")
+        return 1
+    finally:
+        con.close()
+    out = Console()
+    w = ", ".join(f"{k}={v:.3g}" for k, v in summary["ace_weights"].items())
+    where = "England" if args.scope == "england" else "each LA (within-LA ranks)"
+    cls = "decile" if args.scope == "england" else "LA quintile"
+    t = Table(title=f"Highest modelled ACE risk in {where}: method {summary['ace_method']} ({w})")
+    for col, just in (("rank", "right"), ("ward", "left"), ("code", "left"), ("LA", "left"),
+                      ("score", "right"), (cls, "right"), ("rank 5-95%", "right"),
+                      ("stability", "left")):
+        t.add_column(col, justify=just)
+    for r, name, code, lad, score, dec, p05, p95, band in top:
+        t.add_row(str(r), str(name), str(code), str(lad), f"{score:.4g}", str(dec),
+                  f"{p05}-{p95}", str(band))
+    out.print(t)
+    out.print(f"{summary['ace_wards']} wards, {summary['ace_lads']} LADs written to {db}; "
+              f"{summary['ace_unstable_wards']} wards have an unstable class.")
+    out.print(f"[dim]{CAVEAT}[/dim]")
+    return 0
