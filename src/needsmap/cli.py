@@ -129,7 +129,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--port", type=int, default=8501)
     r.set_defaults(func=cmd_run)
 
-    for name, spec in EXTERNAL.items():
+    for spec in EXTERNAL.values():
         mod, fn = spec.split(":")
         try:
             register = getattr(importlib.import_module(mod), fn)

@@ -54,6 +54,7 @@ def connect(path: str | os.PathLike[str] | None = None, read_only: bool = False,
         config["threads"] = threads
     con = duckdb.connect(target, read_only=read_only, config=config)
     load_spatial(con)
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

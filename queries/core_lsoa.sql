@@ -1,0 +1,54 @@
+-- LSOA tables (every English LSOA 2021). Inputs: lsoa_geom, lookup_lsoa21_wd24, census_lsoa,
+-- iod_domains, iod_indicators, iod_idaci_official, cilif_msoa, msoa11, lsoa11_lsoa21, sape20.
+
+CREATE OR REPLACE TABLE lsoa AS
+SELECT g.lsoa_code, l.lsoa_name, l.ward_code, l.ward_name, l.lad_code, l.lad_name,
+       g.area_km2, g.centroid_x, g.centroid_y, g.centroid_method, g.geom, g.geom_wgs84
+FROM lsoa_geom g JOIN lookup_lsoa21_wd24 l USING (lsoa_code)
+ORDER BY g.lsoa_code;
+
+-- CiLIF apportioning (see needsmap.ingest.cilif for the formula):
+-- MSOA count -> LSOA11 by mid-2020 children; LSOA11 -> LSOA21 by Census 2021 children.
+CREATE OR REPLACE TEMP TABLE _cilif_l11 AS
+SELECT m.lsoa11_code,
+       c.children_low_income * s.children_0_15 / nullif(sum(s.children_0_15) OVER (PARTITION BY m.msoa_code), 0)
+           AS cilif_children
+FROM cilif_msoa c
+JOIN msoa11 m ON m.msoa_code = c.msoa_code
+JOIN sape20 s ON s.lsoa11_code = m.lsoa11_code;
+
+CREATE OR REPLACE TEMP TABLE _cilif_l21 AS
+WITH w AS (
+    SELECT x.lsoa11_code, x.lsoa21_code, c.cilif_children,
+           k.children_0_15 / nullif(sum(k.children_0_15) OVER (PARTITION BY x.lsoa11_code), 0) AS w
+    FROM _cilif_l11 c
+    JOIN lsoa11_lsoa21 x ON x.lsoa11_code = c.lsoa11_code
+    JOIN census_lsoa k ON k.lsoa_code = x.lsoa21_code
+)
+SELECT lsoa21_code AS lsoa_code, sum(cilif_children * w) AS cilif_children
+FROM w GROUP BY 1;
+
+CREATE OR REPLACE TABLE lsoa_indicators AS
+SELECT l.lsoa_code, l.ward_code, l.lad_code,
+       c.population, c.children_0_15, l.area_km2,
+       c.population / nullif(l.area_km2, 0) AS density_per_km2,
+       n.idaci_numerator,
+       CASE WHEN o.idaci_score IS NOT NULL THEN 'official IDACI score (File 5)'
+            WHEN n.idaci_numerator IS NOT NULL THEN 'IDACI numerator / Census 2021 children 0-15'
+            ELSE 'IDACI numerator suppressed (0-9): imputed 4.5 / Census 2021 children 0-15' END
+           AS child_poverty_method,
+       CASE WHEN o.idaci_score IS NOT NULL THEN o.idaci_score
+            ELSE coalesce(n.idaci_numerator, 4.5) / nullif(c.children_0_15, 0) END AS child_poverty_rate,
+       CASE WHEN o.idaci_score IS NOT NULL THEN o.idaci_score * c.children_0_15
+            ELSE coalesce(n.idaci_numerator, 4.5) END AS child_poverty_children,
+       n.income_numerator,
+       d.income_rate, d.employment_rate, d.education_score, d.health_score, d.crime_score,
+       d.barriers_score, d.living_environment_score, d.imd_score, d.imd_rank, d.imd_decile,
+       coalesce(cl.cilif_children, 0) AS cilif_children
+FROM lsoa l
+JOIN census_lsoa c USING (lsoa_code)
+LEFT JOIN iod_domains d USING (lsoa_code)
+LEFT JOIN iod_indicators n USING (lsoa_code)
+LEFT JOIN iod_idaci_official o USING (lsoa_code)
+LEFT JOIN _cilif_l21 cl USING (lsoa_code)
+ORDER BY l.lsoa_code;

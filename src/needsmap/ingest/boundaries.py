@@ -1,0 +1,115 @@
+"""Boundary GeoJSON (LSOA 2021, wards May 2024) -> validated GeoDataFrames in EPSG:27700.
+
+Checks, in order, for every feature (row = 1-based feature number):
+
+* code present and a GSS code of the expected kind, not duplicated;
+* geometry present and not empty;
+* geometry valid, else repaired with :func:`shapely.make_valid` (counted in the note);
+* inside England's bounding box.
+
+A file whose coordinates are not longitude/latitude (e.g. British National Grid
+metres written into GeoJSON) or whose CRS cannot be identified raises
+:class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from needsmap.ingest.report import FileReport, InputError
+from needsmap.settings import BNG, WGS84
+
+#: Generous lon/lat envelope of England (with its islands) used to spot wrong coordinates.
+ENGLAND_LONLAT = (-6.5, 49.8, 2.0, 55.9)
+
+
+def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
+                    code_pattern: str, extra_cols: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """Read and validate a boundary file; return kept features in EPSG:27700.
+
+    Returns a GeoDataFrame with ``code``, ``name``, ``_row``, any ``extra_cols``,
+    ``geometry`` (EPSG:27700) and ``geometry_wgs84`` (a GeoSeries in EPSG:4326).
+    """
+    name = str(path)
+    if not path.exists():
+        raise InputError(name, "file not found")
+    if path.stat().st_size == 0:
+        raise InputError(name, "file is empty", row=0)
+    try:
+        info = pyogrio.read_info(path)
+        gdf = pyogrio.read_dataframe(path, use_arrow=True)
+    except Exception as exc:  # pyogrio raises several DataSourceError subclasses
+        raise InputError(name, f"cannot read as GeoJSON/vector data: {exc}") from exc
+    fr.rows_read = len(gdf)
+    for col in (code_col, name_col, *extra_cols):
+        if col not in gdf.columns:
+            raise InputError(name, f"missing property {col!r}; found {list(gdf.columns)}", row=0,
+                             column=col)
+    crs = info.get("crs")
+    if crs is None:
+        raise InputError(name, "unknown CRS: the file declares none and is not GeoJSON")
+    gdf = gdf.set_crs(crs, allow_override=True)
+    gdf["_row"] = np.arange(1, len(gdf) + 1)
+    gdf = gdf.rename(columns={code_col: "code", name_col: "name"})
+
+    def reject(mask: pd.Series, reason: str, column: str) -> None:
+        nonlocal gdf
+        if mask.any():
+            bad = gdf[mask]
+            for r, c in zip(bad["_row"].tolist(), bad["code"].astype(str).tolist(), strict=True):
+                fr.reject(int(r), column, reason, c)
+            gdf = gdf[~mask]
+
+    code = gdf["code"].astype("string").str.strip()
+    gdf["code"] = code
+    reject(~code.fillna("").str.fullmatch(code_pattern), f"{code_col} is not a valid GSS code", code_col)
+    reject(gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
+    geom = gdf.geometry
+    reject(geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
+    if len(gdf):
+        to_ll = gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
+        minx, miny, maxx, maxy = to_ll.total_bounds
+        if not (-180 <= minx <= 180 and -90 <= miny <= 90 and -180 <= maxx <= 180 and -90 <= maxy <= 90):
+            raise InputError(name, f"coordinates are not longitude/latitude (bounds {to_ll.total_bounds.round(1).tolist()}); "
+                             f"the file declares {gdf.crs.to_string()} but looks like another CRS "
+                             "(British National Grid metres?)", column="geometry")
+    invalid = ~gdf.geometry.is_valid
+    n_invalid = int(invalid.sum())
+    if n_invalid:
+        gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.loc[invalid, "geometry"].values)
+        # keep only areal parts of repaired geometries
+        gdf.loc[invalid, "geometry"] = [
+            _polygonal(g) for g in gdf.loc[invalid, "geometry"].values
+        ]
+        reject(gdf.geometry.isna() | gdf.geometry.is_empty, "geometry has no area after make_valid", "geometry")
+    if len(gdf):
+        ll = gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
+        c = ll.geometry.representative_point()
+        x0, y0, x1, y1 = ENGLAND_LONLAT
+        outside = ~((c.x >= x0) & (c.x <= x1) & (c.y >= y0) & (c.y <= y1))
+        reject(pd.Series(outside.values, index=gdf.index), "geometry lies outside England", "geometry")
+        wgs = gdf.geometry.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf.geometry
+    else:
+        wgs = gdf.geometry
+    out = gdf.to_crs(BNG)
+    out["geometry_wgs84"] = wgs.values
+    if n_invalid:
+        fr.note = (fr.note + "; " if fr.note else "") + f"{n_invalid} invalid geometries repaired with make_valid"
+    return out
+
+
+def _polygonal(g):  # noqa: ANN001, ANN202 - shapely geometry
+    if g is None or g.is_empty:
+        return None
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    if g.geom_type == "GeometryCollection":
+        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(polys) if polys else None
+    return None

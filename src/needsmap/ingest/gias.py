@@ -1,0 +1,79 @@
+"""DfE Get Information about Schools (GIAS): open establishments.
+
+The mirror's extract (``services/gias_open_establishments_20250524.csv``) has
+one row per open establishment in England and Wales with ``urn``,
+``establishment_name``, ``establishment_type``, ``establishment_type_group``,
+``education_phase``, ``number_of_pupils`` and ``easting``/``northing`` (BNG).
+Service types come from :func:`needsmap.access.vocab.gias_type`.
+
+Rejected, each with a reason: establishments whose type is not mapped
+(independent schools, universities, online, overseas/offshore and Welsh
+establishments), rows without easting/northing (this extract has no postcode,
+so they cannot be geocoded), duplicate URNs, and -- later, by point-in-polygon
+-- points outside England. The ``lsoa_code`` column of the file is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from needsmap.access.geocode import (
+    empty_candidates,
+    raw_text,
+    reject,
+    reject_duplicates,
+    reject_outside_gb,
+)
+from needsmap.access.vocab import gias_type
+from needsmap.ingest.report import FileReport, InputError
+
+REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",
+            "education_phase", "number_of_pupils", "easting", "northing"]
+
+
+def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
+    """Parse the GIAS extract into service candidates (see module docstring).
+
+    Returns a frame with :data:`~needsmap.access.geocode.CANDIDATE_COLUMNS`;
+    ``type`` is ``"school_primary|school_secondary"`` for all-through schools
+    (split into two services after location).
+    """
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(str(path), f"missing GIAS columns {missing}", row=0)
+    fr.rows_read = len(df)
+    df.insert(0, "row", np.arange(1, len(df) + 1))
+    raw = raw_text(df, ["urn", "establishment_name", "establishment_type_group",
+                        "establishment_type", "education_phase", "easting", "northing"])
+    types = [gias_type(g, t, p) for g, t, p in zip(
+        df["establishment_type_group"], df["establishment_type"], df["education_phase"],
+        strict=True)]
+    df["type"] = ["|".join(t) for t in types]
+    why = "not mapped to a service type: " + df["establishment_type_group"].fillna("?")
+    df = reject(fr, df, df["type"] == "", why, "establishment_type_group", raw)
+    e = pd.to_numeric(df["easting"], errors="coerce")
+    n = pd.to_numeric(df["northing"], errors="coerce")
+    df = df.assign(easting=e, northing=n)
+    df = reject(fr, df, e.isna() | n.isna() | ((e == 0) & (n == 0)),
+                "missing coordinates: no easting/northing (0,0 or blank; the extract has no "
+                "postcode to geocode)",
+                "easting", raw)
+    df = reject_outside_gb(df, fr, raw)
+    df = reject_duplicates(df, fr, ["urn"], raw, "URN")
+    out = empty_candidates().reindex(range(len(df)))
+    out["row"] = df["row"].to_numpy()
+    out["name"] = df["establishment_name"].fillna("").str.strip().to_numpy()
+    out["type"] = df["type"].to_numpy()
+    out["source_ref"] = df["urn"].to_numpy()
+    out["source_category"] = (df["establishment_type"].fillna("") + " / "
+                              + df["education_phase"].fillna("")).to_numpy()
+    out["postcode"] = None
+    out["easting"] = df["easting"].to_numpy(dtype="float64")
+    out["northing"] = df["northing"].to_numpy(dtype="float64")
+    out["geocode"] = "source_easting_northing"
+    out["pupils"] = pd.to_numeric(df["number_of_pupils"], errors="coerce").astype("Int64").to_numpy()
+    return out

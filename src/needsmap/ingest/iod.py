@@ -1,0 +1,100 @@
+"""English Indices of Deprivation 2025 at LSOA 2021.
+
+``iod_domains``: scores of the IMD and domains (File 7 columns).
+``iod_indicators``: income and IDACI numerators (File 8).
+``iod_idaci_official``: the official IDACI score (File 5) where present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from needsmap.ingest.csvio import (
+    apply_rules,
+    duplicate_rule,
+    gss_rule,
+    num_expr,
+    numeric_rule,
+    read_csv_raw,
+    suppressed_count,
+)
+from needsmap.ingest.report import FileReport
+
+DOMAIN_SCORES = {
+    "imd_score": "imd_score",
+    "income_score_rate": "income_rate",
+    "employment_score_rate": "employment_rate",
+    "education_skills_training_score": "education_score",
+    "health_deprivation_disability_score": "health_score",
+    "crime_score": "crime_score",
+    "barriers_to_housing_services_score": "barriers_score",
+    "living_environment_score": "living_environment_score",
+}
+DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile"}
+NUMERATORS = {
+    "income_domain_numerator": "income_numerator",
+    "income_deprivation_affecting_children_index_idaci_numerator": "idaci_numerator",
+}
+LSOA_RE = r"E01[0-9]{6}"
+
+
+def _common_rules(key: str) -> list:
+    return [
+        gss_rule(key, r"[EW]01[0-9]{6}", "LSOA 2021"),
+        ("out of scope: not an English LSOA", key, f"(NOT starts_with({key}, 'E'))"),
+        ("LSOA code not in the LSOA21->WD24 lookup (wrong vintage?)", key,
+         f"({key} NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
+    ]
+
+
+def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
+    cols = ["lsoa21_code", *DOMAIN_SCORES, *DOMAIN_RANKS]
+    raw = read_csv_raw(con, path, fr, cols)
+    rules = _common_rules("lsoa21_code")
+    rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
+    rules += numeric_rule(list(DOMAIN_SCORES), allow_suppressed=True)
+    rules += numeric_rule(list(DOMAIN_RANKS), allow_negative=False, integer=True)
+    kept = apply_rules(con, raw, fr, rules, cols)
+    sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in DOMAIN_SCORES.items())
+    sel += ", " + ", ".join(f"{num_expr(c, 'INTEGER')} AS {a}" for c, a in DOMAIN_RANKS.items())
+    con.execute(f"CREATE OR REPLACE TABLE iod_domains AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
+    fr.rows_kept = con.execute("SELECT count(*) FROM iod_domains").fetchone()[0]
+    sup = {c: suppressed_count(con, kept, c) for c in DOMAIN_SCORES}
+    sup = {k: v for k, v in sup.items() if v}
+    if sup:
+        fr.note = "suppressed/blank cells kept as NULL: " + ", ".join(f"{k} {v}" for k, v in sup.items())
+
+
+def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
+    cols = ["lsoa21_code", *NUMERATORS]
+    raw = read_csv_raw(con, path, fr, cols)
+    rules = _common_rules("lsoa21_code")
+    rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
+    rules += numeric_rule(list(NUMERATORS), allow_negative=False, allow_suppressed=True)
+    kept = apply_rules(con, raw, fr, rules, cols)
+    sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in NUMERATORS.items())
+    con.execute(f"CREATE OR REPLACE TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
+    fr.rows_kept = con.execute("SELECT count(*) FROM iod_indicators").fetchone()[0]
+    sup = {c: suppressed_count(con, kept, c) for c in NUMERATORS}
+    fr.note = "suppressed (blank) numerators, true count 0-9: " + ", ".join(
+        f"{NUMERATORS[k]} {v}" for k, v in sup.items())
+
+
+def load_idaci_official(con: duckdb.DuckDBPyConnection, path: Path | None, fr: FileReport | None,
+                        key: str, col: str) -> None:
+    """Official IDACI score (rate) from File 5, or from an exact extract of it."""
+    if path is None or fr is None:
+        con.execute("CREATE OR REPLACE TABLE iod_idaci_official (lsoa_code VARCHAR, idaci_score DOUBLE)")
+        return
+    raw = read_csv_raw(con, path, fr, [key, col])
+    rules = _common_rules(key)
+    rules.insert(1, duplicate_rule(raw, key))
+    rules += numeric_rule(col, allow_negative=False, allow_suppressed=False)
+    rules.append((f"{col} outside 0-1", col, f"(TRY_CAST({col} AS DOUBLE) > 1)"))
+    kept = apply_rules(con, raw, fr, rules, [key, col])
+    q = f'"{col}"'
+    con.execute(f'CREATE OR REPLACE TABLE iod_idaci_official AS SELECT "{key}" AS lsoa_code, '
+                f"TRY_CAST({q} AS DOUBLE) AS idaci_score FROM {kept}")
+    fr.rows_kept = con.execute("SELECT count(*) FROM iod_idaci_official").fetchone()[0]

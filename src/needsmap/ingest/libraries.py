@@ -1,0 +1,68 @@
+"""Libraries Hacked public libraries (the ``libraries`` schema).
+
+One row per library in the UK with ``Local authority``, ``Library name``,
+``Postcode``, ``Type of library`` (LAL local authority run, LAL- LA run
+unstaffed, CRL community run, CL commissioned, ICL independent community) and
+``Year closed``. Every type maps to ``library``. Rejected with reasons: closed
+libraries (a ``Year closed``), repeated rows (same authority, name and
+postcode), unknown library types, and the postcode failures of
+:func:`~needsmap.access.geocode.geocode_postcodes` (Scottish, Welsh and Northern
+Irish libraries fall out as "point outside England").
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from needsmap.access.geocode import (
+    empty_candidates,
+    geocode_postcodes,
+    raw_text,
+    reject,
+    reject_duplicates,
+)
+from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.report import FileReport, InputError
+
+REQUIRED = ["Local authority", "Library name", "Postcode", "Type of library", "Year closed"]
+LIBRARY_TYPES = {"LAL": "local authority run", "LAL-": "local authority run, unstaffed",
+                 "CRL": "community run", "CL": "commissioned", "ICL": "independent community"}
+
+
+def read_libraries(path: str | os.PathLike[str], fr: FileReport,
+                   postcodes: PostcodeIndex) -> pd.DataFrame:
+    """Parse ``libraries.csv`` into geocoded open-library candidates."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(str(path), f"missing Libraries Hacked columns {missing}", row=0)
+    fr.rows_read = len(df)
+    df.insert(0, "row", np.arange(1, len(df) + 1))
+    raw = raw_text(df, ["Local authority", "Library name", "Postcode", "Type of library",
+                        "Year closed"])
+    closed = df["Year closed"].fillna("").str.strip()
+    df = reject(fr, df, closed != "", "closed (year closed " + closed + ")", "Year closed", raw)
+    ltype = df["Type of library"].fillna("").str.strip()
+    df = reject(fr, df, ~ltype.isin(list(LIBRARY_TYPES)),
+                "unknown library type " + ltype + "; valid: " + ", ".join(LIBRARY_TYPES),
+                "Type of library", raw)
+    df = df.assign(_pc=df["Postcode"].fillna("").str.upper().str.replace(r"\s+", "", regex=True))
+    df = reject_duplicates(df, fr, ["Local authority", "Library name", "_pc"], raw,
+                           "authority, library name and postcode")
+    df = df.assign(easting=np.nan, northing=np.nan, geocode=None)
+    df = geocode_postcodes(df, fr, postcodes, raw, column="Postcode")
+    out = empty_candidates().reindex(range(len(df)))
+    out["row"] = df["row"].to_numpy()
+    out["name"] = df["Library name"].fillna("").str.strip().to_numpy()
+    out["type"] = "library"
+    out["source_ref"] = (df["Local authority"].fillna("") + ": " + df["Library name"].fillna("")).to_numpy()
+    out["source_category"] = df["Type of library"].map(LIBRARY_TYPES).to_numpy()
+    out["postcode"] = df["postcode"].to_numpy()
+    out["easting"] = df["easting"].to_numpy(dtype="float64")
+    out["northing"] = df["northing"].to_numpy(dtype="float64")
+    out["geocode"] = df["geocode"].to_numpy()
+    out["pupils"] = pd.NA
+    return out
