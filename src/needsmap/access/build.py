@@ -1,0 +1,189 @@
+"""Build stages for the services layer and the access measures.
+
+``services_stage(ctx)`` (after ``core``) loads every service source for the
+whole of England, whatever the ``--la`` scope (the nearest service may lie
+across an authority border):
+
+=============================  ===========================================  =============
+catalogue id                   parser                                       types
+=============================  ===========================================  =============
+``gias_open``                  :func:`needsmap.ingest.gias.read_gias`       schools, nursery, college...
+``epraccur``                   :func:`needsmap.ingest.epraccur.read_epraccur`  gp_practice
+``libraries``                  :func:`needsmap.ingest.libraries.read_libraries`  library
+``trafford_childrens_centres`` user-list parser, default ``childrens_centre``  childrens_centre
+``gm_pharmacies``              user-list parser, default ``pharmacy``       pharmacy
+``--services CSV`` (each)      :func:`needsmap.ingest.user_services.read_service_csv`  any
+=============================  ===========================================  =============
+
+Postcodes are geocoded offline from Code-Point Open (``codepoint_open``); every
+candidate is then placed in an LSOA by point-in-polygon
+(:func:`needsmap.access.locate.locate`). It writes ``service``,
+``service_coverage`` and ``postcode`` (the Code-Point lookup, so the app can
+geocode an uploaded list offline).
+
+``access_stage(ctx)`` (after ``index``) computes ``lsoa_access``,
+``ward_access``, ``ward_need`` and the ``ward_gaps`` view
+(:mod:`needsmap.access.measures`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from needsmap.access.geocode import CANDIDATE_COLUMNS
+from needsmap.access.locate import locate, reject_unlocated
+from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
+from needsmap.ingest.epraccur import read_epraccur
+from needsmap.ingest.gias import read_gias
+from needsmap.ingest.libraries import read_libraries
+from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.user_services import read_service_csv
+from needsmap.sources.catalogue import Source
+from needsmap.sources.resolve import sha256_file
+from needsmap.store.db import run_sql
+
+#: Sources whose coverage is all of England (others cover only the LADs they have points in).
+NATIONAL_SOURCES = ("gias_open", "epraccur", "libraries")
+#: Largest user list accepted from the command line.
+MAX_CLI_BYTES = 100 * 1024 * 1024
+
+
+def safe_label(name: str, fallback: str = "list") -> str:
+    """A display/id label from a file name: letters, digits, ``_`` and ``-`` only.
+
+    Never used as a path. ``"../../etc/pass wd.csv"`` -> ``"pass_wd"``.
+    """
+    stem = Path(str(name).replace("\\", "/")).name
+    stem = re.sub(r"\.csv$", "", stem, flags=re.IGNORECASE)
+    label = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_-")[:60]
+    return label or fallback
+
+
+def load_postcodes(ctx) -> PostcodeIndex:  # noqa: ANN001 - BuildContext
+    src = ctx.catalogue.get("codepoint_open")
+    path = ctx.resolve("codepoint_open")
+    table = load_codepoint(path, ctx.settings.cache_dir, sha256=src.sha256)
+    return PostcodeIndex(table, vintage=src.vintage)
+
+
+def _tag(df: pd.DataFrame, key: str, source: str, vintage: str) -> pd.DataFrame:
+    return df.assign(_file=key, source=source, vintage=vintage)
+
+
+def services_stage(ctx) -> None:  # noqa: ANN001 - BuildContext
+    """Load, geocode and locate every service source into ``service``."""
+    con = ctx.con
+    postcodes = load_postcodes(ctx)
+    reports: dict[str, FileReport] = {}
+    parts: list[pd.DataFrame] = []
+
+    def add(source_id: str, reader) -> None:  # noqa: ANN001
+        src = ctx.catalogue.get(source_id)
+        path = ctx.resolve(source_id)
+        fr = ctx.report.file(source_id, path.name)
+        reports[source_id] = fr
+        parts.append(_tag(reader(path, fr), source_id, source_id, src.vintage))
+
+    add("gias_open", read_gias)
+    add("epraccur", lambda p, fr: read_epraccur(p, fr, postcodes))
+    add("libraries", lambda p, fr: read_libraries(p, fr, postcodes))
+    add("trafford_childrens_centres", lambda p, fr: read_service_csv(
+        Path(p).read_bytes(), fr, postcodes, default_type="childrens_centre", label=Path(p).name))
+    add("gm_pharmacies", lambda p, fr: read_service_csv(
+        Path(p).read_bytes(), fr, postcodes, default_type="pharmacy", label=Path(p).name,
+        column_map={"pharmacy_name": "name"}))
+
+    seen_labels: set[str] = set()
+    for i, p in enumerate(ctx.extra.get("user_services") or [], start=1):
+        path = Path(p)
+        if not path.is_file():
+            raise InputError(str(path), "user service list not found")
+        if path.stat().st_size > MAX_CLI_BYTES:
+            raise InputError(str(path), f"larger than {MAX_CLI_BYTES // 2**20} MB")
+        label = safe_label(path.name, f"list{i}")
+        if label in seen_labels:
+            label = f"{label}_{i}"
+        seen_labels.add(label)
+        source_id = f"user:{label}"
+        fr = ctx.report.file("user_services", path.name)
+        key = f"{source_id}#{i}"
+        reports[key] = fr
+        vintage = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+        ctx.record_source(Source(id=source_id, path=str(path), publisher="user",
+                                 title=f"User service list {path.name}", url="",
+                                 licence="supplied by the user", vintage=vintage,
+                                 form="user CSV", sha256=sha256_file(path)), path, "user")
+        cand = read_service_csv(path.read_bytes(), fr, postcodes, label=path.name)
+        parts.append(_tag(cand, key, source_id, vintage))
+
+    cand = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    located = reject_unlocated(locate(con, cand), reports)
+    for fr in reports.values():
+        fr.rows_kept = 0
+    for key, n in located.groupby("_file")["row"].nunique().items():
+        reports[key].rows_kept = int(n)
+    services = explode_types(located)
+    write_service_table(con, services)
+    write_postcode_table(con, postcodes)
+    run_sql(con, "services_coverage", {"national": list(NATIONAL_SOURCES)})
+    n = con.execute("SELECT type, count(*) FROM service GROUP BY type ORDER BY type").fetchall()
+    ctx.summary["services"] = sum(c for _, c in n)
+    ctx.summary["service types"] = len(n)
+
+
+def explode_types(located: pd.DataFrame) -> pd.DataFrame:
+    """One service per type; build ``service_id`` (``<source>:<ref>[:<type>]``)."""
+    df = located.assign(type=located["type"].str.split("|")).explode("type", ignore_index=True)
+    multi = df.duplicated(["_file", "row"], keep=False)
+    ref = df["source_ref"].astype(str)
+    sid = df["source"] + ":" + ref
+    df["service_id"] = np.where(multi, sid + ":" + df["type"], sid)
+    dup = df["service_id"].duplicated(keep=False)
+    if dup.any():  # e.g. two user lists with one label: make ids unique by file key
+        df.loc[dup, "service_id"] = df.loc[dup, "_file"] + ":" + ref[dup] + ":" + df.loc[dup, "type"]
+    return df
+
+
+SERVICE_COLUMNS = ["service_id", "name", "type", "source", "vintage", "lon", "lat", "easting",
+                   "northing", "lsoa_code", "ward_code", "lad_code", "source_ref",
+                   "source_category", "postcode", "pupils", "geocode", "locate_method"]
+
+
+def write_service_table(con, services: pd.DataFrame) -> None:  # noqa: ANN001
+    frame = services[SERVICE_COLUMNS].copy()
+    frame["pupils"] = pd.to_numeric(frame["pupils"], errors="coerce").astype("Int64")
+    for c in ("easting", "northing", "lon", "lat"):
+        frame[c] = frame[c].astype("float64")
+    for c in set(SERVICE_COLUMNS) - {"pupils", "easting", "northing", "lon", "lat"}:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    con.register("_service_frame", frame)
+    try:
+        run_sql(con, "services_table")
+    finally:
+        con.unregister("_service_frame")
+
+
+def write_postcode_table(con, postcodes: PostcodeIndex) -> None:  # noqa: ANN001
+    con.register("_codepoint", postcodes.table)
+    try:
+        con.execute("""CREATE OR REPLACE TABLE postcode AS
+            SELECT postcode, easting::INTEGER AS easting, northing::INTEGER AS northing,
+                   country_code FROM _codepoint ORDER BY postcode""")
+    finally:
+        con.unregister("_codepoint")
+
+
+def access_stage(ctx) -> None:  # noqa: ANN001 - BuildContext
+    """Nearest-service distances and ward summaries (see :mod:`needsmap.access.measures`)."""
+    from needsmap.access.measures import build_access
+
+    info = build_access(ctx.con)
+    ctx.summary.update(info)
+
+
+__all__ = ["CANDIDATE_COLUMNS", "access_stage", "safe_label", "services_stage"]
