@@ -85,9 +85,16 @@ class BuildContext:
         self.sources_used.append((src, path, origin))
 
 
-def _load_stage(spec: str) -> Callable[[BuildContext], None]:
+def _load_stage(spec: str) -> Callable[[BuildContext], None] | None:
+    """Import a stage; ``None`` if its topic module is not installed in this checkout."""
     mod, fn = spec.split(":")
-    return getattr(importlib.import_module(mod), fn)
+    try:
+        module = importlib.import_module(mod)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and mod.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, fn)
 
 
 def build(settings: Settings, las: list[str] | None = None, console: Console | None = None,
@@ -130,8 +137,13 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
             if name not in wanted:
                 continue
             t = time.perf_counter()
+            fn = _load_stage(spec)
+            if fn is None:
+                ctx.summary.setdefault("stages_skipped", []).append(name)
+                console.log(f"stage {name} skipped: {spec.split(':')[0]} is not available")
+                continue
             with console.status(f"[bold]build: {name}[/bold]"):
-                _load_stage(spec)(ctx)
+                fn(ctx)
             ctx.timings[name] = time.perf_counter() - t
             console.log(f"stage {name} done in {ctx.timings[name]:.2f}s")
         ctx.report.write(con)
