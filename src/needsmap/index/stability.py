@@ -25,6 +25,8 @@ again (all wards at once: one matrix product and one sort per draw). Per ward:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -147,12 +149,14 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
 
     r_dir, share = summarise(dir_w)
     rf = np.where(r_dir > 0, r_dir, np.nan).astype(float)
-    with np.errstate(all="ignore"):
-        p05, p95 = np.nanpercentile(rf, [5, 95], axis=0) if rf.size else (rf, rf)
+    with warnings.catch_warnings():  # all-NaN columns: wards with no score
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p05, p95 = np.nanpercentile(rf, [5, 95], axis=0)
     if drop_w.shape[0]:
         r_drop, share_drop = summarise(drop_w)
         rd = np.where(r_drop > 0, r_drop, np.nan).astype(float)
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             dmin, dmax = np.nanmin(rd, axis=0), np.nanmax(rd, axis=0)
     else:
         share_drop = np.ones(base_rank.size)
@@ -168,8 +172,10 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
         "stab_dropone_rank_max": pd.array(dmax, dtype="Int64"),
         "stab_dropone_share_same_class": share_drop,
         "stability_band": band,
-        "unstable": share < UNSTABLE_SHARE,
+        "unstable": pd.array(share < UNSTABLE_SHARE, dtype="boolean"),
     })
-    if not base_valid.all():
-        out.loc[~base_valid, list(STABILITY_COLUMNS)] = pd.NA
+    if not base_valid.all():  # wards without a score have no band
+        for col in STABILITY_COLUMNS:
+            out[col] = out[col].astype(object if col == "stability_band" else out[col].dtype)
+            out.loc[~base_valid, col] = None if col == "stability_band" else pd.NA
     return out

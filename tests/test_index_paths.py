@@ -1,0 +1,96 @@
+"""The fast numpy path gives identical results to the SQL path, and the recorded-crime hook."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from test_index_methods import random_frame
+
+from needsmap.index import STABILITY_COLUMNS, compute_index, load_indicator_frame
+
+WEIGHTS = [None, {"child_poverty": 0.4, "income": 0.3, "crime": 0.2, "density": 0.1},
+           {"income": 1, "health": 3}, {"child_poverty": 0.3, "income": 0.1, "crime": 0.2,
+                                        "density": 0.2, "health": 0.2}]
+
+
+def messy_frame() -> pd.DataFrame:
+    """Ties, missing values and uneven LAD sizes."""
+    df = random_frame(n=600, seed=11)
+    df["lad_code"] = np.where(np.arange(600) < 20, "E06000001", df["lad_code"])
+    df.loc[5:9, "income_rate"] = np.nan
+    df.loc[30, ["child_poverty_rate", "income_rate", "crime_score", "density_per_km2"]] = np.nan
+    df["crime_score"] = df["crime_score"].round(0)  # heavy ties
+    return df
+
+
+@pytest.mark.parametrize("method", ["lewer", "weighted", "exponential"])
+@pytest.mark.parametrize("scope", ["england", "lad"])
+def test_numpy_equals_sql(method, scope):
+    df = messy_frame()
+    frame = load_indicator_frame(df)
+    for w in WEIGHTS:
+        fast = compute_index(frame, method, w, scope)
+        ref = compute_index(df, method, w, scope, engine="sql")
+        pd.testing.assert_frame_equal(fast, ref, check_exact=True, check_dtype=False)
+
+
+def test_ward_without_indicators_is_unranked():
+    df = messy_frame()
+    out = compute_index(df)
+    row = out.loc[out["ward_code"] == df.loc[30, "ward_code"]].iloc[0]
+    assert pd.isna(row["ace_score"]) and pd.isna(row["ace_rank_england"])
+    assert out["ace_rank_england"].max() == len(df) - 1
+
+
+def test_stability_identical_on_both_engines():
+    df = messy_frame()
+    fast = compute_index(load_indicator_frame(df), "weighted", WEIGHTS[1], stability=True)
+    ref = compute_index(df, "weighted", WEIGHTS[1], stability=True, engine="sql")
+    pd.testing.assert_frame_equal(fast, ref, check_exact=True, check_dtype=False)
+    assert set(STABILITY_COLUMNS) <= set(fast.columns)
+
+
+def crime_con(df: pd.DataFrame, crime: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.register("f", df)
+    con.register("c", crime)
+    con.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM f")
+    con.execute("CREATE TABLE ward_crime AS SELECT * FROM c")
+    return con
+
+
+def test_recorded_crime_hook_uses_ward_crime_where_coverage_is_full():
+    df = pd.DataFrame({
+        "ward_code": list("abcdef"), "ward_name": list("ABCDEF"), "lad_code": ["L"] * 6,
+        "lad_name": ["La"] * 6, "population": [1000.0] * 6, "children_0_15": [200.0] * 6,
+        "child_poverty_rate": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+        "income_rate": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+        "crime_score": [6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+        "density_per_km2": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "health_score": [0.0] * 6,
+    })
+    crime = pd.DataFrame({"ward_code": list("abcd"), "rate_12m_per_1000": [1.0, 2.0, 3.0, 99.0],
+                          "full_coverage": [True, True, True, False]})
+    con = crime_con(df, crime)
+    w = {"recorded_crime": 1}
+    sql = compute_index(con, "lewer", w, engine="sql")
+    fast = compute_index(load_indicator_frame(con), "lewer", w)
+    pd.testing.assert_frame_equal(fast, sql, check_exact=True, check_dtype=False)
+    src = dict(zip(sql["ward_code"], sql["recorded_crime_source"], strict=True))
+    assert src == {"a": "police_recorded_12m", "b": "police_recorded_12m",
+                   "c": "police_recorded_12m", "d": "iod_crime_score",
+                   "e": "iod_crime_score", "f": "iod_crime_score"}
+    # quantiles: a 1/4, b 2/4, c 3/4 (recorded, 3 covered wards); d 3/7, e 2/7, f 1/7 (IoD)
+    # -> ranked: f 1, a 2, e 3, d 4, b 5, c 6
+    score = dict(zip(sql["ward_code"], sql["ace_score"], strict=True))
+    assert score == {"f": 1.0, "a": 2.0, "e": 3.0, "d": 4.0, "b": 5.0, "c": 6.0}
+    # without the table every ward keeps the IoD crime score
+    con2 = duckdb.connect(":memory:")
+    con2.register("f", df)
+    con2.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM f")
+    out = compute_index(con2, "lewer", w)
+    assert (out["recorded_crime_source"] == "iod_crime_score").all()
+    assert out["ace_score"].tolist() == compute_index(df, "lewer", {"crime": 1})[
+        "ace_score"].tolist()

@@ -1,0 +1,70 @@
+"""Rank-stability bands: seeded, vectorised, sensible on constructed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_index_methods import random_frame
+
+from needsmap.index import compute_index, load_indicator_frame
+from needsmap.index.ranking import rank_desc
+from needsmap.index.stability import weight_draws
+
+
+def test_rank_desc_matches_sql_rank_rule():
+    s = np.array([3.0, 1.0, 3.0, np.nan, 2.0])
+    assert rank_desc(s).tolist() == [1, 4, 1, 0, 3]
+    g = np.array([0, 0, 1, 1, 1])
+    assert rank_desc(s, g).tolist() == [1, 2, 1, 0, 2]
+    two = rank_desc(np.vstack([s, -s]))
+    assert two[1].tolist() == [3, 1, 3, 0, 2]
+
+
+def test_weight_draws_are_seeded_and_normalised():
+    w = np.array([0.25, 0.25, 0.25, 0.25, 0.0, 0.0])
+    a, drop = weight_draws(w, 300, seed=1)
+    b, _ = weight_draws(w, 300, seed=1)
+    c, _ = weight_draws(w, 300, seed=2)
+    assert a.shape == (300, 6) and np.array_equal(a, b) and not np.array_equal(a, c)
+    np.testing.assert_allclose(a.sum(axis=1), 1.0)
+    assert (a[:, 4:] == 0).all()
+    np.testing.assert_allclose(a.mean(axis=0)[:4], 0.25, atol=0.02)
+    assert drop.shape == (4, 6)
+    assert (np.diag(drop[:, :4]) == 0).all()
+    np.testing.assert_allclose(drop.sum(axis=1), 1.0)
+
+
+def test_stability_is_reproducible_and_bounded():
+    frame = load_indicator_frame(random_frame(n=500))
+    a = compute_index(frame, stability=True, draws=200, seed=5)
+    b = compute_index(frame, stability=True, draws=200, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["stability_band"].isin(["stable", "moderate", "unstable"]).all()
+    assert a["stab_share_same_class"].between(0, 1).all()
+    assert (a["stab_rank_p05"] <= a["stab_rank_p95"]).all()
+    assert (a["stab_dropone_rank_min"] <= a["stab_dropone_rank_max"]).all()
+    assert (a["unstable"] == (a["stability_band"] == "unstable")).all()
+
+
+def test_identical_indicators_are_perfectly_stable():
+    df = random_frame(n=200)
+    for c in ("income_rate", "crime_score", "density_per_km2"):
+        df[c] = df["child_poverty_rate"] * 2 + 1  # same order as child poverty
+    out = compute_index(df, stability=True)
+    assert (out["stab_share_same_class"] == 1.0).all()
+    assert (out["stab_dropone_share_same_class"] == 1.0).all()
+    assert (out["stability_band"] == "stable").all()
+    assert (out["stab_rank_p05"] == out["ace_rank_england"]).all()
+
+
+def test_one_indicator_cannot_be_perturbed():
+    out = compute_index(random_frame(n=100), weights={"income": 1}, stability=True)
+    assert (out["stab_share_same_class"] == 1.0).all()
+
+
+@pytest.mark.parametrize("scope", ["england", "lad"])
+def test_independent_indicators_give_some_unstable_wards(scope):
+    out = compute_index(random_frame(n=600), scope=scope, stability=True)
+    assert out["unstable"].any()
+    assert (out["stability_band"] == "stable").any()
