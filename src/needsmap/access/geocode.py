@@ -32,8 +32,13 @@ from needsmap.ingest.codepoint import (
 )
 from needsmap.ingest.report import FileReport
 
+#: Postcode areas outside Code-Point Open's Great Britain coverage.
+NON_GB_AREAS = {"BT": "Northern Ireland", "GY": "Guernsey", "JE": "Jersey", "IM": "Isle of Man"}
+
 CANDIDATE_COLUMNS = ["row", "name", "type", "source_ref", "source_category", "postcode",
                      "easting", "northing", "geocode", "pupils"]
+
+ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff]"
 
 #: British National Grid extent (metres) used for sanity checks.
 BNG_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
@@ -95,6 +100,19 @@ def geocode_postcodes(df: pd.DataFrame, fr: FileReport, postcodes: PostcodeIndex
     sel, pc = sel[df.index], pc[df.index]
     hit = postcodes.lookup(pc.where(sel))
     vintage = f" {postcodes.vintage}" if postcodes.vintage else ""
+    area = pc.str.extract(r"^([A-Z]{1,2})", expand=False)
+    non_gb = sel & ~hit["found"] & area.isin(list(NON_GB_AREAS))
+    why = ("point outside England (" + area.map(NON_GB_AREAS).fillna("") + " postcode; "
+           "Code-Point Open covers Great Britain only)")
+    df = reject(fr, df, non_gb, why, column, raw)
+    sel, pc, hit = sel[df.index], pc[df.index], hit.loc[df.index]
+    missing = sel & ~hit["found"]
+    sector_country = postcodes.sector_country(pc.where(missing))
+    elsewhere = missing & sector_country.notna() & (sector_country != ENGLAND)
+    why = ("point outside England (postcode not in Code-Point Open" + vintage + "; its sector "
+           + pc.str.slice(0, -2) + " is in " + sector_country.map(COUNTRY_NAMES).fillna("?") + ")")
+    df = reject(fr, df, elsewhere, why, column, raw)
+    sel, hit = sel[df.index], hit.loc[df.index]
     df = reject(fr, df, sel & ~hit["found"],
                 f"postcode not found in Code-Point Open{vintage} (terminated or mistyped)",
                 column, raw)
@@ -142,7 +160,8 @@ def reject_duplicates(df: pd.DataFrame, fr: FileReport, keys: list[str], raw: pd
     """Reject every row that repeats an earlier row's ``keys`` (the first copy is kept)."""
     if df.empty:
         return df
-    norm = df[keys].astype("string").apply(lambda s: s.str.strip().str.upper()).fillna("")
+    norm = df[keys].astype("string").apply(
+        lambda s: s.str.replace(ZERO_WIDTH, "", regex=True).str.strip().str.upper()).fillna("")
     dup = norm.duplicated(keep="first")
     if not dup.any():
         return df

@@ -216,5 +216,32 @@ class PostcodeIndex:
             "country_code": np.asarray(res["country_code"], dtype=object),
         }, index=normalised.index)
 
+    def sector_country(self, normalised: pd.Series) -> pd.Series:
+        """Country code of each postcode's *sector* (``SA15 8``), aligned with ``normalised``.
+
+        For postcodes missing from Code-Point (terminated or mistyped), the sector
+        still says which country they were almost certainly in: the country of
+        most current postcodes of that sector. ``None`` when the sector is unknown.
+        """
+        if not normalised.notna().any():
+            return pd.Series(None, index=normalised.index, dtype=object)
+        if not hasattr(self, "_sectors"):
+            self._con.execute("""CREATE TEMP TABLE _sectors AS
+                SELECT left(postcode, length(postcode) - 2) AS sector,
+                       mode(country_code) AS country_code
+                FROM codepoint GROUP BY 1""")
+            self._sectors = True
+        sec = normalised.str.slice(0, -2)
+        q = pa.table({"i": pa.array(np.arange(len(sec), dtype=np.int64)),
+                      "sector": pa.array(sec.astype(object).where(sec.notna(), None).tolist(),
+                                         pa.string())})
+        self._con.register("_q", q)
+        try:
+            res = self._con.execute("SELECT s.country_code FROM _q q LEFT JOIN _sectors s "
+                                    "USING (sector) ORDER BY q.i").fetchnumpy()
+        finally:
+            self._con.unregister("_q")
+        return pd.Series(np.asarray(res["country_code"], dtype=object), index=normalised.index)
+
     def __len__(self) -> int:
         return self.table.num_rows
