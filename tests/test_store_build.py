@@ -1,0 +1,185 @@
+"""Issue 2: the ward needs store, checked on the real files of the mirror."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from needsmap.store.db import connect, open_store
+
+
+def q(db, sql, params=None):
+    con = open_store(db)
+    try:
+        return con.execute(sql, params or {}).df()
+    finally:
+        con.close()
+
+
+def test_england_ward_count_equals_lookup(england_store, mirror):
+    lu = pd.read_csv(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", dtype=str)
+    english = lu[lu.LAD24CD.str.startswith("E")]
+    assert english.WD24CD.nunique() == 6784
+    n = q(england_store, "SELECT count(*) AS n FROM ward_indicators").n[0]
+    assert n == english.WD24CD.nunique()
+    assert q(england_store, "SELECT count(*) AS n FROM ward_indicators_england").n[0] == 6784
+
+
+def test_population_sums_equal_census_for_england_and_each_lad(england_store, mirror):
+    c = pd.read_csv(mirror / "population/census2021_lsoa21_usual_residents_age6.csv", dtype={"usual_residents": int})
+    c = c[c.lsoa21_code.str.startswith("E")]
+    lu = pd.read_csv(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", dtype=str)
+    by_lad = c.merge(lu, left_on="lsoa21_code", right_on="LSOA21CD").groupby("LAD24CD").usual_residents.sum()
+    wards = q(england_store, "SELECT lad_code, population FROM ward_indicators")
+    assert wards.population.sum() == c.usual_residents.sum()
+    got = wards.groupby("lad_code").population.sum()
+    pd.testing.assert_series_equal(got.sort_index(), by_lad.sort_index(), check_names=False)
+    eng = q(england_store, "SELECT population FROM england_indicators").population[0]
+    assert eng == c.usual_residents.sum()
+
+
+def test_load_report_accounts_for_every_row(england_store, mirror):
+    rep = q(england_store, "SELECT * FROM load_report")
+    assert (rep.rows_read == rep.rows_kept + rep.rows_rejected).all()
+    rej = q(england_store, "SELECT file, count(*) AS n FROM rejected_rows GROUP BY file")
+    merged = rep.merge(rej, on="file", how="left").fillna({"n": 0})
+    assert (merged.rows_rejected == merged.n).all(), "every rejected row is kept in rejected_rows"
+    # rows read equal the data rows actually in each CSV (header excluded)
+    core = {"lsoa21_wd24_lookup", "census2021_age6", "iod2025_domains", "iod2025_indicators",
+            "iod2025_file5_blackpool", "lsoa11_msoa11_lookup", "lsoa11_lsoa21_lookup",
+            "sape_mid2020_lsoa11", "cilif_msoa"}
+    checked = 0
+    for _, r in rep[rep.source_id.isin(core)].iterrows():
+        with open(r.file, "rb") as fh:
+            lines = fh.read().rstrip(b"\n").count(b"\n")  # = data rows (one line per row, one header)
+        assert r.rows_read == lines, r.file
+        checked += 1
+    assert checked == len(core)
+
+
+def test_every_english_lsoa_and_ward_has_indicators(england_store):
+    d = q(england_store, """SELECT count(*) AS n,
+            count(child_poverty_rate) AS cp, count(income_rate) AS inc, count(crime_score) AS cr,
+            count(health_score) AS h, count(density_per_km2) AS dens, count(cilif_rate) AS cil
+        FROM ward_indicators_england""")
+    assert (d.iloc[0] == 6784).all()
+    lsoa = q(england_store, "SELECT count(*) AS n FROM lsoa_indicators").n[0]
+    assert lsoa == 33755
+
+
+def test_lad_scores_match_the_official_iod_lad_summaries(england_store, mirror):
+    """Our population-weighted LAD IMD score tracks IoD2025 File 10's average score.
+
+    The IoD weights by its mid-2022 denominators, we by Census 2021 residents,
+    so the two agree closely but not exactly.
+    """
+    off = pd.read_csv(mirror / "deprivation/iod2025/iod2025_lad24_summaries.csv")
+    ours = q(england_store, "SELECT lad_code, imd_score FROM lad_indicators")
+    m = ours.merge(off, left_on="lad_code", right_on="ltla24_code")
+    assert len(m) == 296
+    assert m.imd_score.corr(m.imd_average_score) > 0.999
+    assert (m.imd_score - m.imd_average_score).abs().max() < 1.0
+
+
+def test_blackpool_build_has_21_wards(blackpool_store):
+    d = q(blackpool_store, "SELECT * FROM ward_indicators")
+    assert len(d) == 21
+    assert set(d.lad_name) == {"Blackpool"}
+    assert set(d.geom_method) == {"ons_wd24_bgc"}  # the mirror has real May 2024 polygons
+    assert q(blackpool_store, "SELECT count(*) AS n FROM ward_indicators_england").n[0] == 6784
+
+
+def test_blackpool_ward_recomputed_by_hand_from_its_lsoas(blackpool_store, mirror):
+    """Child poverty rate and density of one Blackpool ward, from the source files directly."""
+    ward = "Bloomfield"
+    lu = pd.read_csv(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", dtype=str)
+    lsoas = lu[(lu.LAD24NM == "Blackpool") & (lu.WD24NM == ward)].LSOA21CD.tolist()
+    assert lsoas
+    census = pd.read_csv(mirror / "population/census2021_lsoa21_usual_residents_age6.csv")
+    census = census[census.lsoa21_code.isin(lsoas)]
+    pop = census.groupby("lsoa21_code").usual_residents.sum()
+    kids = census[census.age_group == "Aged 15 years and under"].set_index("lsoa21_code").usual_residents
+    idaci = pd.read_csv(mirror / "deprivation/iod2025/iod2025_file5_extract_blackpool.csv").set_index("lsoa21cd")
+    # official IDACI rate is children-weighted: sum(rate * children) / sum(children)
+    rate = (idaci.loc[lsoas, "idaci_score_rate"] * kids.loc[lsoas]).sum() / kids.loc[lsoas].sum()
+    g = gpd.read_file(mirror / "boundaries/lsoa21_ew_bsc_dec2021.geojson")
+    g = g[g.LSOA21CD.isin(lsoas)].to_crs(27700)
+    density = pop.sum() / (g.area.sum() / 1e6)
+    got = q(blackpool_store, "SELECT * FROM ward_indicators WHERE ward_name = $w", {"w": ward}).iloc[0]
+    assert got.population == pop.sum()
+    assert got.children_0_15 == kids.sum()
+    assert got.child_poverty_rate == pytest.approx(rate, rel=1e-9)
+    assert got.density_per_km2 == pytest.approx(density, rel=1e-6)
+    assert got.n_lsoa_cp_official == len(lsoas)
+
+
+def test_idaci_fallback_is_numerator_over_children(england_store, mirror):
+    ind = pd.read_csv(mirror / "deprivation/iod2025/iod2025_lsoa21_underlying_indicators.csv")
+    code = "E01000003"  # City of London, not in the File 5 extract
+    num = ind.set_index("lsoa21_code").loc[code, "income_deprivation_affecting_children_index_idaci_numerator"]
+    c = pd.read_csv(mirror / "population/census2021_lsoa21_usual_residents_age6.csv")
+    kids = c[(c.lsoa21_code == code) & (c.age_group == "Aged 15 years and under")].usual_residents.iloc[0]
+    got = q(england_store, "SELECT * FROM lsoa_indicators WHERE lsoa_code = $c", {"c": code}).iloc[0]
+    assert got.child_poverty_rate == pytest.approx(num / kids)
+    assert got.child_poverty_method.startswith("IDACI numerator /")
+
+
+def test_ward_geometry_method_recorded(england_store):
+    d = q(england_store, "SELECT geom_method, count(*) AS n FROM ward GROUP BY 1")
+    counts = dict(zip(d.geom_method, d.n, strict=True))
+    assert counts["ons_wd24_bgc"] == 45  # Blackpool 21 + Dudley 24
+    assert counts["lsoa21_best_fit_dissolve"] == 6784 - 45
+    con = open_store(england_store)
+    area = con.execute("SELECT sum(ST_Area(geom)) / 1e6 FROM ward WHERE geom_method <> 'ons_wd24_bgc'").fetchone()[0]
+    lsoa = con.execute("""SELECT sum(area_km2) FROM lsoa WHERE ward_code IN
+        (SELECT ward_code FROM ward WHERE geom_method <> 'ons_wd24_bgc')""").fetchone()[0]
+    con.close()
+    assert area == pytest.approx(lsoa, rel=1e-4)
+
+
+def test_sources_and_vintages_recorded(england_store):
+    src = q(england_store, "SELECT * FROM source")
+    assert {"lsoa21_wd24_lookup", "iod2025_domains", "census2021_age6", "cilif_msoa"} <= set(src.source_id)
+    assert src.licence.notna().all() and src.url.str.startswith("http").all()
+    w = q(england_store, "SELECT DISTINCT vintage_iod, vintage_census, vintage_cilif FROM ward_indicators")
+    assert len(w) == 1 and "IoD2025" in w.vintage_iod[0]
+
+
+def test_cli_build_unknown_la_is_a_clear_error(tmp_path, mirror):
+    r = subprocess.run([sys.executable, "-m", "needsmap.cli", "build", "--la", "Blackpol",
+                        "--db", str(tmp_path / "x.duckdb"), "--mirror", str(mirror), "--offline",
+                        "--cache", str(tmp_path / "c")], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "unknown local authority 'Blackpol'" in r.stderr and "Blackpool" in r.stderr
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_failed_build_leaves_previous_store_untouched(tmp_path, mirror, monkeypatch, blackpool_store):
+    import shutil
+
+    from needsmap.settings import Settings
+    from needsmap.store import build as build_mod
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(blackpool_store, db)
+    before = db.read_bytes()
+
+    def boom(ctx):
+        ctx.con.execute("CREATE TABLE half_written AS SELECT 1")
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(build_mod, "STAGES", [*build_mod.STAGES[:1], ("boom", "x:y")])
+    monkeypatch.setattr(build_mod, "_load_stage", lambda spec: boom if spec == "x:y" else
+                        build_mod.importlib.import_module("needsmap.store.core").stage)
+    with pytest.raises(RuntimeError, match="injected"):
+        build_mod.build(Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "c", offline=True),
+                        las=["Blackpool"])
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("store.duckdb.building*"))
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM ward_indicators").fetchone()[0] == 21
+    con.close()
