@@ -228,34 +228,35 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
     rank_lad = rank_desc(score, frame.lad_ids)
     n_lad = group_counts(ok[None, :], frame.lad_ids, frame.n_lads)[0]
     quint_lad = classes(rank_lad, n_lad, 5)
+    none = np.ones(n, dtype=bool)
     if scope == "england":
         rank_scope = rank_desc(score)
-        dec = classes(rank_scope, np.full(n, ok.sum()), 10)
-        rank_eng = pd.array(np.where(ok, rank_scope, 0), dtype="Int64")
-        dec_eng = pd.array(dec, dtype="Int64")
-        rank_eng[~ok] = pd.NA
-        dec_eng[~ok] = pd.NA
+        rank_eng = _int_array(rank_scope, ~ok)
+        dec_eng = _int_array(classes(rank_scope, np.full(n, ok.sum()), 10), ~ok)
     else:
         rank_scope = rank_lad
-        rank_eng = pd.array([pd.NA] * n, dtype="Int64")
-        dec_eng = pd.array([pd.NA] * n, dtype="Int64")
-    out = frame.ward[["ward_code", "ward_name", "lad_code", "lad_name", "population",
-                      "children_0_15"]].copy()
-    out["ace_score"] = score
-    out["ace_rank_england"] = rank_eng
-    out["ace_decile_england"] = dec_eng
-    rl = pd.array(rank_lad, dtype="Int64")
-    ql = pd.array(quint_lad, dtype="Int64")
-    rl[~ok] = pd.NA
-    ql[~ok] = pd.NA
-    out["ace_rank_in_lad"] = rl
-    out["ace_quintile_in_lad"] = ql
-    out["n_indicators"] = n_ind
+        rank_eng = _int_array(np.zeros(n, dtype=np.int64), none)
+        dec_eng = _int_array(np.zeros(n, dtype=np.int64), none)
+    ward = frame.ward
+    cols: dict[str, object] = {c: ward[c] for c in SCORE_COLUMNS[:6]}
+    cols.update({
+        "ace_score": score,
+        "ace_rank_england": rank_eng,
+        "ace_decile_england": dec_eng,
+        "ace_rank_in_lad": _int_array(rank_lad, ~ok),
+        "ace_quintile_in_lad": _int_array(quint_lad, ~ok),
+        "n_indicators": n_ind,
+    })
     ns = frame.components[scope]["normal"]
     for k, ind in enumerate(INDICATORS):
-        out[ind.ns_column] = ns[:, k]
-    out["recorded_crime_source"] = frame.ward["recorded_crime_source"].to_numpy()
-    return out, rank_scope
+        cols[ind.ns_column] = ns[:, k]
+    cols["recorded_crime_source"] = ward["recorded_crime_source"]
+    return pd.DataFrame(cols, copy=False), rank_scope
+
+
+def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+    """A nullable ``Int64`` array (``mask`` true = missing)."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask, bool))
 
 
 def _tidy_types(df: pd.DataFrame) -> pd.DataFrame:

@@ -31,29 +31,38 @@ def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarra
     s = np.asarray(scores, dtype=float)
     one_d = s.ndim == 1
     s = np.atleast_2d(s)
-    d, n = s.shape
     missing = np.isnan(s)
-    key = np.where(missing, np.inf, -s)
-    order = np.argsort(key, axis=1, kind="stable")
+    ranks = _runs_rank(np.where(missing, np.inf, -s), None)
     if groups is not None:
-        g = np.asarray(groups)[order]
-        order = np.take_along_axis(order, np.argsort(g, axis=1, kind="stable"), axis=1)
-    ks = np.take_along_axis(key, order, axis=1)
-    pos = np.broadcast_to(np.arange(n), (d, n))
-    new_run = np.ones((d, n), dtype=bool)
-    new_run[:, 1:] = ks[:, 1:] != ks[:, :-1]
-    grp_start: np.ndarray | int = 0
-    if groups is not None:
-        gs = np.asarray(groups)[order]
-        new_grp = np.ones((d, n), dtype=bool)
-        new_grp[:, 1:] = gs[:, 1:] != gs[:, :-1]
-        new_run |= new_grp
-        grp_start = np.maximum.accumulate(np.where(new_grp, pos, 0), axis=1)
-    run_start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)
-    ranks = np.empty((d, n), dtype=np.int64)
-    np.put_along_axis(ranks, order, run_start - grp_start + 1, axis=1)
+        # within a group: order by (group, national rank); equal national ranks are ties
+        g = np.asarray(groups, dtype=np.int64)
+        ranks = _runs_rank(g[None, :] * (s.shape[1] + 1) + ranks, g)
     ranks[missing] = 0
     return ranks[0] if one_d else ranks
+
+
+def _runs_rank(key: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Ascending min-ranks of ``key`` rows (ties share the smallest rank), restarting per group.
+
+    ``key`` must already sort groups apart (group-major) when ``groups`` is given.
+    The sort need not be stable: every member of a run of equal keys gets the
+    run's first position.
+    """
+    d, n = key.shape
+    order = np.argsort(key, axis=1)
+    ks = np.take_along_axis(key, order, axis=1)
+    pos = np.arange(n)
+    new_run = np.ones((d, n), dtype=bool)
+    new_run[:, 1:] = ks[:, 1:] != ks[:, :-1]
+    start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)
+    if groups is not None:
+        gs = groups[order]
+        new_grp = np.ones((d, n), dtype=bool)
+        new_grp[:, 1:] = gs[:, 1:] != gs[:, :-1]
+        start = start - np.maximum.accumulate(np.where(new_grp, pos, 0), axis=1)
+    ranks = np.empty((d, n), dtype=np.int64)
+    np.put_along_axis(ranks, order, start + 1, axis=1)
+    return ranks
 
 
 def group_counts(valid: np.ndarray, groups: np.ndarray | None, n_groups: int) -> np.ndarray:

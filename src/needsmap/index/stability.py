@@ -148,10 +148,13 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
         return r, same
 
     r_dir, share = summarise(dir_w)
-    rf = np.where(r_dir > 0, r_dir, np.nan).astype(float)
-    with warnings.catch_warnings():  # all-NaN columns: wards with no score
-        warnings.simplefilter("ignore", RuntimeWarning)
-        p05, p95 = np.nanpercentile(rf, [5, 95], axis=0)
+    p05, p95 = np.percentile(r_dir, [5, 95], axis=0)
+    gaps = np.flatnonzero((r_dir == 0).any(axis=0))
+    if gaps.size:  # wards unranked in some draw (no score): percentiles of the ranked draws
+        rf = np.where(r_dir[:, gaps] > 0, r_dir[:, gaps], np.nan).astype(float)
+        with warnings.catch_warnings():  # all-NaN columns: wards with no score at all
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p05[gaps], p95[gaps] = np.nanpercentile(rf, [5, 95], axis=0)
     if drop_w.shape[0]:
         r_drop, share_drop = summarise(drop_w)
         rd = np.where(r_drop > 0, r_drop, np.nan).astype(float)
