@@ -210,9 +210,9 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     rows = []
     for key in ("children_count", "children", "child_poverty", "income", "crime_score", "density"):
         rows.append(_row(h_area[key], h_la[key], h_eng[key], kind))
-    crime = _recorded_crime(con, groups, kind)
+    crime = _recorded_crime(con, wards, la_code, kind)
     if crime is not None:
-        rows.insert(5, _row(*crime, kind, note="police.uk, last 12 months"))
+        rows.insert(5, _row(*crime, kind, note="police.uk street-level crime; selected types"))
     if ace is not None:
         rows.append(_row(*ace["figs"], kind, note=ace["note"]))
     else:
@@ -237,7 +237,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         generated=dt.date.today().isoformat(), built_at=meta.get("built_at", "unknown"),
         headline=rows, wards=ward_rows, ward_basis=basis, services=services,
         access_columns=access_cols, services_note=s_note, map=m, map_note=m_note,
-        sources=srcs, vintages=sorted({s["vintage"] for s in srcs if s["vintage"]}), notes=notes,
+        sources=srcs, vintages=_vintages(con, la_code), notes=notes,
         other_las=[n for c, n, _ in las if c != la_code],
     )
 
@@ -252,8 +252,6 @@ def england_row(con: duckdb.DuckDBPyConnection) -> pd.Series:
 def _row(area: F.Figure, la: F.Figure, eng: F.Figure, kind: str, note: str = "") -> HeadlineRow:
     none = F.Comparison("\u2014", "none")
     note = note or area.note
-    if not area.tested and area.kind != "count" and not area.suppressed and area.value is not None:
-        note = note or "no confidence interval: not tested"
     return HeadlineRow(
         label=area.label, value=area.text(), ci=area.ci_text(),
         la_value=la.text() if kind != "la" else "\u2014",
@@ -264,39 +262,25 @@ def _row(area: F.Figure, la: F.Figure, eng: F.Figure, kind: str, note: str = "")
     )
 
 
-def _recorded_crime(con: duckdb.DuckDBPyConnection, groups: dict[str, list[str]],
+def _recorded_crime(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str,
                     kind: str) -> tuple[F.Figure, F.Figure, F.Figure] | None:
-    """Recorded crime per 1,000 residents (Byar CI), if ``ward_crime`` covers every ward."""
-    if not has_table(con, "ward_crime"):
+    """Recorded crime per 1,000 residents (Byar CI), when ``ward_crime`` fully covers the area."""
+    need = {"ward_code", "lad_code", "crimes_12m", "population", "full_coverage"}
+    if not has_table(con, "ward_crime") or not need <= set(columns(con, "ward_crime")):
         return None
-    cols = columns(con, "ward_crime")
-    total = pick(cols, r"crimes_12m", r"rolling_12m.*", r".*12m.*total.*", r"total_12m")
-    full = pick(cols, r"full_12m", r"full_coverage", r"has_12m")
-    if total is None or "ward_code" not in cols:
-        return None
-    out = []
-    for gid in (AREA, LA, ENGLAND):
-        wards = groups.get(gid) if gid != ENGLAND else None
-        where = "WHERE ward_code IN (SELECT unnest($w))" if wards is not None else ""
-        cov = f"bool_and({full})" if full else "true"
-        sql = (f"SELECT sum({total}), {cov}, count(DISTINCT ward_code) FROM "  # noqa: S608 - column names from information_schema
-               f"(SELECT ward_code, max({total}) AS {total}"
-               + (f", bool_and({full}) AS {full}" if full else "")
-               + f" FROM ward_crime {where} GROUP BY ward_code)")
-        r = con.execute(sql, {"w": wards} if wards is not None else {}).fetchone()
-        n_w = len(wards) if wards is not None else None
-        if r is None or r[0] is None or not r[1] or (n_w is not None and r[2] < n_w):
-            if gid == AREA:
+    label = "Recorded crime per 1,000 residents (12 months)"
+    figs = []
+    for scope in ("area", "la", "england"):
+        r = F.query_df(con, "snapshot_crime", {"wards": wards, "lad": la_code, "scope": scope}).iloc[0]
+        if not bool(r["full"]) or pd.isna(r["crimes"]):
+            if scope == "area":
                 return None
-            out.append(F.Figure("crime_rate", "Recorded crime per 1,000 residents", "rate"))
+            figs.append(F.Figure("crime_rate", label, "rate", note="not fully covered"))
             continue
-        w = wards if wards is not None else None
-        pop = F.aggregate(con, {gid: w})["population"].iloc[0] if w is not None else \
-            england_row(con)["population"]
-        out.append(F.rate_figure("crime_rate", "Recorded crime per 1,000 residents", r[0], pop))
+        figs.append(F.rate_figure("crime_rate", label, float(r["crimes"]), float(r["population"])))
     if kind == "la":
-        out[1] = out[0]
-    return out[0], out[1], out[2]
+        figs[1] = figs[0]
+    return figs[0], figs[1], figs[2]
 
 
 def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict | None:
@@ -306,11 +290,10 @@ def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict
     cols = columns(con, "ward_ace")
     if "ace_decile_england" not in cols:
         return None
-    sql = read_query("snapshot_ace")
     out = {}
     for gid, where in ((AREA, "area"), (LA, "la"), (ENGLAND, "england")):
-        r = con.execute(sql, {"wards": wards, "lad": la_code, "scope": where}).fetchone()
-        out[gid] = r
+        out[gid] = F.query_df(con, "snapshot_ace", {"wards": wards, "lad": la_code,
+                                                    "scope": where}).iloc[0].tolist()
     figs = []
     for gid in (AREA, LA, ENGLAND):
         num, den = out[gid][0], out[gid][1]
@@ -338,19 +321,19 @@ def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
     ace = pd.DataFrame()
     if with_ace:
         cols = columns(con, "ward_ace")
-        lo = pick(cols, r"rank_(p0?5|lo|lower|q05|5)", r".*rank.*(p0?5|lo|lower|q05)", r".*p05.*")
-        hi = pick(cols, r"rank_(p95|hi|upper|q95|95)", r".*rank.*(p95|hi|upper|q95)", r".*p95.*")
-        share = pick(cols, r".*same_decile.*", r"decile_stab.*", r".*stability.*share.*",
-                     r".*stability")
-        flag = pick(cols, r".*unstable.*", r".*decile_flag.*")
+        lo = pick(cols, r"stab_rank_p0?5", r"rank_(p0?5|lo|lower|q05)", r".*rank.*p0?5")
+        hi = pick(cols, r"stab_rank_p95", r"rank_(p95|hi|upper|q95)", r".*rank.*p95")
+        share = pick(cols, r"stab_share_same_class", r".*same_(decile|class).*", r".*stability.*share.*")
+        flag = pick(cols, r"unstable", r".*unstable.*")
+        band = pick(cols, r"stability_band", r".*band.*")
         sel = ["ward_code", "ace_rank_england", "ace_decile_england"]
-        extra = {"lo": lo, "hi": hi, "share": share, "flag": flag}
+        extra = {"lo": lo, "hi": hi, "share": share, "flag": flag, "band": band}
         parts = ", ".join(sel + [f'"{c}" AS {k}' for k, c in extra.items() if c])
         ace = con.execute(f"SELECT {parts} FROM ward_ace WHERE ward_code IN (SELECT unnest($w))",  # noqa: S608 - names from information_schema
                           {"w": wards}).df().set_index("ward_code")
         basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
-                 "Rank band: 5\u201395% range of the rank over perturbed weights; stability: share "
-                 "of draws in the same England decile.")
+                 "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
+                 "the band, with the share of draws that keep the ward in the same England decile.")
     else:
         basis = ("The ACE index is not in this store, so wards are ordered by child poverty rate "
                  "(highest first); England deciles are of that rate. Stability bands need the index.")
@@ -377,7 +360,9 @@ def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
                 s = float(a["share"])
                 s = s / 100 if s > 1 else s
                 unstable = bool(a["flag"]) if "flag" in a and pd.notna(a["flag"]) else s < 0.8
-                rec["stab"] = f"{100 * s:.0f}% same decile" + (" (unstable)" if unstable else "")
+                word = str(a["band"]) if "band" in a and pd.notna(a["band"]) else (
+                    "unstable" if unstable else "stable")
+                rec["stab"] = f"{word} ({100 * s:.0f}%)"
                 rec["css"] = "unstable" if unstable else "stable"
             else:
                 rec["stab"], rec["css"] = "n/a", ""
@@ -416,56 +401,51 @@ def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
     pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["easting"], df["northing"]), crs=BNG)
     access, acc_cols = _access(con, wards)
     out = []
-    for t, g in df.groupby("type", sort=True):
-        out.append(ServiceRow(type=str(t).replace("_", " "), inside=int(g["inside"].sum()),
-                              near=int((~g["inside"]).sum()), access=access.get(str(t), {})))
+    left_out = []
+    for t in sorted(set(df["type"].dropna().astype(str)) | set(access)):
+        g = df[df["type"] == t]
+        acc = access.get(t, {})
+        if acc.get("covered") is False:
+            if g.empty:
+                left_out.append(t.replace("_", " "))
+                continue
+            acc = {c: "not covered" for c in acc_cols}
+        out.append(ServiceRow(type=t.replace("_", " "), inside=int(g["inside"].sum()),
+                              near=int((~g["inside"]).sum()), access=acc))
     note = (f"In: the service's point lies in one of the area's wards. Near: outside, within "
             f"{NEAR_M / 1000:g} km of its boundary.")
+    if left_out:
+        note += (f" Not shown: {', '.join(left_out)} (the store's lists for these types are local "
+                 "and do not cover this area).")
     return out, acc_cols, note, pts[pts["inside"]] if len(pts) else pts
+
+
+ACCESS_COLUMNS = [("mean_km", "mean km to nearest"), ("share_1km", "children within 1 km"),
+                  ("share_2km", "children within 2 km"), ("per_1000_children", "per 1,000 children")]
 
 
 def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Child-weighted access figures per service type for the area (from ``ward_access``)."""
-    if not has_table(con, "ward_access"):
+    need = {"ward_code", "service_type", "measure", "children_0_15", "mean_km_child_weighted",
+            "share_children_within_1km", "share_children_within_2km", "n_services", "in_coverage"}
+    if not has_table(con, "ward_access") or not need <= set(columns(con, "ward_access")):
         return {}, []
-    cols = columns(con, "ward_access")
-    tcol = pick(cols, r"service_type", r"type")
-    mean = pick(cols, r".*mean.*km.*", r".*mean.*dist.*")
-    w1 = pick(cols, r".*within_1_?km.*", r".*1km.*")
-    w2 = pick(cols, r".*within_2_?km.*", r".*2km.*")
-    if tcol is None or "ward_code" not in cols:
-        return {}, []
-    measures = [(c, lab) for c, lab in ((mean, "mean km to nearest"), (w1, "children within 1 km"),
-                                        (w2, "children within 2 km")) if c]
-    if not measures:
-        return {}, []
-    wcol = pick(cols, r"children_0_15", r"children")
-    sel = ", ".join(f'"{c}"' for c, _ in measures)
-    df = con.execute(f'SELECT ward_code, "{tcol}" AS type, {sel} FROM ward_access '  # noqa: S608 - names from information_schema
-                     "WHERE ward_code IN (SELECT unnest($w))", {"w": wards}).df()
-    if wcol:
-        wt = con.execute(f'SELECT ward_code, any_value("{wcol}") AS w FROM ward_access '  # noqa: S608
-                         "WHERE ward_code IN (SELECT unnest($w)) GROUP BY 1", {"w": wards}).df()
-    else:
-        wt = F.aggregate(con, {w: [w] for w in wards})[["children_0_15"]].rename(
-            columns={"children_0_15": "w"}).reset_index(names="ward_code")
-    df = df.merge(wt, on="ward_code", how="left")
+    df = F.query_df(con, "snapshot_access", {"wards": wards})
     out: dict[str, dict[str, str]] = {}
-    for t, g in df.groupby("type"):
-        d = {}
-        for c, lab in measures:
-            ok = g[c].notna() & g["w"].notna()
-            if not ok.any() or g.loc[ok, "w"].sum() <= 0:
+    for r in df.to_dict("records"):
+        d: dict = {"covered": bool(r["in_coverage"])}
+        for col, lab in ACCESS_COLUMNS:
+            v = r[col]
+            if v is None or pd.isna(v):
                 d[lab] = "n/a"
-                continue
-            v = float((g.loc[ok, c] * g.loc[ok, "w"]).sum() / g.loc[ok, "w"].sum())
-            if "within" in lab:
-                v = v / 100 if v > 1 else v
+            elif col.startswith("share"):
                 d[lab] = f"{100 * v:.0f}%"
-            else:
+            elif col == "mean_km":
                 d[lab] = f"{v:.2f}"
-        out[str(t)] = d
-    return out, [lab for _, lab in measures]
+            else:
+                d[lab] = f"{v:.1f}"
+        out[str(r["service_type"])] = d
+    return out, [lab for _, lab in ACCESS_COLUMNS]
 
 
 def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: list[WardRow],
@@ -493,9 +473,30 @@ def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: l
     return m, note
 
 
+def _vintages(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
+    """The data vintages behind the figures (the indicator tables' ``vintage_*`` columns)."""
+    cols = [c for c in columns(con, "lad_indicators") if c.startswith("vintage_")]
+    out: list[str] = []
+    if cols:
+        row = con.execute(f"SELECT {', '.join(cols)} FROM lad_indicators WHERE lad_code = ?",  # noqa: S608 - names from information_schema
+                          [la_code]).fetchone()
+        out += [str(v) for v in (row or []) if v]
+    if has_table(con, "service"):
+        out.append("services: see sources")
+    return out
+
+
 def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    """The store's sources, one line per dataset: monthly files of one series are collapsed."""
     if not has_table(con, "source"):
         return []
-    df = con.execute("SELECT source_id, publisher, title, licence, vintage FROM source "
-                     "ORDER BY publisher, title").df()
-    return [{k: ("" if pd.isna(v) else str(v)) for k, v in r.items()} for r in df.to_dict("records")]
+    df = con.execute("SELECT publisher, title, licence, vintage FROM source").df().fillna("")
+    out = []
+    for (pub, title, lic), g in df.groupby(["publisher", "title", "licence"], sort=True):
+        v = sorted(set(g["vintage"]) - {""})
+        if len(v) > 2:
+            vintage = f"{v[0]} to {v[-1]}, {len(g)} files"
+        else:
+            vintage = "; ".join(v)
+        out.append({"publisher": pub, "title": title, "licence": lic, "vintage": vintage})
+    return out

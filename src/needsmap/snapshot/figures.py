@@ -2,8 +2,9 @@
 
 Aggregation
     :func:`aggregate` runs ``queries/snapshot_aggregate.sql`` over a grouping relation
-    ``snapshot_group(group_id, ward_code)``. The same SQL gives a locality, a whole LA or
-    England, so the three are computed by the same rules (counts summed; proportions
+    ``snapshot_group(group_id, ward_code)``; that SQL calls the store's
+    ``aggregate_indicators`` macro, which also builds the ward, LAD and England tables. So a
+    locality, a whole LA and England are computed by the same rules (counts summed; proportions
     ``sum(numerator) / sum(denominator)`` with LSOA numerators ``rate x denominator`` --
     children 0-15 for child measures, residents otherwise; scores resident-weighted;
     density ``sum(population) / sum(area_km2)``). They are never means of ward means.
@@ -27,6 +28,7 @@ Suppression
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -207,10 +209,31 @@ def aggregate(con: duckdb.DuckDBPyConnection,
     name = "snapshot_group"
     con.register(name, frame)
     try:
-        out = con.execute(read_query("snapshot_aggregate")).df()
+        out = query_df(con, "snapshot_aggregate")
     finally:
         con.unregister(name)
     return out.set_index("group_id")
+
+
+def query_df(con: duckdb.DuckDBPyConnection, name: str,
+             params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    """Run ``queries/<name>.sql``: every statement, returning the last one's result.
+
+    Parameters are bound (``$name``), never pasted into the SQL text.
+    """
+    text = read_query(name)
+    stmts = []
+    for s in re.split(r";\s*\n", text):
+        body = "\n".join(ln for ln in s.splitlines() if not ln.strip().startswith("--")).strip()
+        if body:
+            stmts.append(body.rstrip(";"))
+    for i, body in enumerate(stmts):
+        used = set(re.findall(r"\$(\w+)", body))
+        p = {k: v for k, v in (params or {}).items() if k in used}
+        rel = con.execute(body, p) if p else con.execute(body)
+        if i == len(stmts) - 1:
+            return rel.df()
+    raise ValueError(f"queries/{name}.sql has no statements")
 
 
 def headline(row: Mapping[str, float]) -> dict[str, Figure]:

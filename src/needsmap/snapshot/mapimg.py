@@ -15,6 +15,7 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patheffects as pe  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import BoundaryNorm, ListedColormap  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -43,7 +44,7 @@ class MapResult:
 
 def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
              services: gpd.GeoDataFrame | None, legend_title: str,
-             size_mm: tuple[float, float] = (92, 88), dpi: int = 200,
+             size_mm: tuple[float, float] = (94, 96), dpi: int = 200,
              service_types: Sequence[str] | None = None) -> MapResult:
     """Draw the snapshot map.
 
@@ -84,7 +85,9 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
         pt = r.geometry.representative_point()
         dark = r["decile"] is not None and r["decile"] == r["decile"] and r["decile"] <= 4
         ax.annotate(str(r["label"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
-                    fontweight="bold", color="#ffffff" if dark else "#222222")
+                    fontweight="bold", color="#ffffff" if dark else "#222222", zorder=7,
+                    path_effects=[pe.withStroke(linewidth=1.6,
+                                                foreground="#222222" if dark else "#ffffff")])
     handles: list = []
     if services is not None and not services.empty:
         types = list(service_types or sorted(services["type"].dropna().unique()))
@@ -102,18 +105,18 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
     ax.set_aspect("equal")
     _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
     patches = [Patch(facecolor=DECILE_COLOURS[d - 1], edgecolor="#999999", linewidth=0.3,
-                     label=f"{d}" + (" (highest)" if d == 1 else " (lowest)" if d == 10 else ""))
-               for d in range(1, 11)]
+                     label=str(d)) for d in range(1, 11)]
     if (~has).any():
-        patches.append(Patch(facecolor="#cccccc", hatch="///", label="no data"))
-    leg = ax.legend(handles=patches, title=legend_title, loc="upper left",
-                    bbox_to_anchor=(1.0, 1.0), fontsize=5.5, title_fontsize=6, frameon=False,
-                    handlelength=1.2, handleheight=0.9, labelspacing=0.25)
-    ax.add_artist(leg)
+        patches.append(Patch(facecolor="#cccccc", hatch="///", label="n/a"))
+    fig.legend(handles=patches, title=legend_title + "  (1 = highest modelled risk)",
+               loc="lower center", bbox_to_anchor=(0.5, 0.0 if not handles else 0.085),
+               ncol=len(patches), fontsize=5.5, title_fontsize=6, frameon=False,
+               handlelength=1.1, handleheight=0.8, columnspacing=0.6, handletextpad=0.25)
     if handles:
-        ax.legend(handles=handles, title="Services", loc="lower left", bbox_to_anchor=(1.0, 0.0),
-                  fontsize=5.5, title_fontsize=6, frameon=False, labelspacing=0.25)
-    fig.subplots_adjust(left=0.01, right=0.72, top=0.99, bottom=0.01)
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(len(handles), 5), fontsize=5.5, frameon=False, columnspacing=0.8,
+                   handletextpad=0.2)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.2 if handles else 0.13)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)

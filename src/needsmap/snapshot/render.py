@@ -25,6 +25,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 #: A4 height less the @page margins (8 mm top and bottom), in CSS px (96 per inch).
 PRINTABLE_HEIGHT_PX = (297 - 16) / 25.4 * 96
+#: A4 width less the @page margins (9 mm each side), in CSS px.
+PRINTABLE_WIDTH_PX = round((210 - 18) / 25.4 * 96)
 MIN_ZOOM = 0.7
 
 
@@ -81,17 +83,32 @@ class PdfPrinter:
         self._browser = self._pw = None
 
     def fit_zoom(self, html: str) -> float:
-        """The CSS zoom at which ``html`` fits one printed A4 page (1.0 if it already does)."""
-        page = self._browser.new_page(viewport={"width": 726, "height": 1062})
+        """The largest CSS zoom (<= 1) at which ``html`` fits one printed A4 page.
+
+        The page is laid out with print media at the printable width; zoom changes the
+        line wrapping as well as the size, so the fit is found by bisection.
+        """
+        page = self._browser.new_page(viewport={"width": PRINTABLE_WIDTH_PX, "height": 200})
         try:
             page.emulate_media(media="print")
             page.set_content(html, wait_until="load")
-            h = page.evaluate("document.documentElement.scrollHeight")
+
+            def height(z: float) -> float:
+                return page.evaluate("z => { document.body.style.zoom = z; "
+                                     "return document.documentElement.scrollHeight; }", z)
+
+            if height(1.0) <= PRINTABLE_HEIGHT_PX:
+                return 1.0
+            lo, hi = MIN_ZOOM, 1.0
+            for _ in range(7):
+                mid = (lo + hi) / 2
+                if height(mid) <= PRINTABLE_HEIGHT_PX:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo * 0.99
         finally:
             page.close()
-        if h <= PRINTABLE_HEIGHT_PX:
-            return 1.0
-        return max(MIN_ZOOM, PRINTABLE_HEIGHT_PX / h * 0.985)
 
     def pdf(self, html: str, path: str | os.PathLike[str]) -> None:
         """Print ``html`` to an A4 PDF at ``path`` (print CSS, backgrounds on)."""
