@@ -346,8 +346,10 @@ def _check(entries: list[_Entry], title: str, filename: str, wards: Mapping[str,
         loc = by_name.setdefault(e.locality, Locality(e.locality))
         if not WARD_CODE.match(code):
             hint = ""
-            if e.ward.lower() in names_lower:
-                hint = f"; did you mean {', '.join(names_lower[e.ward.lower()])} ({e.ward})?"
+            if wards and e.ward.lower() in names_lower:
+                opts = [f"{c} ({wards[c].ward_name}, {wards[c].lad_name})"
+                        for c in names_lower[e.ward.lower()][:5]]
+                hint = f"; did you mean {' or '.join(opts)}?"
             problems.append(_err(filename, e, f"{e.ward!r} is not a ward code (expected E05 and six "
                                  f"digits, a May 2024 electoral ward){hint}"))
             continue
