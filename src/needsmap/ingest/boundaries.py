@@ -51,6 +51,7 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
         if col not in gdf.columns:
             raise InputError(name, f"missing property {col!r}; found {list(gdf.columns)}", row=0,
                              column=col)
+    _check_declared_crs(path)
     crs = info.get("crs")
     if crs is None:
         raise InputError(name, "unknown CRS: the file declares none and is not GeoJSON")
@@ -102,6 +103,33 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
     if n_invalid:
         fr.note = (fr.note + "; " if fr.note else "") + f"{n_invalid} invalid geometries repaired with make_valid"
     return out
+
+
+def _check_declared_crs(path: Path) -> None:
+    """Raise if a GeoJSON declares a ``crs`` member that PROJ does not know.
+
+    GDAL silently falls back to EPSG:4326 for an unknown CRS name, which would
+    place every polygon wrongly; a declared but unknown CRS is an error.
+    """
+    import json
+    import re
+
+    import pyproj
+
+    with open(path, "rb") as fh:
+        head = fh.read(65536).decode("utf-8", errors="replace")
+    m = re.search(r'"crs"\s*:\s*(\{.*?\}\s*\})', head, flags=re.S)
+    if not m:
+        return
+    try:
+        name = json.loads(m.group(1))["properties"]["name"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError(str(path), "unreadable 'crs' member", column="crs") from None
+    try:
+        pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError:
+        raise InputError(str(path), f"unknown CRS {name!r} declared in the 'crs' member",
+                         column="crs") from None
 
 
 def _polygonal(g):  # noqa: ANN001, ANN202 - shapely geometry
