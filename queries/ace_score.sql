@@ -4,7 +4,9 @@
 -- score = Σ w_k c_k / Σ w_k over the indicators the ward has, summed in registry order
 -- (the numpy fast path sums in the same order, so both give identical scores).
 -- Ranks: 1 = highest modelled risk; ties share the best rank (RANK()).
--- Decile (national scope): (rank − 1)·10 // n + 1, 1 = highest 10%; LA quintile likewise.
+-- Classes are cut on position p (ROW_NUMBER(), ties broken by ward code), so each holds
+-- n/10 (n/5) wards ± 1: decile (national scope) = (p − 1)·10 // n + 1, 1 = highest 10%;
+-- LA quintile = (p − 1)·5 // n_lad + 1.
 CREATE OR REPLACE TEMP TABLE ace_scored AS
 WITH c AS (
     SELECT ward_code,
@@ -58,8 +60,11 @@ WITH c AS (
 ), rk AS (
     SELECT ward_code,
            rank() OVER (PARTITION BY grp ORDER BY ace_score DESC) AS rank_scope,
+           row_number() OVER (PARTITION BY grp ORDER BY ace_score DESC, ward_code) AS pos_scope,
            count(*) OVER (PARTITION BY grp) AS n_scope,
            rank() OVER (PARTITION BY lad_code ORDER BY ace_score DESC) AS rank_lad,
+           row_number() OVER (PARTITION BY lad_code ORDER BY ace_score DESC, ward_code)
+               AS pos_lad,
            count(*) OVER (PARTITION BY lad_code) AS n_lad
     FROM scored
     WHERE ace_score IS NOT NULL
@@ -67,10 +72,10 @@ WITH c AS (
 SELECT s.ward_code, s.ward_name, s.lad_code, s.lad_name, s.population, s.children_0_15,
        s.ace_score,
        CASE WHEN $scope = 'england' THEN rk.rank_scope END AS ace_rank_england,
-       CASE WHEN $scope = 'england' THEN (rk.rank_scope - 1) * 10 // rk.n_scope + 1 END
+       CASE WHEN $scope = 'england' THEN (rk.pos_scope - 1) * 10 // rk.n_scope + 1 END
            AS ace_decile_england,
        rk.rank_lad AS ace_rank_in_lad,
-       (rk.rank_lad - 1) * 5 // rk.n_lad + 1 AS ace_quintile_in_lad,
+       (rk.pos_lad - 1) * 5 // rk.n_lad + 1 AS ace_quintile_in_lad,
        s.n_indicators,
        s.ns_child_poverty, s.ns_income, s.ns_crime, s.ns_density, s.ns_health,
        s.ns_recorded_crime, s.recorded_crime_source

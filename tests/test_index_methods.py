@@ -208,3 +208,18 @@ def test_health_is_offered_but_off_by_default():
     assert (base["n_indicators"] == 4).all()
     assert (with_health["n_indicators"] == 5).all()
     assert base["ns_health"].notna().all()  # shown for the UI even when unweighted
+
+
+@pytest.mark.parametrize("engine", ["numpy", "sql"])
+def test_deciles_hold_a_tenth_even_with_ties(engine):
+    df = random_frame(n=97)
+    for c in ("child_poverty_rate", "income_rate", "crime_score", "density_per_km2"):
+        df[c] = np.repeat([1.0, 2.0, 3.0, 4.0], [40, 30, 20, 7])  # massive ties
+    out = compute_index(df, engine=engine)
+    sizes = out["ace_decile_england"].value_counts()
+    assert sizes.index.sort_values().tolist() == list(range(1, 11))
+    assert (sizes - len(df) / 10).abs().max() <= 1
+    # tied wards share a rank; deciles are cut on position, ties broken by ward code
+    assert out["ace_rank_england"].nunique() == 4
+    q = out.groupby("lad_code")["ace_quintile_in_lad"].value_counts().unstack(fill_value=0)
+    assert ((q.sub(q.sum(axis=1) / 5, axis=0)).abs() <= 1).all().all()

@@ -66,11 +66,11 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",
     run_sql(con, "ace_lad")
     if scope != "england":
         score_sql(con, m.name, weights, scope)
-    ranks = con.execute(
-        "SELECT coalesce(ace_rank_england, 0) AS e, coalesce(ace_rank_in_lad, 0) AS l "
+    cls = con.execute(
+        "SELECT coalesce(ace_decile_england, 0) AS e, coalesce(ace_quintile_in_lad, 0) AS l "
         "FROM ace_scored ORDER BY ward_code"
     ).fetchnumpy()
-    base = ranks["e"] if scope == "england" else ranks["l"]
+    base = cls["e"] if scope == "england" else cls["l"]
     st = rank_stability(frame.components[scope][m.component], w, np.asarray(base),
                         frame.lad_ids, frame.n_lads, scope, draws, seed, concentration)
     st.insert(0, "ward_code", frame.ward["ward_code"].to_numpy())

@@ -29,7 +29,7 @@ from needsmap.index.methods import (
     get_method,
     normalise_weights,
 )
-from needsmap.index.ranking import classes, group_counts, rank_desc
+from needsmap.index.ranking import classes, group_counts, position_desc, rank_desc
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED, rank_stability
 from needsmap.store.db import run_sql
 
@@ -210,7 +210,11 @@ def _load(con: duckdb.DuckDBPyConnection) -> IndicatorFrame:
 
 def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
                  scope: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Numpy twin of ``queries/ace_score.sql``; returns the frame and the scope ranks."""
+    """Numpy twin of ``queries/ace_score.sql``; returns the frame and each ward's class.
+
+    The class is the national decile (scope england) or LA quintile (scope lad),
+    0 for a ward without a score.
+    """
     comp = frame.components[scope][component]
     valid = ~np.isnan(comp)
     n = frame.n
@@ -227,16 +231,17 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
     ok = ~np.isnan(score)
     rank_lad = rank_desc(score, frame.lad_ids)
     n_lad = group_counts(ok[None, :], frame.lad_ids, frame.n_lads)[0]
-    quint_lad = classes(rank_lad, n_lad, 5)
+    quint_lad = classes(position_desc(score, frame.lad_ids), n_lad, 5)
     none = np.ones(n, dtype=bool)
     if scope == "england":
-        rank_scope = rank_desc(score)
-        rank_eng = _int_array(rank_scope, ~ok)
-        dec_eng = _int_array(classes(rank_scope, np.full(n, ok.sum()), 10), ~ok)
+        rank_eng = _int_array(rank_desc(score), ~ok)
+        dec = classes(position_desc(score), np.full(n, ok.sum()), 10)
+        dec_eng = _int_array(dec, ~ok)
+        base_class = dec
     else:
-        rank_scope = rank_lad
         rank_eng = _int_array(np.zeros(n, dtype=np.int64), none)
         dec_eng = _int_array(np.zeros(n, dtype=np.int64), none)
+        base_class = quint_lad
     ward = frame.ward
     cols: dict[str, object] = {c: ward[c] for c in SCORE_COLUMNS[:6]}
     cols.update({
@@ -251,7 +256,7 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
     for k, ind in enumerate(INDICATORS):
         cols[ind.ns_column] = ns[:, k]
     cols["recorded_crime_source"] = ward["recorded_crime_source"]
-    return pd.DataFrame(cols, copy=False), rank_scope
+    return pd.DataFrame(cols, copy=False), base_class
 
 
 def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
@@ -324,14 +329,14 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
             if not is_con:
                 con.close()
         if stability:
-            base = out["ace_rank_england"] if scope == "england" else out["ace_rank_in_lad"]
-            base_rank = base.fillna(0).to_numpy(dtype=np.int64)
+            base = out["ace_decile_england"] if scope == "england" else out["ace_quintile_in_lad"]
+            base_class = base.fillna(0).to_numpy(dtype=np.int64)
     else:
         frame = source if isinstance(source, IndicatorFrame) else load_indicator_frame(source)
-        out, base_rank = _score_numpy(frame, m.component, w, scope)
+        out, base_class = _score_numpy(frame, m.component, w, scope)
     if stability:
         assert frame is not None
-        st = rank_stability(frame.components[scope][m.component], w, base_rank,
+        st = rank_stability(frame.components[scope][m.component], w, base_class,
                             frame.lad_ids, frame.n_lads, scope, draws, seed, concentration)
         out = pd.concat([out.reset_index(drop=True), st], axis=1)
     return out

@@ -92,3 +92,44 @@ def classes(ranks: np.ndarray, counts: np.ndarray, bins: int) -> np.ndarray:
     n = np.maximum(np.asarray(counts), 1)
     out = (r - 1) * bins // n + 1
     return np.where(r > 0, out, 0)
+
+
+def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Ordinal positions, descending, ties broken by input order (``ROW_NUMBER()``).
+
+    The twin of ``row_number() OVER (PARTITION BY g ORDER BY s DESC, ward_code)``
+    when the input is sorted by ward code. Deciles and quintiles are cut on
+    positions, so each class holds ``n / bins`` wards ± 1 even when scores tie.
+
+    Parameters
+    ----------
+    scores
+        ``(n,)`` or ``(d, n)``; ``NaN`` = no score.
+    groups
+        Optional integer group id per ward; positions restart at 1 per group.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` positions (1 = highest score), 0 where the score is ``NaN``.
+    """
+    s = np.asarray(scores, dtype=float)
+    one_d = s.ndim == 1
+    s = np.atleast_2d(s)
+    d, n = s.shape
+    missing = np.isnan(s)
+    order = np.argsort(np.where(missing, np.inf, -s), axis=1, kind="stable")
+    pos = np.empty((d, n), dtype=np.int64)
+    np.put_along_axis(pos, order, np.broadcast_to(np.arange(1, n + 1), (d, n)), axis=1)
+    if groups is not None:
+        g = np.asarray(groups, dtype=np.int64)
+        key = g[None, :] * (n + 1) + pos  # unique: no stable sort needed
+        order = np.argsort(key, axis=1)
+        gs = g[order]
+        idx = np.arange(n)
+        new_grp = np.ones((d, n), dtype=bool)
+        new_grp[:, 1:] = gs[:, 1:] != gs[:, :-1]
+        start = np.maximum.accumulate(np.where(new_grp, idx, 0), axis=1)
+        np.put_along_axis(pos, order, idx - start + 1, axis=1)
+    pos[missing] = 0
+    return pos[0] if one_d else pos

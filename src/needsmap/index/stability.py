@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from needsmap.index.ranking import classes, group_counts, rank_desc
+from needsmap.index.ranking import classes, group_counts, position_desc
 
 #: Default number of Dirichlet draws (the issue asks for at least 200).
 DRAWS = 200
@@ -101,7 +101,7 @@ def _scores(comp: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, np.nan)
 
 
-def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
+def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
                    lad_ids: np.ndarray, n_lads: int, scope: str = "england",
                    draws: int = DRAWS, seed: int = SEED,
                    concentration: float = CONCENTRATION) -> pd.DataFrame:
@@ -110,12 +110,13 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
     Parameters
     ----------
     comp
-        Components ``(n, K)`` of the chosen method, registry order, NaN = missing.
+        Components ``(n, K)`` of the chosen method, registry order, NaN = missing;
+        rows sorted by ward code (ties in a draw are broken by ward code).
     w
         Chosen normalised weights ``(K,)``.
-    base_rank
-        Rank of each ward at the chosen weights within the scope (0 = unranked),
-        as returned by the scoring step.
+    base_class
+        Each ward's class at the chosen weights (national decile for scope
+        ``england``, LA quintile for ``lad``; 0 = no score), from the scoring step.
     lad_ids
         Integer LAD id per ward ``(n,)``.
     n_lads
@@ -128,21 +129,20 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
     Returns
     -------
     pandas.DataFrame
-        One row per ward in input order with :data:`STABILITY_COLUMNS`.
+        One row per ward in input order with :data:`STABILITY_COLUMNS`. Ranks
+        in a draw are positions (1 = highest score, ties broken by ward code).
     """
     groups = None if scope == "england" else lad_ids
     n_groups = 1 if groups is None else n_lads
     bins = 10 if scope == "england" else 5
-    base_rank = np.asarray(base_rank)
-    base_valid = base_rank > 0
-    base_n = group_counts(base_valid[None, :], groups, n_groups)[0]
-    base_cls = classes(base_rank, base_n, bins)
+    base_cls = np.asarray(base_class)
+    base_valid = base_cls > 0
 
     dir_w, drop_w = weight_draws(w, draws, seed, concentration)
 
     def summarise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = _scores(comp, weights)
-        r = rank_desc(s, groups)
+        r = position_desc(s, groups)
         cnt = group_counts(r > 0, groups, n_groups)
         same = (classes(r, cnt, bins) == base_cls[None, :]).mean(axis=0)
         return r, same
@@ -161,9 +161,10 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_rank: np.ndarray,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             dmin, dmax = np.nanmin(rd, axis=0), np.nanmax(rd, axis=0)
-    else:
-        share_drop = np.ones(base_rank.size)
-        dmin = dmax = np.where(base_valid, base_rank, np.nan).astype(float)
+    else:  # one indicator: nothing to drop
+        share_drop = np.ones(base_cls.size)
+        base_pos = position_desc(_scores(comp, np.asarray(w, float)[None, :]), groups)[0]
+        dmin = dmax = np.where(base_pos > 0, base_pos, np.nan).astype(float)
 
     band = np.where(share >= STABLE_SHARE, "stable",
                     np.where(share >= UNSTABLE_SHARE, "moderate", "unstable"))
