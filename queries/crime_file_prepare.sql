@@ -15,10 +15,12 @@ GROUP BY line;
 -- Kept rows get their data-row number back: the i-th kept row is row i + j, where j is the
 -- number of rejected rows before it (ASOF on k = rejected row - its rank = kept rows before it).
 CREATE OR REPLACE TEMP TABLE _crime_raw AS
-WITH bad AS (
+WITH ranked AS (
     SELECT "row" - row_number() OVER (ORDER BY "row") AS k,
            row_number() OVER (ORDER BY "row") AS j
     FROM _crime_bad
+), bad AS (  -- consecutive rejected rows share k; the last of them counts them all
+    SELECT k, max(j) AS j FROM ranked GROUP BY k
 ), r AS (
     SELECT rowid + 1 AS ord, * FROM _crime_read
 )

@@ -83,6 +83,14 @@ REASONS = {
     "duplicate": "duplicate Crime ID (already kept from an earlier row or file)",
 }
 
+#: Short labels for the load-report note.
+LABELS = {
+    "malformed": "malformed/truncated rows", "non_numeric": "non-numeric coordinates",
+    "no_coords": "no coordinates", "bad_coords": "invalid coordinates",
+    "bad_month": "bad Month", "unknown_type": "unknown crime type",
+    "outside": "outside England (no English LSOA 2021)", "duplicate": "duplicate Crime ID",
+}
+
 _TYPES = {c: "VARCHAR" for c in STANDARD_COLUMNS} | {"Longitude": "DOUBLE", "Latitude": "DOUBLE"}
 
 
@@ -100,7 +108,7 @@ class CrimeFileReport(FileReport):
     """A :class:`FileReport` whose rejected rows were written to ``rejected_rows`` by SQL.
 
     ``rows_rejected`` counts both the (usually empty) Python list and
-    ``sql_rejected``; ``reasons`` holds the count per reason for the note.
+    ``sql_rejected``; ``reasons`` holds the count per reason key (:data:`REASONS`).
     """
 
     sql_rejected: int = 0
@@ -281,7 +289,8 @@ def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileRepor
         "SELECT (SELECT count(*) FROM _crime_raw) + (SELECT count(*) FROM _crime_bad), "
         "(SELECT count(*) FROM _crime_keep)").fetchone()
     reasons = dict(con.execute(
-        "SELECT reason, count(*) FROM _crime_rejects GROUP BY reason ORDER BY 2 DESC").fetchall())
+        "SELECT reason_key, count(*) FROM _crime_rejects GROUP BY reason_key ORDER BY 2 DESC, 1"
+    ).fetchall())
     agree = con.execute(
         "SELECT count(*) FILTER (WHERE lsoa_agrees), count(lsoa_agrees) FROM _crime_keep"
     ).fetchone()
@@ -292,7 +301,7 @@ def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileRepor
     if variant == "snake_case":
         notes.append("snake_case header variant accepted (same 12 police.uk columns)")
     if reasons:
-        notes.append("rejected: " + "; ".join(f"{k} {v}" for k, v in reasons.items()))
+        notes.append("rejected: " + ", ".join(f"{LABELS[k]} {v}" for k, v in reasons.items()))
     if agree[1]:
         notes.append(f"own LSOA code agrees with point-in-polygon LSOA 2021 for "
                      f"{agree[0]}/{agree[1]} kept rows ({100 * agree[0] / agree[1]:.1f}%)")
