@@ -1,0 +1,85 @@
+"""needsmap: the Streamlit map app (UI only; run with `needsmap app` or `streamlit run app.py`).
+
+Views live in ``needsmap.views``: Explore (analysts), Target (commissioners), Upload
+(a user's own service list) and, when ``needsmap.views.snapshot`` exists, Snapshot. The
+store is found through ``NEEDSMAP_DB`` or the default path and opened read-only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+# A local icon: a ":material/...:" page icon would be fetched from the internet.
+ICON = Path(__file__).resolve().parent / "static" / "needsmap-icon.png"
+st.set_page_config(page_title="needsmap · ward need in England",
+                   page_icon=str(ICON) if ICON.exists() else None,
+                   layout="wide", initial_sidebar_state="expanded")
+
+from needsmap.store.db import StoreError  # noqa: E402
+from needsmap.views import data, layout, maps  # noqa: E402
+from needsmap.views.context import ViewContext  # noqa: E402
+from needsmap.views.state import Param, restore  # noqa: E402
+
+log = logging.getLogger("needsmap.app")
+
+#: key -> (label, icon, module). Snapshot (issue 6) is added when its module exists.
+VIEWS: dict[str, tuple[str, str, str]] = {
+    "explore": ("Explore", ":material/map:", "needsmap.views.explore"),
+    "target": ("Target", ":material/target:", "needsmap.views.target"),
+    "upload": ("Upload services", ":material/upload_file:", "needsmap.views.upload"),
+    "snapshot": ("Snapshot", ":material/description:", "needsmap.views.snapshot"),
+}
+
+
+def available_views() -> dict[str, tuple[str, str, str]]:
+    out = {}
+    for key, spec in VIEWS.items():
+        try:
+            found = importlib.util.find_spec(spec[2]) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            out[key] = spec
+    return out
+
+
+def main() -> None:
+    layout.page_style()
+    views = available_views()
+    restore([Param("view", "view", "explore")], "app")
+    if st.session_state.get("view") not in views:
+        st.session_state["view"] = "explore"
+    with st.sidebar:
+        st.html(f'<div style="font-size:1.35rem;font-weight:700;color:#3b2c85">{layout.APP_TITLE}</div>'
+                f'<div style="color:#55535f;margin-top:-2px">{layout.APP_TAGLINE}</div>')
+        st.radio("View", list(views), key="view", format_func=lambda k: views[k][0],
+                 horizontal=True, label_visibility="collapsed")
+        if not maps.local_assets_ok():
+            st.warning("Map scripts come from the internet because `static/vendor` is missing. "
+                       "Run `scripts/fetch_assets` so maps work offline.", icon=":material/wifi_off:")
+    try:
+        info = data.open_info()
+    except StoreError as exc:
+        st.html(f'<h1 class="nm-title">{layout.APP_TITLE}</h1>')
+        layout.caveat()
+        layout.store_missing(str(exc))
+        return
+    ctx = ViewContext(info=info, lads=data.lads(info.token),
+                      session_services=st.session_state.get("upload_services", pd.DataFrame()))
+    key = st.session_state["view"]
+    label, _icon, module = views[key]
+
+    def run() -> None:
+        importlib.import_module(module).render(ctx)
+
+    layout.guarded(run, f"{label} view")
+    layout.sources_footer(info)
+
+
+main()

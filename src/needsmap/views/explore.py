@@ -1,0 +1,501 @@
+"""Explore (analysts): the ward map of the ACE index or any indicator.
+
+Area (one LA, several, or every ward in the store), layer, classes, palette, basemap,
+service layers and index weights are in the sidebar; the map, a "what drives this ward"
+panel, a sortable table (the accessible alternative to the map) and a scatter of any two
+indicators are in the page. Everything that defines the view is in the URL.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from needsmap.views import classify as cls
+from needsmap.views import data, indexing, layout, maps
+from needsmap.views.context import ViewContext
+from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
+from needsmap.views.state import (
+    Param,
+    as_int,
+    as_list,
+    ensure_choice,
+    ensure_subset,
+    list_to_url,
+    restore,
+    sync,
+    weights_from_url,
+    weights_to_url,
+)
+from needsmap.views.tables import band_text, decile_text, ordinal_text, values_for
+
+ALL = "__all__"
+MAP_KEY = "explore_map"
+TABLE_KEY = "explore_table"
+
+PARAMS = [
+    Param("ex_area", "area", [], list_to_url, as_list),
+    Param("ex_layer", "layer", ACE_KEY),
+    Param("ex_method", "method", indexing.DEFAULT_METHOD),
+    Param("ex_classes", "classes", cls.DEFAULT_METHOD),
+    Param("ex_k", "k", cls.DEFAULT_K, str, as_int),
+    Param("ex_palette", "palette", cls.DEFAULT_PALETTE),
+    Param("ex_basemap", "basemap", maps.DEFAULT_BASEMAP),
+    Param("ex_services", "services", [], list_to_url, as_list),
+    Param("ward", "ward", None),
+    Param("_ex_w_url", "w", None, weights_to_url, weights_from_url),
+]
+
+
+def _service_type_labels() -> dict[str, str]:
+    try:
+        from needsmap.access.vocab import SERVICE_TYPES
+    except ImportError:  # pragma: no cover - services module absent
+        return {}
+    return dict(SERVICE_TYPES)
+
+
+def _weights() -> dict[str, int]:
+    return {n: int(st.session_state.get(f"w_{n}", d)) for n, d in indexing.default_weights().items()}
+
+
+def _on_map_change() -> None:
+    """A click on a ward selects it (runs before the script, so widgets can follow)."""
+    value = st.session_state.get(MAP_KEY) or {}
+    feat = value.get("last_active_drawing") or {}
+    code = (feat.get("properties") or {}).get("c")
+    if code:
+        st.session_state["ward"] = code
+
+
+def _on_table_select() -> None:
+    sel = st.session_state.get(TABLE_KEY)
+    rows = list(getattr(getattr(sel, "selection", None), "rows", []) or [])
+    codes = st.session_state.get("_ex_table_codes", [])
+    if rows and rows[0] < len(codes):
+        st.session_state["ward"] = codes[rows[0]]
+
+
+def _reset_weights() -> None:
+    for n, d in indexing.default_weights().items():
+        st.session_state[f"w_{n}"] = d
+    st.session_state["ex_method"] = indexing.DEFAULT_METHOD
+
+
+def _sidebar_area(ctx: ViewContext) -> tuple[str, ...] | None:
+    lads = ctx.lads
+    codes = list(lads["lad_code"])
+    names = dict(zip(lads["lad_code"], lads["lad_name"], strict=True))
+    many = len(codes) > 1
+    all_label = "All England" if ctx.info.is_england else "All wards in this store"
+    ensure_subset("ex_area", [ALL, *codes], [])
+    if not st.session_state.get("ex_area"):
+        default = "E06000009" if "E06000009" in codes else codes[0]
+        st.session_state["ex_area"] = [default] if many else [codes[0]]
+    opts = [ALL, *codes] if many else codes
+    st.multiselect("Area", opts, key="ex_area",
+                   format_func=lambda c: all_label if c == ALL else names.get(c, c),
+                   help="One local authority, several, or all of them. Larger areas are drawn "
+                        "with more simplified boundaries, so pick one LA for full detail.",
+                   placeholder="Choose local authorities")
+    chosen = st.session_state.get("ex_area") or []
+    if ALL in chosen or not chosen:
+        return None if many else tuple(codes)
+    return tuple(c for c in codes if c in chosen)
+
+
+def _sidebar_index(ctx: ViewContext) -> tuple[str, dict[str, int]]:
+    labels = indexing.indicator_labels()
+    methods = indexing.method_labels()
+    ensure_choice("ex_method", list(methods), indexing.DEFAULT_METHOD)
+    st.session_state.setdefault("ex_method", indexing.DEFAULT_METHOD)
+    url_w = st.session_state.pop("_ex_w_url", None)
+    defaults = indexing.default_weights()
+    if url_w:
+        for n in labels:
+            st.session_state[f"w_{n}"] = int(url_w.get(n, 0))
+    for n, d in defaults.items():
+        st.session_state.setdefault(f"w_{n}", d)
+    live = indexing.can_recompute(ctx.token)
+    with st.sidebar.expander("ACE index weights", expanded=True, icon=":material/tune:"):
+        if not live:
+            st.caption("Recomputing the index needs `needsmap.index` and the store's "
+                       "`ward_indicators_england`; showing the stored index.")
+        st.selectbox("Method", list(methods), key="ex_method", format_func=methods.get,
+                     disabled=not live,
+                     help="Lewer: mean of indicator ranks (Lewer et al. 2020). Weighted: "
+                          "weighted sum of normal scores. Exponential: the IoD transform, so "
+                          "one indicator only partly offsets another.")
+        has_crime = ctx.info.has("ward_crime")
+        for n, label in labels.items():
+            if n == "recorded_crime" and not has_crime:
+                continue
+            st.slider(label, 0, 100, key=f"w_{n}", step=5, disabled=not live,
+                      help="Relative weight; weights are normalised to sum to 100%."
+                      + (" Replaces the IoD crime score: give weight to one of the two."
+                         if n == "recorded_crime" else ""))
+        w = _weights()
+        total = sum(w.values())
+        if total:
+            st.caption("Effective weights: " + ", ".join(
+                f"{labels[n].split(' (')[0]} {v / total:.0%}" for n, v in w.items() if v))
+        st.button("Reset to Lewer defaults", on_click=_reset_weights, width="stretch",
+                  disabled=not live)
+    return st.session_state["ex_method"], w
+
+
+def render(ctx: ViewContext) -> None:
+    """Draw the Explore view."""
+    restore(PARAMS, "explore")
+    info, token = ctx.info, ctx.token
+    if ctx.lads.empty:
+        st.warning("This store has no wards with boundaries (`ward_indicators` is missing or "
+                   "empty), so there is nothing to map. Rebuild it with `needsmap build`.")
+        return
+    sb = st.sidebar
+    with sb:
+        st.subheader("Explore", anchor=False)
+        lad_codes = _sidebar_area(ctx)
+    wards = data.ward_table(token)
+
+    # The index (stored or recomputed with the user's weights).
+    method, weights = indexing.DEFAULT_METHOD, indexing.default_weights()
+    ace, ace_note, ace_error = pd.DataFrame(), "", ""
+    if info.has("ward_ace") or indexing.can_recompute(token):
+        method, weights = _sidebar_index(ctx)
+        try:
+            ace, ace_note = indexing.ward_ace(token, method, weights)
+        except indexing.IndexSpecError as exc:
+            ace_error = str(exc)
+    extra = {}
+    if not ace.empty:
+        extra[ACE_KEY] = ace.set_index("ward_code")["ace_score"].reindex(wards["ward_code"]).values
+    layers, missing = available_layers(info, wards, {k: pd.Series(v) for k, v in extra.items()})
+    if ace_error:
+        missing[INDEX_LAYER.label] = ace_error
+    if not layers:
+        st.warning("No layer in this store has values to map.")
+        layout.unavailable(missing)
+        return
+    keys = [lay.key for lay in layers]
+    ensure_choice("ex_layer", keys, keys[0])
+    st.session_state.setdefault("ex_layer", keys[0])
+    with sb:
+        st.selectbox("Layer", keys, key="ex_layer", format_func=lambda k: get_layer(k).label)
+        layer = get_layer(st.session_state["ex_layer"])
+        c1, c2 = st.columns([3, 2])
+        ensure_choice("ex_classes", list(cls.METHODS), cls.DEFAULT_METHOD)
+        st.session_state.setdefault("ex_classes", cls.DEFAULT_METHOD)
+        c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", format_func=cls.METHODS.get)
+        ensure_choice("ex_k", list(range(3, 10)), cls.DEFAULT_K)
+        st.session_state.setdefault("ex_k", cls.DEFAULT_K)
+        c2.selectbox("Number", list(range(3, 10)), key="ex_k",
+                     disabled=st.session_state["ex_classes"] == "national_deciles")
+        ensure_choice("ex_palette", list(cls.PALETTES), cls.DEFAULT_PALETTE)
+        st.session_state.setdefault("ex_palette", cls.DEFAULT_PALETTE)
+        st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette",
+                     format_func=cls.PALETTES.get)
+        ensure_choice("ex_basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP)
+        st.session_state.setdefault("ex_basemap", maps.DEFAULT_BASEMAP)
+        st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap",
+                     format_func=lambda b: maps.BASEMAPS[b][0])
+
+    # Services in view.
+    type_labels = _service_type_labels()
+    svc = data.services(token, lad_codes) if data.service_columns(info) else pd.DataFrame()
+    if svc.empty and "service" not in info.tables:
+        missing["Services"] = "the store has no `service` table (the services stage did not run)"
+    types_present = [t for t in type_labels if not svc.empty and t in set(svc["type"])]
+    types_present += [t for t in (sorted(set(svc["type"])) if not svc.empty else [])
+                      if t not in types_present]
+    upload = ctx.session_services
+    if not upload.empty:
+        types_present.append("_upload")
+    ensure_subset("ex_services", types_present, [])
+    with sb:
+        if types_present:
+            st.pills("Services on the map", types_present, key="ex_services",
+                     selection_mode="multi",
+                     format_func=lambda t: "Your uploaded list" if t == "_upload"
+                     else type_labels.get(t, t))
+        st.caption("Services are clustered; zoom in or click a cluster to see each one.")
+
+    # Values for the layer, aligned to the wards in view.
+    vals_all = values_for(token, layer, ace)
+    geom = data.display_geometry(token, lad_codes)
+    in_view = pd.DataFrame({"ward_code": list(geom.codes)})
+    view = in_view.merge(wards.drop(columns=["lad_code"], errors="ignore"), on="ward_code",
+                         how="left").merge(vals_all, on="ward_code", how="left")
+    national = vals_all["value"].to_numpy(dtype=float)
+    classes = cls.classify(view["value"], st.session_state["ex_classes"],
+                           int(st.session_state["ex_k"]), st.session_state["ex_palette"],
+                           national=national, fmt=layer.format_bin,
+                           ranges=layer.key != ACE_KEY)
+
+    # Heading.
+    area_label = _area_label(ctx, lad_codes)
+    st.html(f'<h1 class="nm-title">{layout._escape(layer.label)} · {layout._escape(area_label)}</h1>'
+            f'<div class="nm-sub">{len(view):,} wards · darker = {layout._escape(layer.higher)}'
+            + (f" · index {layout._escape(ace_note)}" if layer.key == ACE_KEY and ace_note else "")
+            + "</div>")
+    layout.caveat()
+    if ace_error:
+        st.warning(f"The index could not be recomputed with these weights: {ace_error}",
+                   icon=":material/warning:")
+
+    # Map and side panel.
+    ward_codes = list(view["ward_code"])
+    ensure_choice("ward", [None, *ward_codes], None)
+    selected = st.session_state.get("ward")
+    mcol, pcol = st.columns([7, 3], gap="medium")
+    with mcol:
+        _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected)
+        st.caption(_classes_text(layer, classes))
+    with pcol:
+        _ward_panel(ctx, view, layer, ace, ward_codes)
+
+    # Table and scatter.
+    t1, t2 = st.tabs([":material/table: Table of wards", ":material/scatter_plot: Compare two indicators"])
+    with t1:
+        _ward_table(view, layer, ace)
+    with t2:
+        _scatter(view, layers, ace)
+    layout.unavailable(missing)
+
+    ctx.selected_lads = list(lad_codes or [])
+    ctx.selected_ward = st.session_state.get("ward")
+    w = _weights()
+    sync(PARAMS, extra={"view": "explore"} | (
+        {"w": weights_to_url(w)} if w != indexing.default_weights() else {}))
+
+
+def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
+    if lad_codes is None:
+        return "All England" if ctx.info.is_england else "All wards in this store"
+    names = [ctx.lad_name(c) for c in lad_codes]
+    return names[0] if len(names) == 1 else f"{len(names)} local authorities"
+
+
+def _props(view: pd.DataFrame, layer, classes: cls.Classes) -> list[dict]:  # noqa: ANN001
+    lad_names = view["lad_name"].fillna("").astype(str).tolist() if "lad_name" in view else [""] * len(view)
+    out = []
+    for i, r in enumerate(view.itertuples(index=False)):
+        p = {"c": r.ward_code, "n": str(getattr(r, "ward_name", r.ward_code)),
+             "k": int(classes.index[i]), "v": layer.format(r.value), "a": lad_names[i]}
+        nat = ordinal_text(r.rank_england, r.n_england)
+        if nat:
+            dec = decile_text(r.decile_england)
+            p["r"] = f"England: rank {nat}" + (f", {dec}" if dec else "")
+        la = ordinal_text(r.rank_lad, r.n_lad)
+        if la:
+            p["l"] = f"Rank in {lad_names[i] or 'its LA'}: {la}"
+        b = band_text(r.band, r.band_share)
+        if b:
+            p["s"] = b
+        out.append(p)
+    return out
+
+
+def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, layer,  # noqa: ANN001
+              classes: cls.Classes, svc: pd.DataFrame, type_labels: dict[str, str],
+              upload: pd.DataFrame, selected: str | None) -> None:
+    m = maps.base_map(geom.bounds, st.session_state["ex_basemap"])
+    props = _props(view, layer, classes)
+    rows = [(classes.colours[i], classes.labels[i], f"{classes.counts[i]:,}")
+            for i in range(classes.k - 1, -1, -1)]
+    n_missing = int((classes.index < 0).sum())
+    if n_missing:
+        rows.append((cls.NO_DATA_COLOUR, "No data", f"{n_missing:,}"))
+    foot = ("Darker = " + layer.higher + ". " + classes.note).strip()
+    # The ward drawn as selected on load: kept while only the selection changes, so a
+    # click never forces the polygons to be sent again.
+    sig = (geom.codes[:3], geom.n, layer.key, tuple(classes.edges), classes.colours)
+    if st.session_state.get("_ex_map_sig") != sig:
+        st.session_state["_ex_map_sig"] = sig
+        st.session_state["_ex_map_sel"] = selected
+    fgs = [maps.choropleth_group(geom.features_json, props, classes.colours,
+                                 f"{layer.label} ({cls.METHODS.get(classes.method, '')})",
+                                 rows, foot, st.session_state.get("_ex_map_sel"),
+                                 value_label=layer.label)]
+    chosen = st.session_state.get("ex_services") or []
+    if chosen:
+        colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))
+        pick = svc[svc["type"].isin(chosen)] if not svc.empty else svc
+        frames = [pick]
+        if "_upload" in chosen and not ctx.session_services.empty:
+            up = ctx.session_services.assign(type="_upload")
+            frames.append(up)
+        allsvc = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(
+            not f.empty for f in frames) else pd.DataFrame()
+        if not allsvc.empty:
+            labels = dict(type_labels) | {"_upload": "Your uploaded list"}
+            colours = colours | {"_upload": maps.UPLOAD_COLOUR}
+            fgs += maps.service_groups(allsvc, labels, colours)
+    st_folium(m, key=MAP_KEY, height=620, use_container_width=True,
+              feature_group_to_add=fgs, returned_objects=["last_active_drawing"],
+              on_change=_on_map_change)
+
+
+def _classes_text(layer, classes: cls.Classes) -> str:  # noqa: ANN001
+    if not classes.k:
+        return "No ward in view has a value for this layer."
+    parts = [f"{lab}: {n:,} wards" for lab, n in zip(classes.labels, classes.counts, strict=True)]
+    return (f"Classes ({cls.METHODS.get(classes.method, classes.method)}), lowest to highest: "
+            + "; ".join(parts) + ".")
+
+
+def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame,  # noqa: ANN001
+                ward_codes: list[str]) -> None:
+    names = dict(zip(view["ward_code"], view.get("ward_name", view["ward_code"]), strict=True))
+    order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
+    st.selectbox("Ward", [None, *order], key="ward",
+                 format_func=lambda c: "Click the map or choose a ward" if c is None
+                 else str(names.get(c, c)))
+    code = st.session_state.get("ward")
+    if not code:
+        st.markdown("#### What drives a ward")
+        st.caption("Select a ward on the map, in the list above or in the table below to see "
+                   "how each indicator places it against all English wards.")
+        return
+    row = view[view["ward_code"] == code].iloc[0]
+    st.markdown(f"#### {row.get('ward_name', code)}")
+    st.caption(f"{row.get('lad_name', '')} · {code}")
+    c1, c2 = st.columns(2)
+    c1.metric(layer.label if len(layer.label) < 28 else "Value", layer.format(row["value"]))
+    nat = ordinal_text(row["rank_england"], row["n_england"])
+    c2.metric("England rank", nat.split(" of ")[0] if nat else "–",
+              help=f"{nat} English wards (1 = highest)" if nat else None)
+    c3, c4 = st.columns(2)
+    c3.metric("Children 0-15", f"{row['children_0_15']:,.0f}" if pd.notna(row.get("children_0_15")) else "–")
+    la = ordinal_text(row["rank_lad"], row["n_lad"])
+    c4.metric("Rank in LA", la or "–")
+    band = band_text(row.get("band"), row.get("band_share"))
+    if band:
+        st.caption(band + ".")
+    if ace.empty:
+        st.caption("Driver scores need the ACE index (not in this store).")
+        return
+    drivers = _drivers(ace, code)
+    if drivers.empty:
+        return
+    st.markdown("**What drives this ward**")
+    chart = alt.Chart(drivers).mark_bar(cornerRadiusEnd=3).encode(
+        x=alt.X("score:Q", title="Normal score vs all English wards (0 = middle)",
+                scale=alt.Scale(domain=[-3.2, 3.2])),
+        y=alt.Y("indicator:N", sort=None, title=None),
+        color=alt.condition(alt.datum.score > 0, alt.value("#3b2c85"), alt.value("#9aa0ac")),
+        tooltip=[alt.Tooltip("indicator:N", title="Indicator"),
+                 alt.Tooltip("score:Q", title="Normal score", format=".2f"),
+                 alt.Tooltip("weight:N", title="Weight")],
+    ).properties(height=34 * len(drivers) + 30)
+    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#55535f").encode(x="x:Q")
+    st.altair_chart(chart + rule, width="stretch")
+    st.caption("Bars to the right: this indicator places the ward towards higher modelled "
+               "risk than most English wards. Grey bars are indicators with weight 0.")
+
+
+def _drivers(ace: pd.DataFrame, code: str) -> pd.DataFrame:
+    labels = indexing.indicator_labels()
+    hit = ace[ace["ward_code"] == code]
+    if hit.empty:
+        return pd.DataFrame()
+    r = hit.iloc[0]
+    w = _weights()
+    rows = []
+    for n, label in labels.items():
+        col = f"ns_{n}"
+        if col in ace.columns and pd.notna(r[col]):
+            rows.append({"indicator": label, "score": float(r[col]),
+                         "weight": f"{w.get(n, 0)}" if w.get(n, 0) else "0 (not used)"})
+    return pd.DataFrame(rows)
+
+
+def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: ANN001
+    cols = {"ward_name": "Ward", "lad_name": "Local authority", "value": layer.label,
+            "rank_england": "England rank", "rank_lad": "Rank in LA"}
+    df = view.copy()
+    if layer.key == ACE_KEY and "band" in df.columns:
+        cols["band"] = "Stability"
+        if not ace.empty and "ace_decile_england" in ace.columns:
+            df = df.merge(ace[["ward_code", "ace_decile_england"]], on="ward_code", how="left")
+            cols["ace_decile_england"] = "England decile (1 = highest)"
+    for c, lab in (("children_0_15", "Children 0-15"), ("population", "Residents"),
+                   ("child_poverty_rate", "Child poverty"), ("income_rate", "Income deprivation")):
+        if c in df.columns and c not in cols and c != layer.column:
+            cols[c] = lab
+    df = df.sort_values("rank_england", na_position="last")
+    st.session_state["_ex_table_codes"] = list(df["ward_code"])
+    show = df[[c for c in cols if c in df.columns]].rename(columns=cols)
+    if layer.fmt == "pct":
+        show[layer.label] = show[layer.label] * 100
+    for c in ("Child poverty", "Income deprivation"):
+        if c in show.columns:
+            show[c] = show[c] * 100
+    config = {
+        layer.label: st.column_config.NumberColumn(
+            format="%.1f%%" if layer.fmt == "pct" else ("%.0f" if layer.fmt in ("int", "density")
+                                                       else "%.2f")),
+        "England rank": st.column_config.NumberColumn(format="%d"),
+        "Rank in LA": st.column_config.NumberColumn(format="%d"),
+        "Child poverty": st.column_config.NumberColumn(format="%.1f%%"),
+        "Income deprivation": st.column_config.NumberColumn(format="%.1f%%"),
+        "Children 0-15": st.column_config.NumberColumn(format="%d"),
+        "Residents": st.column_config.NumberColumn(format="%d"),
+    }
+    st.dataframe(show, hide_index=True, width="stretch", height=360, key=TABLE_KEY,
+                 on_select=_on_table_select, selection_mode="single-row", column_config=config)
+    st.caption("Click a column header to sort; select a row to show that ward's drivers. "
+               "This table holds everything the map shows.")
+
+
+def _scatter(view: pd.DataFrame, layers, ace: pd.DataFrame) -> None:  # noqa: ANN001
+    options = [lay for lay in layers if lay.key != ACE_KEY and lay.column in view.columns]
+    df = view.copy()
+    if not ace.empty:
+        df = df.merge(ace[["ward_code", "ace_score"]].rename(columns={"ace_score": "_ace"}),
+                      on="ward_code", how="left")
+        options = [INDEX_LAYER, *options]
+    if len(options) < 2:
+        st.info("Two indicators are needed for a scatter.")
+        return
+    keys = [o.key for o in options]
+    by_key = {o.key: o for o in options}
+    c1, c2 = st.columns(2)
+    ensure_choice("ex_sx", keys, keys[1] if keys[0] == ACE_KEY else keys[0])
+    ensure_choice("ex_sy", keys, keys[0] if keys[0] == ACE_KEY else keys[1])
+    st.session_state.setdefault("ex_sx", keys[1] if keys[0] == ACE_KEY else keys[0])
+    st.session_state.setdefault("ex_sy", keys[0] if keys[0] == ACE_KEY else keys[1])
+    c1.selectbox("Horizontal axis", keys, key="ex_sx", format_func=lambda k: by_key[k].label)
+    c2.selectbox("Vertical axis", keys, key="ex_sy", format_func=lambda k: by_key[k].label)
+    lx, ly = by_key[st.session_state["ex_sx"]], by_key[st.session_state["ex_sy"]]
+
+    def col(lay) -> pd.Series:  # noqa: ANN001
+        s = df["_ace"] if lay.key == ACE_KEY else df[lay.column]
+        s = pd.to_numeric(s, errors="coerce")
+        return s * 100 if lay.fmt == "pct" else s
+
+    plot = pd.DataFrame({"Ward": df.get("ward_name", df["ward_code"]),
+                         "LA": df.get("lad_name", ""), "x": col(lx), "y": col(ly),
+                         "selected": df["ward_code"] == st.session_state.get("ward")}).dropna(
+        subset=["x", "y"])
+    if plot.empty:
+        st.info("No ward has both values.")
+        return
+    r = float(np.corrcoef(plot["x"], plot["y"])[0, 1]) if len(plot) > 2 else float("nan")
+    chart = alt.Chart(plot).mark_circle(opacity=0.75, stroke="#ffffff", strokeWidth=0.5).encode(
+        x=alt.X("x:Q", title=lx.label + (" (%)" if lx.fmt == "pct" else ""),
+                scale=alt.Scale(zero=False)),
+        y=alt.Y("y:Q", title=ly.label + (" (%)" if ly.fmt == "pct" else ""),
+                scale=alt.Scale(zero=False)),
+        size=alt.condition(alt.datum.selected, alt.value(180), alt.value(45)),
+        color=alt.condition(alt.datum.selected, alt.value("#d6006f"), alt.value("#3b2c85")),
+        tooltip=["Ward:N", "LA:N", alt.Tooltip("x:Q", title=lx.label, format=".2f"),
+                 alt.Tooltip("y:Q", title=ly.label, format=".2f")],
+    ).properties(height=380)
+    st.altair_chart(chart, width="stretch")
+    if np.isfinite(r):
+        st.caption(f"Pearson correlation across the {len(plot):,} wards in view: r = {r:.2f}. "
+                   "The selected ward is shown in pink.")

@@ -1,0 +1,123 @@
+"""The app's bridge to :mod:`needsmap.index`: cached inputs, live recomputation.
+
+The weight-independent inputs (:func:`needsmap.index.load_indicator_frame`) are loaded
+once per store file; each slider change then calls :func:`needsmap.index.compute_index`
+on them (tens of milliseconds for all England), with the rank-stability bands, cached
+per (method, weights). With the default method and weights the store's own ``ward_ace``
+table is used as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from needsmap.views.data import _connection, info_for, table
+
+log = logging.getLogger("needsmap.app")
+
+try:  # the index module is another engineer's (issue 3); the app degrades without it
+    from needsmap.index import (
+        DEFAULT_METHOD,
+        DEFAULT_NAMES,
+        INDICATORS,
+        METHODS,
+        IndexSpecError,
+        compute_index,
+        load_indicator_frame,
+    )
+
+    HAVE_INDEX = True
+except ImportError:  # pragma: no cover - exercised only without the index package
+    HAVE_INDEX = False
+    DEFAULT_METHOD = "lewer"
+    DEFAULT_NAMES = ("child_poverty", "income", "crime", "density")
+    INDICATORS = ()
+    METHODS = {}
+
+    class IndexSpecError(ValueError):  # type: ignore[no-redef]
+        """Stand-in so callers can catch one exception type."""
+
+
+#: Slider scale: weights are shown as 0-100 and normalised by the index module.
+DEFAULT_WEIGHT = 25
+
+
+def indicator_labels() -> dict[str, str]:
+    """``{name: label}`` for the weight sliders, in registry order."""
+    if not INDICATORS:
+        return {}
+    return {i.name: i.label for i in INDICATORS}
+
+
+def default_weights() -> dict[str, int]:
+    """Equal weights on the default set (as the index stage builds ``ward_ace``)."""
+    return {n: (DEFAULT_WEIGHT if n in DEFAULT_NAMES else 0) for n in indicator_labels()}
+
+
+def method_labels() -> dict[str, str]:
+    if not METHODS:
+        return {"lewer": "Lewer (mean of ranks)"}
+    nice = {"lewer": "Lewer: mean of indicator ranks (default)",
+            "weighted": "Weighted normal scores",
+            "exponential": "Exponential (IoD transform)"}
+    return {k: nice.get(k, k) for k in METHODS}
+
+
+def is_default(method: str, weights: Mapping[str, float]) -> bool:
+    return method == DEFAULT_METHOD and dict(weights) == default_weights()
+
+
+def can_recompute(token: str) -> bool:
+    """True if the index module is importable and the store has its inputs."""
+    return HAVE_INDEX and info_for(token).has(
+        "ward_indicators_england", "child_poverty_rate", "income_rate", "crime_score",
+        "density_per_km2")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the index inputs…")
+def _frame(token: str):  # noqa: ANN202 - IndicatorFrame
+    cur = _connection(token).cursor()
+    try:
+        return load_indicator_frame(cur)
+    finally:
+        cur.close()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def recompute(token: str, method: str, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """The index for every English ward with these weights (with stability bands).
+
+    Raises
+    ------
+    IndexSpecError
+        Bad weights (all zero, or a measure and its replacement both weighted).
+    """
+    w = {k: float(v) for k, v in weights if v > 0}
+    if not w:
+        raise IndexSpecError("all weights are zero: give at least one indicator some weight")
+    return compute_index(_frame(token), method=method, weights=w, stability=True)
+
+
+def ward_ace(token: str, method: str, weights: Mapping[str, float]) -> tuple[pd.DataFrame, str]:
+    """The index to show, and where it came from (a short note for the UI).
+
+    Uses the store's ``ward_ace`` for the defaults; recomputes otherwise. Returns an
+    empty frame with a reason when neither is possible.
+    """
+    info = info_for(token)
+    stored = info.has("ward_ace", "ward_code", "ace_score")
+    if stored and is_default(method, weights):
+        df = table(token, "ward_ace")
+        if "method" in df.columns and df["method"].nunique() > 1:
+            df = df[df["method"] == DEFAULT_METHOD]
+        return df, "default weights (as built in the store)"
+    if can_recompute(token):
+        key = tuple(sorted((k, float(v)) for k, v in weights.items()))
+        return recompute(token, method, key), "recomputed with your weights"
+    if stored:
+        return table(token, "ward_ace"), "default weights (recomputation unavailable)"
+    return pd.DataFrame(), "the store has no ACE index (run `needsmap index`)"

@@ -1,0 +1,109 @@
+"""View state and permalinks.
+
+Each view declares its URL parameters as :class:`Param` (session-state key, URL name,
+default, to/from text). On the first run of a browser session :func:`restore` copies the
+URL's values into ``st.session_state`` *before* the widgets are created, so opening a
+permalink restores the view; :func:`sync` writes the current values back to
+``st.query_params`` at the end of every run (defaults are left out to keep URLs short).
+
+Values from the URL are untrusted: parsers raise ``ValueError`` on bad text, and views
+check restored values against the options they offer (:func:`ensure_choice`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+_RESTORED = "_nm_restored"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One permalink parameter."""
+
+    key: str
+    name: str
+    default: Any
+    to_url: Callable[[Any], str] = str
+    from_url: Callable[[str], Any] = str
+
+
+def as_list(text: str) -> list[str]:
+    return [p for p in (x.strip() for x in text.split(",")) if p]
+
+
+def list_to_url(v: Iterable[str]) -> str:
+    return ",".join(v)
+
+
+def as_int(text: str) -> int:
+    return int(text)
+
+
+def weights_from_url(text: str) -> dict[str, int]:
+    """``child_poverty:40,income:20`` -> ``{"child_poverty": 40, "income": 20}``."""
+    out: dict[str, int] = {}
+    for item in as_list(text):
+        name, _, val = item.partition(":")
+        v = int(float(val))
+        if not name.isidentifier() or not 0 <= v <= 100:
+            raise ValueError(f"bad weight {item!r}")
+        out[name] = v
+    return out
+
+
+def weights_to_url(w: dict[str, int]) -> str:
+    return ",".join(f"{k}:{int(v)}" for k, v in w.items())
+
+
+def restore(params: Sequence[Param], scope: str) -> list[str]:
+    """Once per session and scope: URL -> session state. Returns the names it ignored."""
+    flag = f"{_RESTORED}_{scope}"
+    if st.session_state.get(flag):
+        return []
+    st.session_state[flag] = True
+    bad = []
+    qp = st.query_params
+    for p in params:
+        raw = qp.get(p.name)
+        if raw is None:
+            continue
+        try:
+            st.session_state[p.key] = p.from_url(raw)
+        except (ValueError, TypeError):
+            bad.append(p.name)
+    return bad
+
+
+def sync(params: Sequence[Param], extra: dict[str, str] | None = None) -> None:
+    """Session state -> URL: set changed values, drop defaults and stale names."""
+    want: dict[str, str] = dict(extra or {})
+    for p in params:
+        v = st.session_state.get(p.key, p.default)
+        if v is None or v == p.default:
+            continue
+        want[p.name] = p.to_url(v)
+    current = st.query_params.to_dict()
+    for name in list(current):
+        if name not in want:
+            del st.query_params[name]
+    for name, text in want.items():
+        if current.get(name) != text:
+            st.query_params[name] = text
+
+
+def ensure_choice(key: str, options: Sequence[Any], default: Any) -> None:
+    """Make ``st.session_state[key]`` one of ``options`` (or ``default``) before a widget."""
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def ensure_subset(key: str, options: Sequence[Any], default: list[Any]) -> None:
+    """Keep only valid items of a multiselect's restored value."""
+    if key in st.session_state:
+        v = [x for x in (st.session_state[key] or []) if x in options]
+        st.session_state[key] = v if v or not default else default
