@@ -85,11 +85,8 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
                 files.append(("HTML", p.name))
                 written.files.append(p)
             if printer:
-                zoom = printer.fit_zoom(render_html(snap, zoom=1.0, locality_set=set_label if kind == "locality" else None))
-                if zoom < 1.0:
-                    html = render_html(snap, zoom=zoom, locality_set=set_label if kind == "locality" else None)
                 p = out / f"{slug}.pdf"
-                printer.pdf(html, p)
+                printer.snapshot_pdf(snap, p, locality_set=set_label if kind == "locality" else None)
                 files.append(("PDF", p.name))
                 written.files.append(p)
             if "png" in formats and snap.map is not None:

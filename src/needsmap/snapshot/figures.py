@@ -123,8 +123,8 @@ def fmt(x: float | None, kind: str, unit: bool = True) -> str:
 
 
 def is_small(x: float | None) -> bool:
-    """True for a count that must be suppressed (below 10, after rounding)."""
-    return _isnum(x) and round(float(x)) < SUPPRESS_BELOW
+    """True for a count that must be suppressed (below 10; fractional counts too)."""
+    return _isnum(x) and float(x) < SUPPRESS_BELOW
 
 
 def count_figure(key: str, label: str, n: float | None) -> Figure:

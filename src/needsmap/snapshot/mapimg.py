@@ -22,8 +22,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 #: Ten colours for deciles 1 (highest modelled risk, darkest) .. 10 (lowest).
-DECILE_COLOURS = ["#67001f", "#980043", "#ce1256", "#e7298a", "#df65b0",
-                  "#c994c7", "#d4b9da", "#e7e1ef", "#f1eef6", "#f7f4f9"]
+DECILE_COLOURS = ["#49006a", "#7a0177", "#ae017e", "#dd3497", "#f768a1",
+                  "#fa9fb5", "#fcc5c0", "#fde0dd", "#fff7f3", "#fcfbfd"]  # ColorBrewer RdPu
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
 MARKER_COLOURS = ["#1b4f72", "#117a65", "#b9770e", "#6c3483", "#1f618d", "#a04000",
                   "#212f3d", "#0e6655", "#7d6608", "#4a235a"]
@@ -75,15 +75,15 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
     norm = BoundaryNorm([0.5 + i for i in range(11)], cmap.N)
     has = wards["decile"].notna()
     if has.any():
-        wards[has].plot(ax=ax, column="decile", cmap=cmap, norm=norm, edgecolor="#ffffff",
-                        linewidth=0.7)
+        wards[has].plot(ax=ax, column="decile", cmap=cmap, norm=norm, edgecolor="#555555",
+                        linewidth=0.4)
     if (~has).any():
         wards[~has].plot(ax=ax, color="#cccccc", edgecolor="#ffffff", linewidth=0.7, hatch="///")
     outline = wards.geometry.union_all()
     gpd.GeoSeries([outline], crs=wards.crs).boundary.plot(ax=ax, color="#222222", linewidth=1.1)
     for _, r in wards.iterrows():
         pt = r.geometry.representative_point()
-        dark = r["decile"] is not None and r["decile"] == r["decile"] and r["decile"] <= 4
+        dark = r["decile"] is not None and r["decile"] == r["decile"] and r["decile"] <= 3
         ax.annotate(str(r["label"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
                     fontweight="bold", color="#ffffff" if dark else "#222222", zorder=7,
                     path_effects=[pe.withStroke(linewidth=1.6,
@@ -104,19 +104,23 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
     _scale_bar(ax, minx - pad, miny - pad, maxx - minx + 2 * pad)
+    rows_needed = -(-len(handles) // min(len(handles), 4)) if handles else 0
     patches = [Patch(facecolor=DECILE_COLOURS[d - 1], edgecolor="#999999", linewidth=0.3,
                      label=str(d)) for d in range(1, 11)]
     if (~has).any():
         patches.append(Patch(facecolor="#cccccc", hatch="///", label="n/a"))
     fig.legend(handles=patches, title=legend_title + "  (1 = highest modelled risk)",
-               loc="lower center", bbox_to_anchor=(0.5, 0.0 if not handles else 0.085),
+               loc="lower center", bbox_to_anchor=(0.5, 0.0 if not handles else 0.035 * rows_needed),
                ncol=len(patches), fontsize=5.5, title_fontsize=6, frameon=False,
                handlelength=1.1, handleheight=0.8, columnspacing=0.6, handletextpad=0.25)
+    rows = 0
     if handles:
+        ncol = min(len(handles), 4)
+        rows = -(-len(handles) // ncol)
         fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
-                   ncol=min(len(handles), 5), fontsize=5.5, frameon=False, columnspacing=0.8,
-                   handletextpad=0.2)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.2 if handles else 0.13)
+                   ncol=ncol, fontsize=5.2, frameon=False, columnspacing=0.7,
+                   handletextpad=0.15, labelspacing=0.2)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.13 + 0.035 * rows)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)

@@ -110,13 +110,28 @@ class PdfPrinter:
         finally:
             page.close()
 
-    def pdf(self, html: str, path: str | os.PathLike[str]) -> None:
-        """Print ``html`` to an A4 PDF at ``path`` (print CSS, backgrounds on)."""
+    def pdf(self, html: str, path: str | os.PathLike[str] | None = None) -> bytes:
+        """Print ``html`` to an A4 PDF (print CSS, backgrounds on); write it to ``path`` if given."""
         page = self._browser.new_page()
         try:
             page.emulate_media(media="print")
             page.set_content(html, wait_until="load")
-            page.pdf(path=str(path), format="A4", print_background=True,
-                     prefer_css_page_size=True)
+            return page.pdf(path=str(path) if path else None, format="A4", print_background=True,
+                            prefer_css_page_size=True)
         finally:
             page.close()
+
+    def snapshot_pdf(self, snap: Snapshot, path: str | os.PathLike[str] | None = None,
+                     locality_set: str | None = None) -> bytes:
+        """Render ``snap`` and print it on one A4 page (shrinking it to fit if needed)."""
+        html = render_html(snap, locality_set=locality_set)
+        zoom = self.fit_zoom(html)
+        if zoom < 1.0:
+            html = render_html(snap, zoom=zoom, locality_set=locality_set)
+        return self.pdf(html, path)
+
+
+def snapshot_pdf(snap: Snapshot, locality_set: str | None = None) -> bytes:
+    """One snapshot as PDF bytes, with a browser started for the purpose (the app's download)."""
+    with PdfPrinter() as p:
+        return p.snapshot_pdf(snap, locality_set=locality_set)

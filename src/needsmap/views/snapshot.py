@@ -1,0 +1,127 @@
+"""Snapshot view: the one-page locality snapshot, in the app, with downloads (UI only).
+
+The page shown is the very HTML that ``needsmap snapshot`` writes (same template, same
+figures; see :mod:`needsmap.snapshot`). An area is a whole LA, wards picked from a list,
+or a locality from an uploaded locality file (CSV ``locality,ward_code`` or TOML), checked
+with the same rules and messages as on the command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+import streamlit.components.v1 as components
+
+from needsmap.snapshot import content as C
+from needsmap.snapshot.localities import (
+    LocalityFileError,
+    known_wards,
+    parse_localities,
+    slugify,
+)
+from needsmap.snapshot.render import CHROMIUM, render_html, snapshot_pdf
+
+MODES = {"la": "Whole local authority", "pick": "Pick wards", "file": "Locality file"}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _snapshot(token: str, name: str, wards: tuple[str, ...], kind: str, la_code: str,
+              locality_set: str | None, _ctx) -> tuple[str, bytes | None, object]:  # noqa: ANN001
+    con = _ctx.cursor()
+    try:
+        snap = C.build_snapshot(con, name, list(wards), kind=kind, la_code=la_code)
+    finally:
+        con.close()
+    return render_html(snap, locality_set=locality_set), (snap.map.png if snap.map else None), snap
+
+
+@st.cache_data(show_spinner=False)
+def _wards(token: str, _ctx) -> pd.DataFrame:  # noqa: ANN001
+    return _ctx.query("SELECT DISTINCT ward_code, ward_name, lad_code, lad_name FROM lsoa "
+                      "ORDER BY lad_name, ward_name")
+
+
+def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
+    """Draw the Snapshot view.
+
+    Parameters
+    ----------
+    ctx
+        The app's :class:`~needsmap.views.context.ViewContext` (open read-only store).
+    """
+    st.header("Snapshot")
+    st.caption("A one-page summary of an area for boards: headline figures compared with the LA "
+               "and England, the wards ranked by modelled risk, and services nearby. The same page "
+               "prints to PDF.")
+    wards = _wards(ctx.token, ctx)
+    lads = wards[["lad_code", "lad_name"]].drop_duplicates().sort_values("lad_name")
+    names = lads["lad_name"].tolist()
+    default = ctx.lad_name(ctx.selected_lads[0]) if ctx.selected_lads else "Dudley"
+    c1, c2 = st.columns([1, 2])
+    la_name = c1.selectbox("Local authority", names,
+                           index=names.index(default) if default in names else 0, key="snap_la")
+    la_code = lads.loc[lads["lad_name"] == la_name, "lad_code"].iloc[0]
+    mode = c2.radio("Area", list(MODES), format_func=MODES.get, horizontal=True, key="snap_mode")
+    la_wards = wards[wards["lad_code"] == la_code]
+    area: tuple[str, list[str], str, str | None] | None = None
+    if mode == "la":
+        area = (la_name, la_wards["ward_code"].tolist(), "la", None)
+    elif mode == "pick":
+        label = dict(zip(la_wards["ward_code"], la_wards["ward_name"], strict=True))
+        picked = st.multiselect("Wards", list(label), format_func=label.get, key="snap_pick",
+                                placeholder="Choose one or more wards")
+        name = st.text_input("Locality name", value="My locality", max_chars=80, key="snap_name")
+        if picked:
+            area = (name.strip() or "My locality", picked, "locality", None)
+        else:
+            st.info("Pick at least one ward.")
+    else:
+        up = st.file_uploader("Locality file (CSV: locality,ward_code; or TOML)",
+                              type=["csv", "toml"], key="snap_file")
+        if up is not None:
+            con = ctx.cursor()
+            try:
+                known = known_wards(con)
+            finally:
+                con.close()
+            try:
+                locs = parse_localities(up.getvalue(), up.name, known)
+            except LocalityFileError as exc:
+                st.error("The locality file was not accepted:\n\n" +
+                         "\n".join(f"- {p}" for p in exc.problems[:50]))
+                return
+            pick = st.selectbox("Locality", [loc.name for loc in locs], key="snap_loc")
+            loc = next(lc for lc in locs if lc.name == pick)
+            area = (loc.name, loc.ward_codes, "locality", up.name)
+        else:
+            st.info("Upload a locality file; `geodata/localities/dudley_localities.csv` is an example.")
+    if area is None:
+        return
+    name, codes, kind, set_label = area
+    with st.spinner("Preparing the snapshot..."):
+        html, png, snap = _snapshot(ctx.token, name, tuple(codes), kind, la_code, set_label, ctx)
+    slug = ("la-" if kind == "la" else "") + slugify(name)
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Download page (HTML)", html.encode("utf-8"), file_name=f"{slug}.html",
+                       mime="text/html", icon=":material/download:")
+    if png:
+        d2.download_button("Download map (PNG)", png, file_name=f"{slug}-map.png", mime="image/png",
+                           icon=":material/image:")
+    if Path(CHROMIUM).exists():
+        key = f"snap_pdf::{ctx.token}::{slug}::{hash(tuple(codes))}"
+        if d3.button("Make PDF (A4, one page)", key="snap_make_pdf"):
+            with st.spinner("Printing the PDF..."):
+                st.session_state[key] = snapshot_pdf(snap, locality_set=set_label)
+        if key in st.session_state:
+            d3.download_button("Download PDF", st.session_state[key], file_name=f"{slug}.pdf",
+                               mime="application/pdf", icon=":material/picture_as_pdf:")
+    else:
+        d3.caption("PDF needs chromium (`scripts/setup --browser`); print the page from a "
+                   "browser instead.")
+    # Every value on the page is HTML-escaped by the template (locality names included).
+    if hasattr(st, "iframe"):
+        st.iframe(html, height=1500)
+    else:  # older Streamlit
+        components.html(html, height=1500, scrolling=True)
