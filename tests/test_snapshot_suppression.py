@@ -35,9 +35,9 @@ def test_rates_on_ten_or_more_are_shown():
 
 @pytest.mark.england
 def test_real_city_of_london_wards_are_suppressed_in_the_page(england_store):
-    """Farringdon Without and Aldersgate have 4.5 children each in income-deprived families
-    (IoD2025 numerators): their child poverty rates, and the pair's (9 children), are
-    suppressed on the page; their counts of children (50 and 125) are shown."""
+    """Farringdon Without and Aldersgate are one LSOA each whose IDACI numerator is suppressed
+    at source (0-9; the store imputes 4.5): their child poverty rates, and the pair's (9 of 175
+    children), are suppressed on the page; their counts of children (50 and 125) are shown."""
     con = open_store(england_store)
     try:
         snap = C.build_snapshot(con, "City test locality", ["E05009305", "E05009288"], with_map=False)
