@@ -122,8 +122,10 @@ def cmd_crime(args: argparse.Namespace) -> int:
         console.print("The store is untouched.")
         return 1
     t = Table(title=f"police.uk files loaded into {db}")
-    for c in ("file", "read", "kept", "rejected", "note"):
-        t.add_column(c, justify="right" if c in ("read", "kept", "rejected") else "left")
+    t.add_column("file", no_wrap=True)
+    for c in ("read", "kept", "rejected"):
+        t.add_column(c, justify="right")
+    t.add_column("note")
     for r in reports:
         t.add_row(Path(r.file).name, f"{r.rows_read:,}", f"{r.rows_kept:,}",
                   f"{r.rows_rejected:,}", r.note)
