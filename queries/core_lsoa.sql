@@ -1,11 +1,5 @@
--- LSOA tables (every English LSOA 2021). Inputs: lsoa_geom, lookup_lsoa21_wd24, census_lsoa,
+-- LSOA indicators (every English LSOA 2021). Inputs: lsoa, lookup_lsoa21_wd24, census_lsoa,
 -- iod_domains, iod_indicators, iod_idaci_official, cilif_msoa, msoa11, lsoa11_lsoa21, sape20.
-
-CREATE OR REPLACE TABLE lsoa AS
-SELECT g.lsoa_code, l.lsoa_name, l.ward_code, l.ward_name, l.lad_code, l.lad_name,
-       g.area_km2, g.centroid_x, g.centroid_y, g.centroid_method, g.geom, g.geom_wgs84
-FROM lsoa_geom g JOIN lookup_lsoa21_wd24 l USING (lsoa_code)
-ORDER BY g.lsoa_code;
 
 -- CiLIF apportioning (see needsmap.ingest.cilif for the formula):
 -- MSOA count -> LSOA11 by mid-2020 children; LSOA11 -> LSOA21 by Census 2021 children.

@@ -17,7 +17,7 @@ LEFT JOIN ward_geom_official o USING (ward_code)
 LEFT JOIN dissolved d USING (ward_code)
 ORDER BY s.ward_code;
 
-CREATE OR REPLACE TABLE ward_indicators AS
+-- a view: the indicators live once, in ward_indicators_england; the geometry once, in ward
+CREATE OR REPLACE VIEW ward_indicators AS
 SELECT e.*, w.geom_method, w.geom, w.geom_wgs84
-FROM ward_indicators_england e JOIN ward w USING (ward_code)
-ORDER BY e.ward_code;
+FROM ward_indicators_england e JOIN ward w USING (ward_code);

@@ -274,10 +274,14 @@ def numeric_rule(col: str | Sequence[str], allow_negative: bool = True,
 
 
 def num_expr(col: str, cast: str = "DOUBLE") -> str:
-    """SQL turning a validated numeric text column into a number (suppressed/blank -> NULL)."""
-    c = qi(col)
-    sup = ", ".join(_lit(s) for s in SUPPRESSED)
-    return f"CASE WHEN nullif(trim({c}), '') IS NULL OR lower(trim({c})) IN ({sup}) THEN NULL ELSE TRY_CAST(trim({c}) AS {cast}) END"
+    """SQL turning a validated numeric text column into a number (suppressed/blank -> NULL).
+
+    Only valid after :class:`NumericRule` has rejected every cell that is neither
+    a number nor blank/suppressed, so a plain ``TRY_CAST`` is exact here.
+    """
+    if cast in ("BIGINT", "INTEGER"):
+        return f"TRY_CAST(TRY_CAST({qi(col)} AS DOUBLE) AS {cast})"
+    return f"TRY_CAST({qi(col)} AS {cast})"
 
 
 def suppressed_count(con: duckdb.DuckDBPyConnection, table: str, col: str) -> int:

@@ -67,7 +67,7 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     fr.rows_kept = len(g)
     _write_lsoa_geoms(con, g)
     lacking = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_code NOT IN "
-                          "(SELECT lsoa_code FROM lsoa_geom)").fetchone()[0]
+                          "(SELECT lsoa_code FROM lsoa)").fetchone()[0]
     if lacking:
         raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
 
@@ -152,10 +152,12 @@ def _write_lsoa_geoms(con, g: gpd.GeoDataFrame) -> None:  # noqa: ANN001
         "wkb_wgs84": shapely.to_wkb(g["geometry_wgs84"].values),
     })
     con.register("_lsoa_geom_arrow", tbl)
-    con.execute("""CREATE OR REPLACE TABLE lsoa_geom AS SELECT lsoa_code, lsoa_name, area_km2,
-        centroid_x, centroid_y, 'point_on_surface' AS centroid_method,
-        ST_GeomFromWKB(wkb) AS geom, ST_GeomFromWKB(wkb_wgs84) AS geom_wgs84
-        FROM _lsoa_geom_arrow""")
+    # the national LSOA table, with its best-fit ward and LAD (every LSOA here is in the lookup)
+    con.execute("""CREATE OR REPLACE TABLE lsoa AS SELECT g.lsoa_code, l.lsoa_name, l.ward_code,
+        l.ward_name, l.lad_code, l.lad_name, g.area_km2, g.centroid_x, g.centroid_y,
+        'point_on_surface' AS centroid_method,
+        ST_GeomFromWKB(g.wkb) AS geom, ST_GeomFromWKB(g.wkb_wgs84) AS geom_wgs84
+        FROM _lsoa_geom_arrow g JOIN lookup_lsoa21_wd24 l USING (lsoa_code) ORDER BY g.lsoa_code""")
     con.unregister("_lsoa_geom_arrow")
 
 
