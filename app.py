@@ -79,6 +79,8 @@ def main() -> None:
         importlib.import_module(module).render(ctx)
 
     layout.guarded(run, f"{label} view")
+    if st.query_params.get("view") != key:  # views without their own permalink params
+        st.query_params["view"] = key
     layout.sources_footer(info)
 
 

@@ -19,7 +19,7 @@ APP_TAGLINE = "Place-based need in England, ward by ward"
 
 _CSS = """
 <style>
-.block-container { padding-top: 2.2rem; padding-bottom: 2rem; max-width: 1500px; }
+.block-container { padding-top: 3.4rem; padding-bottom: 2rem; max-width: 1500px; }
 .nm-caveat { border-left: 4px solid #3b2c85; background: #f3f2f8; padding: .55rem .8rem;
   border-radius: 4px; font-size: .92rem; color: #2b2a33; margin: .2rem 0 .8rem 0; }
 .nm-caveat b { color: #3b2c85; }

@@ -1,0 +1,73 @@
+"""Table exports for the app: CSV, XLSX and GeoPackage, escaped against formula injection.
+
+Every text cell goes through :func:`needsmap.access.export.escape_frame` first (a
+leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` prefix, OWASP CSV injection),
+so a name such as ``=HYPERLINK(...)`` from a user's list reaches a spreadsheet as text.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+try:
+    from needsmap.access.export import escape_frame
+except ImportError:  # pragma: no cover - the services module is another engineer's
+    _PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+    def escape_frame(df: pd.DataFrame) -> pd.DataFrame:  # type: ignore[misc]
+        """Minimal stand-in: prefix formula-like text cells with ``'``."""
+        out = df.copy()
+        for c in out.columns:
+            if out[c].dtype == object:
+                out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str)
+                                    and v.startswith(_PREFIXES) else v)
+        return out
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Nullable extension dtypes -> plain numpy/object, for writers that dislike them."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.api.extensions.ExtensionDtype):
+            if pd.api.types.is_bool_dtype(out[c].dtype):
+                out[c] = out[c].astype(object).where(out[c].notna(), None)
+            elif pd.api.types.is_numeric_dtype(out[c].dtype):
+                out[c] = out[c].astype("float64")
+            else:
+                out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads accents) of the escaped frame."""
+    return escape_frame(_plain(df)).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "wards", notes: list[str] | None = None) -> bytes:
+    """An XLSX workbook: the escaped table, and a ``notes`` sheet (caveat, sources)."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        escape_frame(_plain(df)).to_excel(xw, sheet_name=sheet[:31], index=False)
+        if notes:
+            escape_frame(pd.DataFrame({"notes": notes})).to_excel(xw, sheet_name="notes",
+                                                                  index=False)
+    return buf.getvalue()
+
+
+def to_gpkg(df: pd.DataFrame, wkb: pd.Series, crs: str = "EPSG:27700",
+            layer: str = "wards") -> bytes:
+    """A GeoPackage of the escaped table with ward polygons (``wkb`` aligned to ``df``)."""
+    import geopandas as gpd
+    import shapely
+
+    geoms = shapely.from_wkb([bytes(b) if b is not None else None for b in wkb])
+    gdf = gpd.GeoDataFrame(escape_frame(_plain(df)).reset_index(drop=True),
+                           geometry=list(geoms), crs=crs)
+    with tempfile.TemporaryDirectory(prefix="needsmap-export-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
