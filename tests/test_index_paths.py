@@ -94,3 +94,21 @@ def test_recorded_crime_hook_uses_ward_crime_where_coverage_is_full():
     assert (out["recorded_crime_source"] == "iod_crime_score").all()
     assert out["ace_score"].tolist() == compute_index(df, "lewer", {"crime": 1})[
         "ace_score"].tolist()
+
+
+def test_store_frame_is_cached_per_file_version(tmp_path):
+    from needsmap.index import store_frame
+    from needsmap.settings import SCHEMA_VERSION
+
+    db = tmp_path / "s.duckdb"
+    c = duckdb.connect(str(db))
+    c.register("f", random_frame(n=50))
+    c.execute("CREATE TABLE ward_indicators_england AS SELECT *, ward_code AS ward_name, "
+              "lad_code AS lad_name FROM f")
+    c.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    c.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": str(SCHEMA_VERSION)})
+    c.close()
+    a = store_frame(db)
+    assert store_frame(str(db)) is a
+    out = compute_index(a)
+    assert len(out) == 50 and out["ace_rank_england"].min() == 1

@@ -2,7 +2,8 @@
 
 Public entry points::
 
-    frame = load_indicator_frame(con)            # once (cached by the app)
+    frame = store_frame(db_path)                 # cached per store file version
+    frame = load_indicator_frame(con)            # or: from an open connection / DataFrame
     df = compute_index(frame, method="weighted", weights={"child_poverty": 0.4, ...})
 
 See :mod:`needsmap.index.methods` for the formulas, :mod:`needsmap.index.stability`
@@ -15,6 +16,7 @@ from needsmap.index.compute import (
     compute_index,
     compute_index_sql,
     load_indicator_frame,
+    store_frame,
 )
 from needsmap.index.indicators import DEFAULT_NAMES, INDICATORS, NAMES
 from needsmap.index.methods import (
@@ -32,5 +34,5 @@ __all__ = [
     "DEFAULT_METHOD", "DEFAULT_NAMES", "INDICATORS", "METHODS", "NAMES", "SCOPES",
     "SCORE_COLUMNS", "STABILITY_COLUMNS", "IndexSpecError", "IndicatorFrame",
     "compute_index", "compute_index_sql", "get_method", "load_indicator_frame",
-    "normalise_weights", "parse_weights",
+    "normalise_weights", "parse_weights", "store_frame",
 ]

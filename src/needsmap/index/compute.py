@@ -12,8 +12,11 @@ registry order and rank with the same rule, so they give identical results
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -31,7 +34,7 @@ from needsmap.index.methods import (
 )
 from needsmap.index.ranking import classes, group_counts, position_desc, rank_desc
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED, rank_stability
-from needsmap.store.db import run_sql
+from needsmap.store.db import StoreError, open_store, run_sql
 
 #: Columns of a computed index frame (and of ``ace_scored``), in order.
 SCORE_COLUMNS: tuple[str, ...] = (
@@ -166,15 +169,23 @@ def _frame_connection(df: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_indicator_frame(source: duckdb.DuckDBPyConnection | pd.DataFrame) -> IndicatorFrame:
+def load_indicator_frame(
+    source: duckdb.DuckDBPyConnection | pd.DataFrame | str | os.PathLike[str],
+) -> IndicatorFrame:
     """Run the input and ranking SQL once and cache the components.
 
     Parameters
     ----------
     source
-        An open store connection (read-only is fine) or a DataFrame shaped like
-        ``ward_indicators_england``.
+        An open store connection (read-only is fine), a store path (opened
+        read-only), or a DataFrame shaped like ``ward_indicators_england``.
     """
+    if isinstance(source, (str, os.PathLike)):
+        con = open_store(source)
+        try:
+            return _load(con)
+        finally:
+            con.close()
     if isinstance(source, pd.DataFrame):
         con = _frame_connection(source)
         try:
@@ -182,6 +193,25 @@ def load_indicator_frame(source: duckdb.DuckDBPyConnection | pd.DataFrame) -> In
         finally:
             con.close()
     return _load(source)
+
+
+def store_frame(path: str | os.PathLike[str]) -> IndicatorFrame:
+    """Return the :class:`IndicatorFrame` of the store at ``path``, cached per file version.
+
+    The cache key is the resolved path and the file's modification time, so a
+    rebuilt store is reloaded. The app can call this on every rerun.
+    """
+    p = Path(path).expanduser().resolve()
+    try:
+        mtime = p.stat().st_mtime_ns
+    except OSError as exc:
+        raise StoreError(f"No needsmap store at {p}. Build it with `needsmap build`.") from exc
+    return _store_frame_cached(str(p), mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _store_frame_cached(path: str, mtime_ns: int) -> IndicatorFrame:
+    return load_indicator_frame(path)
 
 
 def _load(con: duckdb.DuckDBPyConnection) -> IndicatorFrame:
