@@ -71,7 +71,7 @@ def test_page_content_and_wording(england_store):
                  "Income deprivation (IoD income domain)", "Crime (IoD crime domain score)",
                  "Population density (residents per km\u00b2)"):
         assert want in labels
-    assert any(lab.startswith("Children in wards of England's highest modelled-risk") for lab in labels)
+    assert any(lab.startswith("ACE index position: children in wards of England's highest modelled-risk") for lab in labels)
     assert [w.ward_name for w in snap.wards][:1] and all(w.rank_band for w in snap.wards)
     low = html.lower()
     assert "higher modelled risk" in low

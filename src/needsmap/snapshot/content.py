@@ -297,8 +297,8 @@ def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict
     figs = []
     for gid in (AREA, LA, ENGLAND):
         num, den = out[gid][0], out[gid][1]
-        f = F.Figure("ace", "Children in wards of England's highest modelled-risk fifth "
-                     "(ACE deciles 1\u20132)", "share")
+        f = F.Figure("ace", "ACE index position: children in wards of England's highest "
+                     "modelled-risk fifth (deciles 1\u20132)", "share")
         if den and not F.is_small(den) and num is not None:
             if F.is_small(num) and num > 0:
                 f.suppressed = True

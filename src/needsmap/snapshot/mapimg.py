@@ -25,6 +25,10 @@ from matplotlib.patches import Patch  # noqa: E402
 DECILE_COLOURS = ["#49006a", "#7a0177", "#ae017e", "#dd3497", "#f768a1",
                   "#fa9fb5", "#fcc5c0", "#fde0dd", "#fff7f3", "#fcfbfd"]  # ColorBrewer RdPu
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
+#: Fixed styles for the store's service types, so a type looks the same on every page.
+KNOWN_TYPES = ["gp_practice", "library", "childrens_centre", "family_hub", "pharmacy", "nursery",
+               "school_primary", "school_secondary", "special_school", "alternative_provision",
+               "college"]
 MARKER_COLOURS = ["#1b4f72", "#117a65", "#b9770e", "#6c3483", "#1f618d", "#a04000",
                   "#212f3d", "#0e6655", "#7d6608", "#4a235a"]
 
@@ -90,11 +94,14 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
                                                 foreground="#222222" if dark else "#ffffff")])
     handles: list = []
     if services is not None and not services.empty:
-        types = list(service_types or sorted(services["type"].dropna().unique()))
-        for i, t in enumerate(types):
+        present = sorted(services["type"].dropna().unique())
+        types = list(service_types or ([t for t in KNOWN_TYPES if t in present]
+                                       + [t for t in present if t not in KNOWN_TYPES]))
+        for t in types:
             pts = services[services["type"] == t]
             if pts.empty:
                 continue
+            i = KNOWN_TYPES.index(t) if t in KNOWN_TYPES else len(KNOWN_TYPES) + types.index(t)
             m, c = MARKERS[i % len(MARKERS)], MARKER_COLOURS[i % len(MARKER_COLOURS)]
             ax.scatter(pts.geometry.x, pts.geometry.y, marker=m, s=9, c=c, edgecolors="#ffffff",
                        linewidths=0.3, zorder=5)
