@@ -22,7 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport, InputError, require_file
 from needsmap.settings import BNG, WGS84
 
 #: Generous lon/lat envelope of England (with its islands) used to spot wrong coordinates.
@@ -36,11 +36,7 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
     Returns a GeoDataFrame with ``code``, ``name``, ``_row``, any ``extra_cols``,
     ``geometry`` (EPSG:27700) and ``geometry_wgs84`` (a GeoSeries in EPSG:4326).
     """
-    name = str(path)
-    if not path.exists():
-        raise InputError(name, "file not found")
-    if path.stat().st_size == 0:
-        raise InputError(name, "file is empty", row=0)
+    name = require_file(path)
     try:
         info = pyogrio.read_info(path)
         gdf = pyogrio.read_dataframe(path, use_arrow=True)

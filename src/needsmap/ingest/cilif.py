@@ -31,18 +31,14 @@ from needsmap.ingest.csvio import (
     numeric_rule,
     read_csv_raw,
 )
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport, InputError, require_file
 
 YEAR = "2021/22 (p)"
 
 
 def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> str:
     """Create ``cilif_msoa`` (msoa_code, children_low_income); return the year label used."""
-    name = str(path)
-    if not path.exists():
-        raise InputError(name, "file not found")
-    if path.stat().st_size == 0:
-        raise InputError(name, "file is empty", row=0)
+    name = require_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport, InputError, require_file
 
 #: Markers publishers use for suppressed or unavailable cells.
 SUPPRESSED = ("c", "*", "..", ":", "x", "-", "z", "[c]", "[x]", "[z]", "..c")
@@ -38,11 +38,7 @@ def _tmpname(prefix: str) -> str:
 
 def sniff_header(path: Path, delimiter: str = ",") -> list[str]:
     """Return the header fields of ``path`` (UTF-8, optional BOM) or raise InputError."""
-    name = str(path)
-    if not path.exists():
-        raise InputError(name, "file not found")
-    if path.stat().st_size == 0:
-        raise InputError(name, "file is empty", row=0)
+    name = require_file(path)
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if head.startswith(codecs.BOM_UTF8):
@@ -95,10 +91,7 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
         cols = sniff_header(path)
         check_columns(path, cols, expected)
     else:
-        if not path.exists():
-            raise InputError(str(path), "file not found")
-        if path.stat().st_size == 0:
-            raise InputError(str(path), "file is empty", row=0)
+        require_file(path)
     table = _tmpname("raw")
     rej_t, rej_s = _tmpname("rejt"), _tmpname("rejs")
     opts = dict(

@@ -29,6 +29,21 @@ class InputError(ValueError):
         self.file, self.row, self.column = file, row, column
 
 
+def require_file(path) -> str:  # noqa: ANN001 - str or Path
+    """Return ``str(path)``; raise :class:`InputError` if it is missing or empty."""
+    from pathlib import Path
+
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError(name, "file not found")
+    if p.is_dir():
+        raise InputError(name, "is a directory, not a file")
+    if p.stat().st_size == 0:
+        raise InputError(name, "file is empty", row=0)
+    return name
+
+
 @dataclass
 class FileReport:
     source_id: str
