@@ -70,3 +70,25 @@ def test_independent_indicators_give_some_unstable_wards(scope):
     out = compute_index(random_frame(n=600), scope=scope, stability=True)
     assert out["unstable"].any()
     assert (out["stability_band"] == "stable").any()
+
+
+def test_position_desc_breaks_ties_by_input_order():
+    from needsmap.index.ranking import position_desc
+
+    rng = np.random.default_rng(0)
+    s = rng.integers(0, 5, size=(3, 40)).astype(float)
+    s[0, 3] = np.nan
+    g = rng.integers(0, 4, 40)
+    got, got_g = position_desc(s), position_desc(s, g)
+    for i in range(3):  # reference: a stable sort per row and per group
+        key = np.where(np.isnan(s[i]), np.inf, -s[i])
+        ref = np.empty(40, dtype=np.int64)
+        ref[np.argsort(key, kind="stable")] = np.arange(1, 41)
+        ref[np.isnan(s[i])] = 0
+        assert got[i].tolist() == ref.tolist()
+        for gg in range(4):
+            idx = np.flatnonzero(g == gg)
+            r = np.empty(idx.size, dtype=np.int64)
+            r[np.argsort(key[idx], kind="stable")] = np.arange(1, idx.size + 1)
+            r[np.isnan(s[i, idx])] = 0
+            assert got_g[i, idx].tolist() == r.tolist()

@@ -118,7 +118,14 @@ def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.nd
     s = np.atleast_2d(s)
     d, n = s.shape
     missing = np.isnan(s)
-    order = np.argsort(np.where(missing, np.inf, -s), axis=1, kind="stable")
+    key = np.where(missing, np.inf, -s)
+    order = np.argsort(key, axis=1)  # quicksort (SIMD); ties are re-ordered below
+    ks = np.take_along_axis(key, order, axis=1)
+    tie = ks[:, 1:] == ks[:, :-1]
+    if tie.any():  # order each run of equal scores by input position (stable result)
+        run = np.zeros((d, n), dtype=np.int64)
+        np.cumsum(~tie, axis=1, out=run[:, 1:])
+        order = np.take_along_axis(order, np.argsort(run * n + order, axis=1), axis=1)
     pos = np.empty((d, n), dtype=np.int64)
     np.put_along_axis(pos, order, np.broadcast_to(np.arange(1, n + 1), (d, n)), axis=1)
     if groups is not None:

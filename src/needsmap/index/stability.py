@@ -94,11 +94,28 @@ def weight_draws(w: np.ndarray, draws: int = DRAWS, seed: int = SEED,
 def _scores(comp: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Scores ``(d, n)`` for weight rows ``(d, K)`` on components ``(n, K)`` (NaN = missing)."""
     valid = ~np.isnan(comp)
+    used = weights.any(axis=0)
+    if valid[:, used].all():  # nothing missing among the used indicators (the usual case)
+        c = comp[:, used]
+        return (weights[:, used] @ c.T) / weights[:, used].sum(axis=1, keepdims=True)
     x0 = np.where(valid, comp, 0.0)
     num = weights @ x0.T
     den = weights @ valid.T.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / den, np.nan)
+
+
+def _percentiles(r: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Linear-interpolated percentiles over axis 0 of integer ranks ``(d, n)`` (as numpy's)."""
+    s = np.sort(np.ascontiguousarray(r.T), axis=1).astype(float)  # (n, d)
+    d = s.shape[1]
+    out = []
+    for q in qs:
+        h = (d - 1) * q / 100.0
+        lo = int(np.floor(h))
+        hi = min(lo + 1, d - 1)
+        out.append(s[:, lo] + (h - lo) * (s[:, hi] - s[:, lo]))
+    return out
 
 
 def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
@@ -148,7 +165,7 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
         return r, same
 
     r_dir, share = summarise(dir_w)
-    p05, p95 = np.percentile(r_dir, [5, 95], axis=0)
+    p05, p95 = _percentiles(r_dir, (5, 95))
     gaps = np.flatnonzero((r_dir == 0).any(axis=0))
     if gaps.size:  # wards unranked in some draw (no score): percentiles of the ranked draws
         rf = np.where(r_dir[:, gaps] > 0, r_dir[:, gaps], np.nan).astype(float)
