@@ -38,7 +38,6 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
     """
     name = require_file(path)
     try:
-        info = pyogrio.read_info(path)
         gdf = pyogrio.read_dataframe(path, use_arrow=True)
     except Exception as exc:  # pyogrio raises several DataSourceError subclasses
         raise InputError(name, f"cannot read as GeoJSON/vector data: {exc}") from exc
@@ -48,10 +47,8 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
             raise InputError(name, f"missing property {col!r}; found {list(gdf.columns)}", row=0,
                              column=col)
     _check_declared_crs(path)
-    crs = info.get("crs")
-    if crs is None:
+    if gdf.crs is None:
         raise InputError(name, "unknown CRS: the file declares none and is not GeoJSON")
-    gdf = gdf.set_crs(crs, allow_override=True)
     gdf["_row"] = np.arange(1, len(gdf) + 1)
     gdf = gdf.rename(columns={code_col: "code", name_col: "name"})
 
