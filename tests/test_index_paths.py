@@ -112,3 +112,17 @@ def test_store_frame_is_cached_per_file_version(tmp_path):
     assert store_frame(str(db)) is a
     out = compute_index(a)
     assert len(out) == 50 and out["ace_rank_england"].min() == 1
+
+
+def test_sql_average_ranks_match_scipy():
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    df = messy_frame()
+    out = compute_index(df, engine="sql")
+    for col, ns in (("crime_score", "ns_crime"), ("child_poverty_rate", "ns_child_poverty"),
+                    ("income_rate", "ns_income")):
+        x = df.set_index("ward_code")[col].dropna()
+        expected = ndtri(rankdata(x, method="average") / (len(x) + 1))
+        got = out.set_index("ward_code").loc[x.index, ns].to_numpy()
+        np.testing.assert_array_equal(got, expected)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_index_methods import random_frame
 
 from needsmap.index import compute_index, load_indicator_frame
@@ -92,3 +94,19 @@ def test_position_desc_breaks_ties_by_input_order():
             r[np.argsort(key[idx], kind="stable")] = np.arange(1, idx.size + 1)
             r[np.isnan(s[i, idx])] = 0
             assert got_g[i, idx].tolist() == r.tolist()
+
+
+@given(st.lists(st.integers(-3, 3) | st.just(None), min_size=1, max_size=30),
+       st.integers(1, 4))
+@settings(max_examples=200, deadline=None)
+def test_rank_desc_is_sql_rank(values, n_groups):
+    from scipy.stats import rankdata
+
+    s = np.array([np.nan if v is None else float(v) for v in values])
+    g = np.arange(s.size) % n_groups
+    got = rank_desc(s, g)
+    for gg in range(n_groups):
+        idx = np.flatnonzero((g == gg) & ~np.isnan(s))
+        if idx.size:
+            assert got[idx].tolist() == rankdata(-s[idx], method="min").astype(int).tolist()
+    assert (got[np.isnan(s)] == 0).all()
