@@ -78,7 +78,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         err.print(f"[bold red]index failed:[/bold red] {exc}")
         return 2
     except duckdb.Error as exc:
-        err.print(f"[bold red]index failed:[/bold red] cannot open {db} for writing: {exc}")
+        err.print(f"[bold red]index failed:[/bold red] cannot open {db} for writing (is it open "
+                  f"in the app or another process?): {exc}")
         return 1
     try:
         summary = write_tables(con, args.method, weights, args.scope, args.draws, args.seed,
