@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(lsoa):,} LSOAs x {n_types} service types ({len(svc):,} services)")
 
     t_full, ours = best(lambda: nearest_frame(con), args.repeat)
+    ours = ours.to_pandas()
     origins = lsoa[["centroid_x", "centroid_y"]].to_numpy()
     pts = svc[["easting", "northing"]].to_numpy()
     types = svc["type"].to_numpy(dtype=object)

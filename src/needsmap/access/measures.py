@@ -38,6 +38,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.spatial import cKDTree
 
 from needsmap.store.db import read_query, run_sql
@@ -51,8 +52,8 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     ).fetchone()[0])
 
 
-def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray
-                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray,
+                   workers: int = -1) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Nearest service of each type for every origin point.
 
     Parameters
@@ -63,6 +64,8 @@ def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray
         ``(m, 2)`` array of service easting/northing (metres).
     types
         ``(m,)`` array of service type keys.
+    workers
+        Threads for the k-d tree queries (``-1``: all cores).
 
     Returns
     -------
@@ -73,28 +76,35 @@ def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray
     for t in np.unique(types):
         idx = np.flatnonzero(types == t)
         tree = cKDTree(services[idx])
-        d, j = tree.query(origins, k=1)
+        d, j = tree.query(origins, k=1, workers=workers)
         out[str(t)] = (d, idx[j])
     return out
 
 
-def nearest_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Tidy frame ``lsoa_code, service_type, distance_m, nearest_service_id``."""
+def nearest_frame(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Tidy Arrow table ``lsoa_code, service_type, distance_m, nearest_service_id``."""
     lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM lsoa "
-                       "ORDER BY lsoa_code").df()
+                       "ORDER BY lsoa_code").fetch_arrow_table()
     svc = con.execute("SELECT service_id, type, easting, northing FROM service "
-                      "ORDER BY service_id").df()
-    if svc.empty:
-        return pd.DataFrame(columns=["lsoa_code", "service_type", "distance_m",
-                                     "nearest_service_id"])
-    origins = lsoa[["centroid_x", "centroid_y"]].to_numpy(dtype="float64")
-    pts = svc[["easting", "northing"]].to_numpy(dtype="float64")
-    res = nearest_arrays(origins, pts, svc["type"].to_numpy(dtype=object))
-    ids = svc["service_id"].to_numpy(dtype=object)
-    codes = lsoa["lsoa_code"].to_numpy(dtype=object)
-    frames = [pd.DataFrame({"lsoa_code": codes, "service_type": t, "distance_m": d,
-                            "nearest_service_id": ids[j]}) for t, (d, j) in res.items()]
-    return pd.concat(frames, ignore_index=True)
+                      "ORDER BY service_id").fetch_arrow_table()
+    schema = pa.schema([("lsoa_code", pa.string()), ("service_type", pa.string()),
+                        ("distance_m", pa.float64()), ("nearest_service_id", pa.string())])
+    if svc.num_rows == 0:
+        return schema.empty_table()
+    origins = np.column_stack([lsoa.column("centroid_x").to_numpy(),
+                               lsoa.column("centroid_y").to_numpy()])
+    pts = np.column_stack([svc.column("easting").to_numpy(), svc.column("northing").to_numpy()])
+    res = nearest_arrays(origins, pts, svc.column("type").to_numpy(zero_copy_only=False))
+    codes, ids = lsoa.column("lsoa_code"), svc.column("service_id")
+    n = lsoa.num_rows
+    order = list(res)
+    dist = np.concatenate([res[t][0] for t in order])
+    near = np.concatenate([res[t][1] for t in order])
+    types = pa.DictionaryArray.from_arrays(
+        pa.array(np.repeat(np.arange(len(order), dtype=np.int32), n)), pa.array(order))
+    return pa.table([codes.take(pa.array(np.tile(np.arange(n), len(order)))),
+                     types.cast(pa.string()), pa.array(dist), ids.take(pa.array(near))],
+                    schema=schema)
 
 
 def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -111,7 +121,7 @@ def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     if ace:
         run_sql(con, "access_need_ace")
     run_sql(con, "access_gaps_view")
-    return {"lsoa_access rows": len(near), "gaps need": "ace" if ace else "indicators only"}
+    return {"lsoa_access rows": near.num_rows, "gaps need": "ace" if ace else "indicators only"}
 
 
 def default_need(con: duckdb.DuckDBPyConnection) -> str:

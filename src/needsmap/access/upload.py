@@ -39,9 +39,7 @@ REJECTED_COLUMNS = ["row", "column", "reason", "raw"]
 def _postcodes_from_store(con: duckdb.DuckDBPyConnection | None) -> PostcodeIndex | None:
     if con is None or not has_table(con, "postcode"):
         return None
-    table = con.execute("SELECT postcode, easting, northing, country_code FROM postcode").arrow()
-    table = table.read_all() if hasattr(table, "read_all") else table
-    return PostcodeIndex(table, vintage="")
+    return PostcodeIndex.from_store(con)
 
 
 def validate_upload(data: bytes, con: duckdb.DuckDBPyConnection | None = None,

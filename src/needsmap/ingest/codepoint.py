@@ -183,13 +183,27 @@ class PostcodeIndex:
         Code-Point release, quoted in rejection reasons.
     """
 
-    def __init__(self, table: pa.Table | pd.DataFrame, vintage: str = "") -> None:
+    def __init__(self, table: pa.Table | pd.DataFrame | None, vintage: str = "",
+                 con: duckdb.DuckDBPyConnection | None = None, relation: str = "codepoint") -> None:
+        self.vintage = vintage
+        self._relation = relation
+        self._sectors: pd.DataFrame | None = None
+        if table is None:
+            if con is None:
+                raise ValueError("PostcodeIndex needs a table or a connection")
+            self.table = None
+            self._con = con
+            return
         if isinstance(table, pd.DataFrame):
             table = pa.Table.from_pandas(table, preserve_index=False)
         self.table = table.select(["postcode", "easting", "northing", "country_code"])
-        self.vintage = vintage
         self._con = duckdb.connect()
-        self._con.register("codepoint", self.table)
+        self._con.register(relation, self.table)
+
+    @classmethod
+    def from_store(cls, con: duckdb.DuckDBPyConnection, vintage: str = "") -> PostcodeIndex:
+        """Use the store's ``postcode`` table in place (no copy; read-only is fine)."""
+        return cls(None, vintage=vintage, con=con, relation="postcode")
 
     @classmethod
     def from_table(cls, table: pa.Table, vintage: str = "") -> PostcodeIndex:
@@ -205,7 +219,7 @@ class PostcodeIndex:
             res = self._con.execute(
                 "SELECT q.i, c.postcode IS NOT NULL AS found, c.easting::DOUBLE AS easting, "
                 "c.northing::DOUBLE AS northing, c.country_code FROM _q q "
-                "LEFT JOIN codepoint c ON q.postcode = c.postcode ORDER BY q.i"
+                f"LEFT JOIN {self._relation} c ON q.postcode = c.postcode ORDER BY q.i"  # noqa: S608 - fixed relation name
             ).fetchnumpy()
         finally:
             self._con.unregister("_q")
@@ -225,23 +239,17 @@ class PostcodeIndex:
         """
         if not normalised.notna().any():
             return pd.Series(None, index=normalised.index, dtype=object)
-        if not hasattr(self, "_sectors"):
-            self._con.execute("""CREATE TEMP TABLE _sectors AS
-                SELECT left(postcode, length(postcode) - 2) AS sector,
-                       mode(country_code) AS country_code
-                FROM codepoint GROUP BY 1""")
-            self._sectors = True
+        if self._sectors is None:
+            self._sectors = self._con.execute(
+                "SELECT left(postcode, length(postcode) - 2) AS sector, "  # noqa: S608 - fixed name
+                f"mode(country_code) AS country_code FROM {self._relation} GROUP BY 1").df()
         sec = normalised.str.slice(0, -2)
-        q = pa.table({"i": pa.array(np.arange(len(sec), dtype=np.int64)),
-                      "sector": pa.array(sec.astype(object).where(sec.notna(), None).tolist(),
-                                         pa.string())})
-        self._con.register("_q", q)
-        try:
-            res = self._con.execute("SELECT s.country_code FROM _q q LEFT JOIN _sectors s "
-                                    "USING (sector) ORDER BY q.i").fetchnumpy()
-        finally:
-            self._con.unregister("_q")
-        return pd.Series(np.asarray(res["country_code"], dtype=object), index=normalised.index)
+        lut = pd.Series(self._sectors["country_code"].to_numpy(dtype=object),
+                        index=self._sectors["sector"].to_numpy(dtype=object))
+        got = sec.astype(object).where(sec.notna(), None).map(lut)
+        return got.astype(object).where(got.notna(), None)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        if self.table is not None:
+            return self.table.num_rows
+        return int(self._con.execute(f"SELECT count(*) FROM {self._relation}").fetchone()[0])  # noqa: S608
