@@ -78,7 +78,7 @@ def test_recorded_crime_hook_uses_ward_crime_where_coverage_is_full():
     sql = compute_index(con, "lewer", w, engine="sql")
     fast = compute_index(load_indicator_frame(con), "lewer", w)
     pd.testing.assert_frame_equal(fast, sql, check_exact=True, check_dtype=False)
-    src = dict(zip(sql["ward_code"], sql["recorded_crime_source"], strict=True))
+    src = dict(zip(sql["ward_code"], sql["crime_source"], strict=True))
     assert src == {"a": "police_recorded_12m", "b": "police_recorded_12m",
                    "c": "police_recorded_12m", "d": "iod_crime_score",
                    "e": "iod_crime_score", "f": "iod_crime_score"}
@@ -91,7 +91,9 @@ def test_recorded_crime_hook_uses_ward_crime_where_coverage_is_full():
     con2.register("f", df)
     con2.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM f")
     out = compute_index(con2, "lewer", w)
-    assert (out["recorded_crime_source"] == "iod_crime_score").all()
+    assert (out["crime_source"] == "iod_crime_score").all()
+    # crime_source is only per ward when recorded_crime carries weight
+    assert (compute_index(con, "lewer", {"crime": 1})["crime_source"] == "iod_crime_score").all()
     assert out["ace_score"].tolist() == compute_index(df, "lewer", {"crime": 1})[
         "ace_score"].tolist()
 

@@ -36,12 +36,18 @@ from needsmap.index.ranking import classes, group_counts, position_desc, rank_de
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED, rank_stability
 from needsmap.store.db import StoreError, open_store, run_sql
 
-#: Columns of a computed index frame (and of ``ace_scored``), in order.
-SCORE_COLUMNS: tuple[str, ...] = (
+#: Columns of the SQL scoring step ``ace_scored`` and of the numpy twin, in order.
+_SCORED_COLUMNS: tuple[str, ...] = (
     "ward_code", "ward_name", "lad_code", "lad_name", "population", "children_0_15",
     "ace_score", "ace_rank_england", "ace_decile_england", "ace_rank_in_lad",
     "ace_quintile_in_lad", "n_indicators",
     *(i.ns_column for i in INDICATORS), "recorded_crime_source",
+)
+
+#: Columns of :func:`compute_index` without stability: the same as the store's ``ward_ace``
+#: up to the stability columns (which follow when ``stability=True``).
+SCORE_COLUMNS: tuple[str, ...] = (
+    *_SCORED_COLUMNS[:6], "method", "scope", *_SCORED_COLUMNS[6:-1], "crime_source",
 )
 
 #: Columns the store's ``ward_indicators_england`` must provide.
@@ -273,7 +279,7 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
         dec_eng = _int_array(np.zeros(n, dtype=np.int64), none)
         base_class = quint_lad
     ward = frame.ward
-    cols: dict[str, object] = {c: ward[c] for c in SCORE_COLUMNS[:6]}
+    cols: dict[str, object] = {c: ward[c] for c in _SCORED_COLUMNS[:6]}
     cols.update({
         "ace_score": score,
         "ace_rank_england": rank_eng,
@@ -292,6 +298,19 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
 def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
     """A nullable ``Int64`` array (``mask`` true = missing)."""
     return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask, bool))
+
+
+def _ward_ace_shape(df: pd.DataFrame, method: str, scope: str, w: np.ndarray) -> pd.DataFrame:
+    """Reshape a scored frame to ``ward_ace``'s columns (as ``queries/ace_tables.sql`` does)."""
+    cols = {c: df[c] for c in _SCORED_COLUMNS[:6]}
+    cols["method"] = np.full(len(df), method, dtype=object)
+    cols["scope"] = np.full(len(df), scope, dtype=object)
+    cols.update({c: df[c] for c in _SCORED_COLUMNS[6:-1]})
+    if w[NAMES.index("recorded_crime")] > 0:
+        cols["crime_source"] = df["recorded_crime_source"]
+    else:
+        cols["crime_source"] = np.full(len(df), "iod_crime_score", dtype=object)
+    return pd.DataFrame(cols, copy=False)
 
 
 def _tidy_types(df: pd.DataFrame) -> pd.DataFrame:
@@ -334,7 +353,8 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`SCORE_COLUMNS` (+ stability columns), sorted by ward code.
+        Columns :data:`SCORE_COLUMNS` (+ :data:`~needsmap.index.stability.STABILITY_COLUMNS`),
+        sorted by ward code: the shape of the store's ``ward_ace``.
         ``ace_rank_england = 1`` is the highest modelled risk, decile 1 the highest 10%.
 
     Raises
@@ -364,6 +384,7 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
     else:
         frame = source if isinstance(source, IndicatorFrame) else load_indicator_frame(source)
         out, base_class = _score_numpy(frame, m.component, w, scope)
+    out = _ward_ace_shape(out, m.name, scope, w)
     if stability:
         assert frame is not None
         st = rank_stability(frame.components[scope][m.component], w, base_class,
