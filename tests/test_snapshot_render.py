@@ -109,3 +109,47 @@ def test_cli_rejects_bad_locality_file(england_store, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
     assert main(["snapshot", "--db", str(england_store), "--la", "Dudley", "--out",
                  str(tmp_path / "o"), "--format", "html,docx"]) == 2
+
+
+def test_blackpool_store_locality_and_an_area_without_geometry(blackpool_store):
+    """On a store built for Blackpool only: a Blackpool locality gets its map and recorded
+    crime; a Dudley locality still gets its figures (LSOA tables are national) and the page
+    says plainly that the map is not available."""
+    con = open_store(blackpool_store)
+    try:
+        bp = C.build_snapshot(con, "North Blackpool", ["E05015186", "E05015187"])
+        du = C.build_snapshot(con, "Halesowen", ["E05015904", "E05015911"])
+    finally:
+        con.close()
+    assert bp.map is not None and bp.map.png[:4] == b"\x89PNG"
+    assert any(r.label.startswith("Recorded crime") for r in bp.headline)
+    assert bp.la_name == "Blackpool"
+    assert du.map is None and "no geometry" in du.map_note
+    assert du.la_name == "Dudley" and du.wards and du.headline[0].value != "n/a"
+    assert "Map not available" in render_html(du)
+
+
+def test_core_only_store_falls_back_gracefully(tmp_path, mirror):
+    """Without the index, services, access and crime tables the page still renders, and says
+    what is missing instead of failing."""
+    from rich.console import Console
+
+    from needsmap.settings import Settings
+    from needsmap.store.build import build
+
+    db = tmp_path / "core.duckdb"
+    build(Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "cache", offline=True),
+          las=["Blackpool"], stages=["core"], console=Console(stderr=True, quiet=True))
+    con = open_store(db)
+    try:
+        snap = C.build_snapshot(con, "North Blackpool", ["E05015186", "E05015187"])
+    finally:
+        con.close()
+    ace = snap.headline[-1]
+    assert ace.label == "ACE index position" and ace.value == "not in store"
+    assert "not in this store" in snap.ward_basis and all(w.rank == "\u2014" for w in snap.wards)
+    assert snap.services == [] and "not in this store" in snap.services_note
+    assert not any(r.label.startswith("Recorded crime") for r in snap.headline)
+    assert snap.map is not None  # coloured by child poverty decile instead
+    html = render_html(snap)
+    assert "Child poverty rate, England ward decile" in snap.map.legend_title and "<html" in html

@@ -96,7 +96,7 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
                 written.files.append(p)
             cp = next((r for r in snap.headline if r.label.startswith("Child poverty")), None)
             ch = next((r for r in snap.headline if r.label == "Children aged 0\u201315"), None)
-            entries.append({"name": snap.title, "n_wards": len(snap.ward_codes),
+            entries.append({"name": snap.name + (" (whole LA)" if kind == "la" else ""), "n_wards": len(snap.ward_codes),
                             "children": ch.value if ch else "", "child_poverty": cp.value if cp else "",
                             "cmp": cp.eng_cmp if cp else C.F.Comparison("", "none"), "files": files})
             if advance:
