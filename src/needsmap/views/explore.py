@@ -34,6 +34,8 @@ from needsmap.views.tables import band_text, decile_text, ordinal_text, values_f
 
 ALL = "__all__"
 MAP_KEY = "explore_map"
+#: Above this many wards the map draws on a canvas rather than SVG paths.
+CANVAS_ABOVE = 1500
 TABLE_KEY = "explore_table"
 
 PARAMS = [
@@ -173,6 +175,10 @@ def render(ctx: ViewContext) -> None:
     extra = {}
     if not ace.empty:
         extra[ACE_KEY] = ace.set_index("ward_code")["ace_score"].reindex(wards["ward_code"]).values
+    crime_layer = get_layer("recorded_crime_rate")
+    if info.has("ward_crime", crime_layer.column):
+        cv = values_for(token, crime_layer, ace).set_index("ward_code")["value"]
+        extra[crime_layer.key] = cv.reindex(wards["ward_code"]).values
     layers, missing = available_layers(info, wards, {k: pd.Series(v) for k, v in extra.items()})
     if ace_error:
         missing[INDEX_LAYER.label] = ace_error
@@ -319,7 +325,7 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
     fgs = [maps.choropleth_group(geom.features_json, props, classes.colours,
                                  f"{layer.label} ({cls.METHODS.get(classes.method, '')})",
                                  rows, foot, st.session_state.get("_ex_map_sel"),
-                                 value_label=layer.label)]
+                                 value_label=layer.label, canvas=geom.n > CANVAS_ABOVE)]
     chosen = st.session_state.get("ex_services") or []
     if chosen:
         colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))

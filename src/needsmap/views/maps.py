@@ -58,11 +58,16 @@ _LOCAL = {
     "cluster_css": "leaflet.markercluster/MarkerCluster.css",
 }
 
-#: Basemaps: key -> (label, folium tiles name or None).
-BASEMAPS: dict[str, tuple[str, str | None]] = {
-    "light": ("Light streets (online)", "CartoDB positron"),
-    "osm": ("OpenStreetMap (online)", "OpenStreetMap"),
-    "none": ("No basemap (works offline)", None),
+#: Basemaps: key -> (label, tile URL or None, attribution).
+BASEMAPS: dict[str, tuple[str, str | None, str]] = {
+    "light": ("Light streets (online)",
+              "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+              '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+              'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>'),
+    "osm": ("OpenStreetMap (online)", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+            "contributors"),
+    "none": ("No basemap (works offline)", None, ""),
 }
 DEFAULT_BASEMAP = "light"
 
@@ -115,6 +120,28 @@ _MAP_CSS = """
 """
 
 
+class _RawScript(Element):
+    """Already-rendered script text (not a template: compiling megabytes of GeoJSON as a
+    jinja template would cost a quarter of a second per rerun)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _ScriptElement(MacroElement):
+    """A MacroElement whose script is added to the figure as raw text when rendered."""
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        script = getattr(self._template.module, "script", None)
+        if script is not None and hasattr(figure, "script"):
+            figure.script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+
+
 def base_map(bounds: tuple[tuple[float, float], tuple[float, float]],
              basemap: str = DEFAULT_BASEMAP) -> folium.Map:
     """The map frame: local Leaflet assets, optional tiles, fitted to ``bounds``."""
@@ -124,15 +151,16 @@ def base_map(bounds: tuple[tuple[float, float], tuple[float, float]],
                    control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
     m.default_js = [("leaflet", urls["leaflet_js"]), ("markercluster", urls["cluster_js"])]
     m.default_css = [("leaflet_css", urls["leaflet_css"]), ("markercluster_css", urls["cluster_css"])]
-    _label, tiles = BASEMAPS.get(basemap, BASEMAPS[DEFAULT_BASEMAP])
+    label, tiles, attr = BASEMAPS.get(basemap, BASEMAPS[DEFAULT_BASEMAP])
     if tiles:
-        folium.TileLayer(tiles, name=_label, control=False, max_zoom=18).add_to(m)
+        folium.TileLayer(tiles, attr=attr, name=label, control=False, max_zoom=19,
+                         subdomains="abcd" if "cartocdn" in tiles else "abc").add_to(m)
     m.fit_bounds([[s, w], [n, e]], padding=(8, 8))
     m.get_root().header.add_child(Element(_MAP_CSS), name="needsmap_css")
     return m
 
 
-class WardChoropleth(MacroElement):
+class WardChoropleth(_ScriptElement):
     """Ward polygons coloured by class, with tooltips, hover and click selection.
 
     Parameters
@@ -148,11 +176,18 @@ class WardChoropleth(MacroElement):
         Ward code drawn as selected on load (or ``None``).
     value_label
         Label of the value line in the tooltip.
+    canvas
+        Draw on a canvas instead of SVG paths (much faster for thousands of wards).
+
+    When the polygons are drawn, a hidden ``#nm-painted`` element records the ward count,
+    renderer and timings (``data-n``, ``data-renderer``, ``data-paint-ms``), for the
+    browser tests and ``benchmarks/app.py``.
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
+  var t0 = performance.now();
   var geoms = {{ this.geoms_json }};
   var props = {{ this.props_json }};
   var colours = {{ this.colours_json }};
@@ -184,6 +219,7 @@ var {{ this.get_name() }} = (function () {
   }
   var sel = null;
   var layer = L.geoJSON(fc, {
+    {% if this.canvas %}renderer: L.canvas({padding: 0.2, tolerance: 2}),{% endif %}
     style: function (f) { return base(f.properties); },
     onEachFeature: function (f, l) {
       l.bindTooltip(function () { return tip(f.properties); },
@@ -199,15 +235,29 @@ var {{ this.get_name() }} = (function () {
   });
   layer.addTo({{ this._parent.get_name() }});
   if (sel) { sel.setStyle(selStyle); sel.bringToFront(); }
+  var t1 = performance.now();
+  // Paint marker for tests and benchmarks: the polygons are drawn by the next frame.
+  requestAnimationFrame(function () { requestAnimationFrame(function () {
+    var m = document.getElementById("nm-painted") || document.createElement("div");
+    m.id = "nm-painted"; m.style.display = "none";
+    m.setAttribute("data-n", String(geoms.length));
+    m.setAttribute("data-renderer", {{ "'canvas'" if this.canvas else "'svg'" }});
+    m.setAttribute("data-build-ms", String(Math.round(t1 - t0)));
+    m.setAttribute("data-paint-ms", String(Math.round(performance.now() - t0)));
+    m.setAttribute("data-version", String(Number(m.getAttribute("data-version") || 0) + 1));
+    document.body.appendChild(m);
+  }); });
   return layer;
 })();
 {% endmacro %}
 """)
 
     def __init__(self, geoms_json: str, props: Sequence[dict[str, Any]], colours: Sequence[str],
-                 selected: str | None = None, value_label: str = "Value") -> None:
+                 selected: str | None = None, value_label: str = "Value",
+                 canvas: bool = False) -> None:
         super().__init__()
         self._name = "WardChoropleth"
+        self.canvas = bool(canvas)
         self.geoms_json = geoms_json
         self.props_json = _safe_json(list(props))
         self.colours_json = _safe_json(list(colours))
@@ -216,7 +266,7 @@ var {{ this.get_name() }} = (function () {
         self.no_data = NO_DATA_COLOUR
 
 
-class Legend(MacroElement):
+class Legend(_ScriptElement):
     """A legend control shown while its feature group is on the map.
 
     ``rows`` are ``(colour, label, count)``; ``kind`` ``"fill"`` (choropleth swatches)
@@ -273,7 +323,7 @@ class Legend(MacroElement):
                                      "cls": css_class})
 
 
-class ServiceCluster(MacroElement):
+class ServiceCluster(_ScriptElement):
     """Services of one type as clustered circle markers with a name/type/source popup.
 
     ``rows`` are ``[lat, lon, name, type label, source]``.
@@ -330,10 +380,10 @@ var {{ this.get_name() }} = (function () {
 def choropleth_group(geoms_json: str, props: Sequence[dict[str, Any]], colours: Sequence[str],
                      legend_title: str, legend_rows: Sequence[tuple[str, str, str | None]],
                      legend_foot: str = "", selected: str | None = None,
-                     value_label: str = "Value") -> folium.FeatureGroup:
+                     value_label: str = "Value", canvas: bool = False) -> folium.FeatureGroup:
     """Feature group holding the ward choropleth and its legend."""
     fg = folium.FeatureGroup(name="Wards", control=False)
-    fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label))
+    fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label, canvas))
     fg.add_child(Legend(legend_title, legend_rows, legend_foot, css_class="nm-legend-wards"))
     return fg
 

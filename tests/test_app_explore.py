@@ -1,0 +1,134 @@
+"""Explore view on a real (Blackpool) store, with streamlit's AppTest."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_support import APP, app_store
+
+from needsmap import CAVEAT
+
+
+@pytest.fixture
+def at(request, monkeypatch) -> AppTest:
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    return AppTest.from_file(APP, default_timeout=240)
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(getattr(h, "proto", "")) for h in at.get("html")]
+    return "\n".join(str(p) for p in parts)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_explore_renders_with_map_caveat_and_sources(at):
+    at.run()
+    _ok(at)
+    text = _text(at)
+    assert CAVEAT[:60] in text
+    assert "ACE index (modelled risk)" in text
+    assert "Blackpool" in text
+    # the map component is on the page
+    assert any("streamlit_folium" in str(c.proto) for c in at.get("component_instance")) or \
+        at.get("component_instance")
+    assert any("Sources, vintages and licences" in e.label for e in at.expander)
+    assert "Open Government Licence" in text
+    assert at.query_params["view"] == "explore"
+    assert at.query_params["area"] == "E06000009"
+
+
+def test_layer_change_updates_title_and_permalink(at):
+    at.run()
+    at.selectbox(key="ex_layer").set_value("income_rate").run()
+    _ok(at)
+    assert "Income deprivation rate" in _text(at)
+    assert at.query_params["layer"] == "income_rate"
+    at.selectbox(key="ex_classes").set_value("natural_breaks").run()
+    at.selectbox(key="ex_k").set_value(7).run()
+    _ok(at)
+    assert at.query_params["classes"] == "natural_breaks"
+    assert at.query_params["k"] == "7"
+
+
+def test_weight_change_recomputes_index(at):
+    at.run()
+    assert "default weights" in _text(at)
+    at.slider(key="w_health").set_value(50).run()
+    _ok(at)
+    assert "recomputed with your weights" in _text(at)
+    w = at.query_params["w"]
+    assert "health:50" in w and "child_poverty:25" in w
+    reset = [b for b in at.button if b.label.startswith("Reset")]
+    reset[0].click().run()
+    _ok(at)
+    assert "w" not in at.query_params
+    assert at.slider(key="w_health").value == 0
+
+
+def test_all_zero_weights_say_so_without_traceback(at):
+    at.run()
+    for n in ("child_poverty", "income", "crime", "density"):
+        at.slider(key=f"w_{n}").set_value(0)
+    at.run()
+    assert not at.exception
+    assert any("all weights are zero" in w.value for w in at.warning)
+
+
+def test_ward_selection_shows_drivers(at):
+    at.run()
+    at.selectbox(key="ward").set_value("E05015191").run()  # Clifton, Blackpool
+    _ok(at)
+    text = _text(at)
+    assert "What drives this ward" in text
+    assert at.query_params["ward"] == "E05015191"
+    assert at.get("vega_lite_chart")
+
+
+def test_permalink_round_trip(request, monkeypatch):
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    at = AppTest.from_file(APP, default_timeout=240)
+    params = {"view": "explore", "area": "E06000009", "layer": "child_poverty_rate",
+              "method": "weighted", "classes": "equal_interval", "k": "4",
+              "palette": "cividis", "basemap": "none", "ward": "E05015191",
+              "w": "child_poverty:40,income:20,crime:20,density:20,health:0,recorded_crime:0"}
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    _ok(at)
+    assert at.selectbox(key="ex_layer").value == "child_poverty_rate"
+    assert at.selectbox(key="ex_method").value == "weighted"
+    assert at.selectbox(key="ex_classes").value == "equal_interval"
+    assert at.selectbox(key="ex_palette").value == "cividis"
+    assert at.selectbox(key="ward").value == "E05015191"
+    assert at.slider(key="w_child_poverty").value == 40
+    assert "Child poverty rate 40%" in _text(at)
+    for k, v in params.items():
+        assert at.query_params[k] == v, k
+
+
+def test_bad_permalink_values_are_ignored(request, monkeypatch):
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    at = AppTest.from_file(APP, default_timeout=240)
+    for k, v in {"layer": "<script>", "area": "E99999999", "k": "many", "ward": "nope",
+                 "w": "child_poverty:lots", "palette": "rainbow", "view": "admin"}.items():
+        at.query_params[k] = v
+    at.run()
+    _ok(at)
+    assert at.selectbox(key="ex_layer").value == "ace"
+    assert at.selectbox(key="ex_palette").value == "viridis"
+    assert at.query_params["area"] == "E06000009"
+
+
+def test_services_layer_and_scatter(at):
+    at.run()
+    at.pills(key="ex_services").set_value(["gp_practice", "school_primary"]).run()
+    _ok(at)
+    assert at.query_params["services"] == "gp_practice,school_primary"
+    at.selectbox(key="ex_sx").set_value("income_rate").run()
+    _ok(at)
+    assert "Pearson correlation" in _text(at)
