@@ -1,7 +1,6 @@
 -- Services in and near an area (issue 6): every service whose point lies within
 -- $near_m metres of the union of the area's wards (snapshot_group), flagged `inside`
 -- when its ward (assigned by point-in-polygon in the services stage) is one of them.
--- {type} is the service table's type column, named from information_schema.
 WITH area AS (
     SELECT ST_Union_Agg(w.geom) AS g
     FROM ward AS w
@@ -12,7 +11,7 @@ box AS (
               ST_YMin(g) - $near_m AS y0, ST_YMax(g) + $near_m AS y1
     FROM area
 )
-SELECT s.name, s.{type} AS type, s.easting, s.northing,
+SELECT s.name, s.type, s.easting, s.northing,
        s.ward_code IN (SELECT ward_code FROM snapshot_group) AS inside
 FROM service AS s, box
 WHERE s.easting BETWEEN box.x0 AND box.x1

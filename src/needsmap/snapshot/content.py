@@ -23,7 +23,6 @@ from needsmap import CAVEAT
 from needsmap.settings import BNG
 from needsmap.snapshot import figures as F
 from needsmap.snapshot.mapimg import MapResult, draw_map
-from needsmap.store.db import read_query
 
 #: Services within this distance (metres) of the area's boundary count as "near".
 NEAR_M = 1000.0
@@ -387,15 +386,12 @@ def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
     """Services in and within 1 km of the area, by type, with access figures."""
     if not has_table(con, "service"):
         return [], [], "Services are not in this store (build the services stage).", None
-    cols = columns(con, "service")
-    tcol = pick(cols, r"type", r"service_type")
-    if tcol is None or not {"easting", "northing", "ward_code"} <= set(cols):
-        return [], [], "The store's service table lacks type/easting/northing/ward_code.", None
+    if not {"name", "type", "easting", "northing", "ward_code"} <= set(columns(con, "service")):
+        return [], [], "The store's service table lacks name/type/easting/northing/ward_code.", None
     name = "snapshot_group"
     con.register(name, pd.DataFrame({"group_id": AREA, "ward_code": wards}, dtype="string"))
     try:
-        df = con.execute(read_query("snapshot_services").replace("{type}", f'"{tcol}"'),
-                         {"near_m": NEAR_M}).df()
+        df = F.query_df(con, "snapshot_services", {"near_m": NEAR_M})
     finally:
         con.unregister(name)
     pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["easting"], df["northing"]), crs=BNG)
