@@ -150,10 +150,18 @@ class IndicatorFrame:
     n_lads: int
     components: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
+    _constants: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+
     @property
     def n(self) -> int:
         """Number of wards."""
         return len(self.ward)
+
+    def constant(self, value: str) -> pd.Series:
+        """A cached string column holding ``value`` for every ward (copy-on-write safe)."""
+        if value not in self._constants:
+            self._constants[value] = pd.Series([value] * self.n, dtype="str")
+        return self._constants[value]
 
 
 def _frame_connection(df: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -244,14 +252,14 @@ def _load(con: duckdb.DuckDBPyConnection) -> IndicatorFrame:
     return frame
 
 
-def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
+def _score_numpy(frame: IndicatorFrame, method: str, w: np.ndarray,
                  scope: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Numpy twin of ``queries/ace_score.sql``; returns the frame and each ward's class.
+    """Numpy twin of ``ace_score.sql`` + ``ace_tables.sql``; returns the frame and classes.
 
     The class is the national decile (scope england) or LA quintile (scope lad),
     0 for a ward without a score.
     """
-    comp = frame.components[scope][component]
+    comp = frame.components[scope][get_method(method).component]
     valid = ~np.isnan(comp)
     n = frame.n
     num = np.zeros(n)
@@ -280,6 +288,8 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
         base_class = quint_lad
     ward = frame.ward
     cols: dict[str, object] = {c: ward[c] for c in _SCORED_COLUMNS[:6]}
+    cols["method"] = frame.constant(method)
+    cols["scope"] = frame.constant(scope)
     cols.update({
         "ace_score": score,
         "ace_rank_england": rank_eng,
@@ -291,7 +301,10 @@ def _score_numpy(frame: IndicatorFrame, component: str, w: np.ndarray,
     ns = frame.components[scope]["normal"]
     for k, ind in enumerate(INDICATORS):
         cols[ind.ns_column] = ns[:, k]
-    cols["recorded_crime_source"] = ward["recorded_crime_source"]
+    if w[NAMES.index("recorded_crime")] > 0:
+        cols["crime_source"] = ward["recorded_crime_source"]
+    else:
+        cols["crime_source"] = frame.constant("iod_crime_score")
     return pd.DataFrame(cols, copy=False), base_class
 
 
@@ -303,13 +316,13 @@ def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
 def _ward_ace_shape(df: pd.DataFrame, method: str, scope: str, w: np.ndarray) -> pd.DataFrame:
     """Reshape a scored frame to ``ward_ace``'s columns (as ``queries/ace_tables.sql`` does)."""
     cols = {c: df[c] for c in _SCORED_COLUMNS[:6]}
-    cols["method"] = np.full(len(df), method, dtype=object)
-    cols["scope"] = np.full(len(df), scope, dtype=object)
+    cols["method"] = pd.Series([method] * len(df), dtype="str")
+    cols["scope"] = pd.Series([scope] * len(df), dtype="str")
     cols.update({c: df[c] for c in _SCORED_COLUMNS[6:-1]})
     if w[NAMES.index("recorded_crime")] > 0:
         cols["crime_source"] = df["recorded_crime_source"]
     else:
-        cols["crime_source"] = np.full(len(df), "iod_crime_score", dtype=object)
+        cols["crime_source"] = pd.Series(["iod_crime_score"] * len(df), dtype="str")
     return pd.DataFrame(cols, copy=False)
 
 
@@ -381,10 +394,10 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
         if stability:
             base = out["ace_decile_england"] if scope == "england" else out["ace_quintile_in_lad"]
             base_class = base.fillna(0).to_numpy(dtype=np.int64)
+        out = _ward_ace_shape(out, m.name, scope, w)
     else:
         frame = source if isinstance(source, IndicatorFrame) else load_indicator_frame(source)
-        out, base_class = _score_numpy(frame, m.component, w, scope)
-    out = _ward_ace_shape(out, m.name, scope, w)
+        out, base_class = _score_numpy(frame, m.name, w, scope)
     if stability:
         assert frame is not None
         st = rank_stability(frame.components[scope][m.component], w, base_class,
