@@ -35,7 +35,8 @@ def partial_store(src: Path, dest: Path, tables: list[str]) -> Path:
 
     con = connect(dest)
     try:
-        con.execute("ATTACH $p AS src (READ_ONLY)", {"p": str(src)})
+        quoted = str(src).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS src (READ_ONLY)")  # a test path; ATTACH takes no params
         for t in tables:
             con.execute(f'CREATE TABLE "{t}" AS SELECT * FROM src."{t}"')  # noqa: S608 - test names
         con.execute("DETACH src")
