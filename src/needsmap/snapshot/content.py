@@ -413,7 +413,7 @@ def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
     if left_out:
         note += (f" Not shown: {', '.join(left_out)} (the store's lists for these types are local "
                  "and do not cover this area).")
-    return out, acc_cols, note, pts[pts["inside"]] if len(pts) else pts
+    return out, acc_cols, note, pts
 
 
 ACCESS_COLUMNS = [("mean_km", "mean km to nearest"), ("share_1km", "children within 1 km"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.patheffects as pe  # noqa: E402
@@ -24,13 +25,20 @@ from matplotlib.patches import Patch  # noqa: E402
 #: Ten colours for deciles 1 (highest modelled risk, darkest) .. 10 (lowest).
 DECILE_COLOURS = ["#49006a", "#7a0177", "#ae017e", "#dd3497", "#f768a1",
                   "#fa9fb5", "#fcc5c0", "#fde0dd", "#fff7f3", "#fcfbfd"]  # ColorBrewer RdPu
+#: Styles for other (user-defined) service types, in turn.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
-#: Fixed styles for the store's service types, so a type looks the same on every page.
-KNOWN_TYPES = ["gp_practice", "library", "childrens_centre", "family_hub", "pharmacy", "nursery",
-               "school_primary", "school_secondary", "special_school", "alternative_provision",
-               "college"]
-MARKER_COLOURS = ["#1b4f72", "#117a65", "#b9770e", "#6c3483", "#1f618d", "#a04000",
-                  "#212f3d", "#0e6655", "#7d6608", "#4a235a"]
+MARKER_COLOURS = ["#1f618d", "#a04000", "#4a235a", "#0b5345", "#784212", "#1a5276",
+                  "#641e16", "#145a32", "#4d5656", "#6c3483"]
+#: Fixed (marker, colour) per service type, so a type looks the same on every page.
+TYPE_STYLES: dict[str, tuple[str, str]] = {
+    "gp_practice": ("o", "#1b4f72"), "library": ("s", "#117a65"),
+    "childrens_centre": ("h", "#b03a2e"), "family_hub": ("H", "#b03a2e"),
+    "pharmacy": ("P", "#6e2c00"), "nursery": ("v", "#7d3c98"),
+    "school_primary": ("X", "#212f3d"), "school_secondary": ("^", "#b9770e"),
+    "special_school": ("D", "#7d6608"), "alternative_provision": ("<", "#5d6d7e"),
+    "college": ("p", "#0e6655"),
+}
+KNOWN_TYPES = list(TYPE_STYLES)
 
 
 @dataclass
@@ -60,7 +68,8 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
     context
         Neighbouring wards drawn in grey for orientation (may be ``None``).
     services
-        Service points in EPSG:27700 with a ``type`` column (may be ``None``/empty).
+        Service points in EPSG:27700 with a ``type`` column and optionally ``inside``
+        (services near but outside the area are drawn faded); may be ``None``/empty.
     legend_title
         What the colours show, e.g. ``"ACE index, England decile"``.
     size_mm, dpi
@@ -101,10 +110,16 @@ def draw_map(wards: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None,
             pts = services[services["type"] == t]
             if pts.empty:
                 continue
-            i = KNOWN_TYPES.index(t) if t in KNOWN_TYPES else len(KNOWN_TYPES) + types.index(t)
-            m, c = MARKERS[i % len(MARKERS)], MARKER_COLOURS[i % len(MARKER_COLOURS)]
-            ax.scatter(pts.geometry.x, pts.geometry.y, marker=m, s=9, c=c, edgecolors="#ffffff",
-                       linewidths=0.3, zorder=5)
+            if t in TYPE_STYLES:
+                m, c = TYPE_STYLES[t]
+            else:
+                i = types.index(t)
+                m, c = MARKERS[i % len(MARKERS)], MARKER_COLOURS[i % len(MARKER_COLOURS)]
+            inside = pts["inside"].astype(bool) if "inside" in pts else pd.Series(True, pts.index)
+            for sel, alpha in ((inside, 1.0), (~inside, 0.45)):
+                if sel.any():
+                    ax.scatter(pts.geometry.x[sel], pts.geometry.y[sel], marker=m, s=11, c=c,
+                               edgecolors="#ffffff", linewidths=0.3, zorder=5, alpha=alpha)
             handles.append(Line2D([], [], marker=m, linestyle="", markersize=4, color=c,
                                   markeredgecolor="#ffffff", label=t.replace("_", " ")))
     ax.set_xlim(minx - pad, maxx + pad)
