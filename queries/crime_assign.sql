@@ -1,24 +1,14 @@
--- One police.uk file, step 2: point-in-polygon assignment of new snap points.
--- police.uk coordinates are anonymised to a fixed set of snap points, so each distinct
--- (longitude, latitude) is transformed to EPSG:27700 and joined to the LSOA 2021 polygons
--- once; crime_snap caches the result for later rows and files. A point on a shared boundary
--- takes the smallest LSOA code; a point in no English LSOA gets NULL.
-CREATE OR REPLACE TEMP TABLE _crime_new AS
-SELECT n.lon, n.lat,
-       ST_Transform(ST_Point(n.lon, n.lat), 'EPSG:4326', 'EPSG:27700', always_xy := true) AS pt
-FROM (
-    SELECT DISTINCT "Longitude" AS lon, "Latitude" AS lat
-    FROM _crime_raw
-    WHERE "Longitude" BETWEEN -180 AND 180 AND "Latitude" BETWEEN -90 AND 90
-) n
-ANTI JOIN crime_snap s ON s.lon = n.lon AND s.lat = n.lat;
-
+-- One police.uk file, step 2b: point-in-polygon assignment of the new snap points.
+-- Input: _crime_new_xy (lon, lat and x, y in EPSG:27700, transformed by pyproj exactly as
+-- DuckDB's ST_Transform would, without paying PROJ's set-up cost once per file).
+-- DuckDB's spatial join (R-tree) against the LSOA 2021 polygons in EPSG:27700. A point on a
+-- shared boundary takes the smallest LSOA code; a point in no English LSOA gets NULL.
 INSERT INTO crime_snap
-SELECT n.lon, n.lat, ST_X(n.pt), ST_Y(n.pt), a.lsoa_code
-FROM _crime_new n
+SELECT n.lon, n.lat, n.x, n.y, a.lsoa_code
+FROM _crime_new_xy n
 LEFT JOIN (
     SELECT c.lon, c.lat, min(l.lsoa_code) AS lsoa_code
-    FROM _crime_new c
-    JOIN lsoa l ON ST_Contains(l.geom, c.pt)
+    FROM _crime_new_xy c
+    JOIN lsoa l ON ST_Contains(l.geom, ST_Point(c.x, c.y))
     GROUP BY c.lon, c.lat
 ) a ON a.lon = n.lon AND a.lat = n.lat;

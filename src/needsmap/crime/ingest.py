@@ -17,7 +17,7 @@ assigned in SQL (``queries/crime_file.sql``, ``queries/crime_assign.sql``):
 3. point-in-polygon in EPSG:27700 against the store's ``lsoa`` table (England,
    LSOA 2021). police.uk points are anonymised to a fixed set of snap points, so
    distinct coordinates are assigned once and cached in ``crime_snap``; rows
-   join back to the cache. Points in no English LSOA are rejected (e.g. Gwent's
+   join back to the cache (:func:`assign_new_points`). Points in no English LSOA are rejected (e.g. Gwent's
    Welsh points);
 4. a non-blank Crime ID already kept (earlier in the file or in an earlier
    file) -> rejected as a duplicate. Blank IDs are normal for anti-social
@@ -38,11 +38,16 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
 
 from needsmap.ingest.report import FileReport, InputError
+from needsmap.settings import BNG, WGS84
 from needsmap.store.db import run_sql
 
 #: Source id used in the load report for every police.uk file.
@@ -239,6 +244,39 @@ def load_lsoa11_lookup(con: duckdb.DuckDBPyConnection, path: Path | None) -> boo
     return True
 
 
+# -- point-in-polygon -------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _to_bng() -> Transformer:
+    return Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
+    """Assign the coordinates of ``_crime_raw`` that are not yet in ``crime_snap``.
+
+    The distinct new coordinates are found in SQL (``queries/crime_assign_new.sql``),
+    transformed to EPSG:27700 with pyproj in one vectorised call (the same PROJ
+    operation as DuckDB's ``ST_Transform``, whose per-query set-up would otherwise
+    cost tens of milliseconds per file), and joined to the ``lsoa`` polygons by
+    DuckDB's spatial join (``queries/crime_assign.sql``). Returns the number of new
+    coordinates.
+    """
+    run_sql(con, "crime_assign_new")
+    xy = con.execute("SELECT lon, lat FROM _crime_new").fetchnumpy()
+    lon = np.asarray(xy["lon"], dtype="float64")
+    lat = np.asarray(xy["lat"], dtype="float64")
+    if not len(lon):
+        return 0  # every coordinate already cached: no spatial join (it has a fixed cost)
+    x, y = _to_bng().transform(lon, lat)
+    con.register("_crime_new_df", pd.DataFrame({"lon": lon, "lat": lat, "x": x, "y": y}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _crime_new_xy AS SELECT * FROM _crime_new_df")
+    finally:
+        con.unregister("_crime_new_df")
+    run_sql(con, "crime_assign")
+    return len(lon)
+
+
 # -- one file -------------------------------------------------------------------------------
 
 def _read(con: duckdb.DuckDBPyConnection, pf: PoliceFile) -> None:
@@ -283,7 +321,7 @@ def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileRepor
               "r_bad_month": REASONS["bad_month"], "r_unknown_type": REASONS["unknown_type"],
               "r_outside": REASONS["outside"], "r_duplicate": REASONS["duplicate"]}
     run_sql(con, "crime_file_prepare", params)
-    run_sql(con, "crime_assign", params)
+    assign_new_points(con)
     run_sql(con, "crime_file", params)
     read, kept = con.execute(
         "SELECT (SELECT count(*) FROM _crime_raw) + (SELECT count(*) FROM _crime_bad), "
@@ -318,17 +356,45 @@ def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileRepor
                              f"rejected {fr.rows_rejected}")
 
 
+def prepass(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile]) -> int:
+    """Assign the distinct coordinates of all ``files`` at once (``queries/crime_prepass.sql``).
+
+    One streaming read of the coordinate columns and one spatial join, instead of one
+    join per file. Returns the number of new coordinates, or -1 if some file could not
+    be read this way (the per-file pass then reports it with its file and row).
+    """
+    if not files:
+        return 0
+    for t in ("_crime_pre_rej", "_crime_pre_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    try:
+        run_sql(con, "crime_prepass", {"paths": [str(f.path) for f in files], "cols": _TYPES})
+    except duckdb.Error:
+        return -1
+    n = assign_new_points(con)
+    for t in ("_crime_pre_rej", "_crime_pre_scan", "_crime_raw"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return n
+
+
 def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
                reports: Sequence[CrimeFileReport]) -> None:
-    """Load ``files`` one at a time (streaming by month), appending to the crime tables."""
+    """Load ``files`` one at a time (streaming by month), appending to the crime tables.
+
+    Every header is checked first (a structurally wrong file fails before anything is
+    loaded), then :func:`prepass` assigns all distinct coordinates in one go.
+    """
+    for pf in files:
+        check_header(pf.path)
+    prepass(con, files)
     start = con.execute("SELECT coalesce(max(file_id), 0) FROM crime_file").fetchone()[0]
     for i, (pf, fr) in enumerate(zip(files, reports, strict=True), start=int(start) + 1):
         load_file(con, pf, fr, i)
     for t in ("_crime_rej", "_crime_scan", "_crime_read", "_crime_raw", "_crime_bad",
-              "_crime_keep", "_crime_rejects", "_crime_cls", "_crime_new"):
+              "_crime_keep", "_crime_rejects", "_crime_cls", "_crime_new", "_crime_new_xy"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-__all__ = ["CRIME_TYPES", "CrimeFileReport", "PoliceFile", "REASONS", "SNAKE_COLUMNS",
+__all__ = ["CRIME_TYPES", "assign_new_points", "prepass", "CrimeFileReport", "PoliceFile", "REASONS", "SNAKE_COLUMNS",
            "SOURCE_ID", "STANDARD_COLUMNS", "check_header", "discover", "ensure_tables",
            "load_file", "load_files", "load_lsoa11_lookup", "parse_name"]
