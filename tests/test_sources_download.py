@@ -216,3 +216,17 @@ def test_collection_member_downloads(tmp_path, server):
     member = coll.member(sorted(coll.sha256)[0])
     path = resolver(tmp_path, server).resolve(member)
     assert sha256_file(path) == member.sha256
+
+
+def test_optional_source_is_downloaded_only_when_its_checksum_is_fixed(tmp_path, server):
+    fixed = src("iod2025_file5_blackpool")  # optional-ish extract with a catalogue SHA-256
+    assert fixed.sha256
+    got = resolver(tmp_path, server).resolve_optional(fixed)
+    assert got is not None and got[1] == "download" and sha256_file(got[0]) == fixed.sha256
+    # no SHA-256 (the official File 5: its URL is a landing page): never downloaded
+    assert resolver(tmp_path, server).resolve_optional(src(ABSENT)) is None
+    assert server.count(src(ABSENT).path) == 0
+    # offline, or a failed download: None, not an error
+    assert resolver(tmp_path / "c2", server, offline=True).resolve_optional(fixed) is None
+    server.fault(fixed.path, "404")
+    assert resolver(tmp_path / "c3", server).resolve_optional(fixed) is None

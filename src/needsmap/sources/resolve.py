@@ -251,6 +251,22 @@ class Resolver:
         self.origins[source.id] = "download"
         return path, "download"
 
+    def resolve_optional(self, source: Source) -> tuple[Path, str] | None:
+        """Resolve an optional source, or return ``None`` if it cannot be had.
+
+        Found in the cache or mirror: as :meth:`resolve_with_origin`. Otherwise it
+        is downloaded only when the catalogue fixes its SHA-256 (so a landing page
+        or a changed file is never taken for the data) and downloads are allowed;
+        a failed download gives ``None``.
+        """
+        path, _ = self.where(source)
+        if path is None and (self.offline or not source.sha256):
+            return None
+        try:
+            return self.resolve_with_origin(source)
+        except SourceUnavailable:
+            return None
+
     def url_for(self, source: Source) -> str:
         """Return the URL a download of ``source`` would fetch."""
         if self.base_url:
