@@ -72,12 +72,13 @@ class BuildContext:
     def resolve(self, source_id: str, required: bool = True) -> Path | None:
         """Resolve a catalogue id to a local path and record it in ``source`` table."""
         src = self.catalogue.get(source_id)
-        if not required:
-            path, origin = self.resolver.where(src)
-            if path is None:
+        if required:
+            path, origin = self.resolver.resolve_with_origin(src)
+        else:
+            found = self.resolver.resolve_optional(src)
+            if found is None:
                 return None
-        path = self.resolver.resolve(src)
-        origin = "cache" if str(path).startswith(str(self.resolver.cache_dir)) else "mirror"
+            path, origin = found
         self.sources_used.append((src, path, origin))
         return path
 
