@@ -84,9 +84,9 @@ def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray,
 def nearest_frame(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Tidy Arrow table ``lsoa_code, service_type, distance_m, nearest_service_id``."""
     lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM lsoa "
-                       "ORDER BY lsoa_code").fetch_arrow_table()
+                       "ORDER BY lsoa_code").to_arrow_table()
     svc = con.execute("SELECT service_id, type, easting, northing FROM service "
-                      "ORDER BY service_id").fetch_arrow_table()
+                      "ORDER BY service_id").to_arrow_table()
     schema = pa.schema([("lsoa_code", pa.string()), ("service_type", pa.string()),
                         ("distance_m", pa.float64()), ("nearest_service_id", pa.string())])
     if svc.num_rows == 0:
