@@ -202,7 +202,17 @@ class PostcodeIndex:
 
     @classmethod
     def from_store(cls, con: duckdb.DuckDBPyConnection, vintage: str = "") -> PostcodeIndex:
-        """Use the store's ``postcode`` table in place (no copy; read-only is fine)."""
+        """Use the store's ``postcode`` table in place (no copy; read-only is fine).
+
+        The vintage is read from the store's ``source`` table when not given.
+        """
+        if not vintage:
+            try:
+                row = con.execute("SELECT vintage FROM source WHERE source_id = 'codepoint_open'"
+                                  ).fetchone()
+                vintage = str(row[0]) if row and row[0] else ""
+            except duckdb.Error:
+                vintage = ""
         return cls(None, vintage=vintage, con=con, relation="postcode")
 
     @classmethod
