@@ -8,8 +8,9 @@ plain geopandas reference (``points_from_xy`` -> ``to_crs(27700)`` -> ``sjoin(..
 predicate="within")`` on every row).
 
 Scales: the 12 real Lancashire months (2021-11 .. 2022-10) are streamed month by
-month, and *repeated* ``k`` times to reach national volume (England records about
-6 M street-level crimes a year; the largest default scale, 32x, is 6.2 M points).
+month, each month *repeated* ``k`` times (read as one batch, like the files of all
+forces for that month) to reach national volume (England records about 6 M
+street-level crimes a year; the largest default scale, 32x, is 6.2 M points).
 Repeated months reuse the same snap points, so after the first pass every
 coordinate is already cached: the large-scale figure measures the per-row cost
 (read, dedupe, join back), while a real national year would also assign its own
@@ -49,7 +50,16 @@ def peak_rss_mb() -> float:
 
 
 def worker_ours(db: str, scale: int, threads: int) -> dict:
-    """Stream months through the production assignment SQL; time the assignment only."""
+    """The production flow, streamed month by month; the CSV parse is not timed.
+
+    At scale ``k`` a month is the real Lancashire month read ``k`` times as one batch
+    (as all forces' files of a month would be: 32 x 16 k = 0.5 M rows, about a real
+    national month). Pass 1 (as :func:`needsmap.crime.ingest.prepass`): each month's
+    distinct new coordinates are added to a pending set; then one
+    :func:`assign_new_points` call transforms them and runs the spatial join. Pass 2:
+    each month's rows join back to ``crime_snap`` and are counted by LSOA. Only the
+    current month is held in memory.
+    """
     from needsmap.crime.ingest import assign_new_points
     from needsmap.store.db import connect
 
@@ -59,38 +69,52 @@ def worker_ours(db: str, scale: int, threads: int) -> dict:
     con.execute("CREATE TABLE lsoa AS SELECT lsoa_code, geom FROM s.lsoa")
     con.execute("DETACH s")
     con.execute("CREATE TABLE crime_snap (lon DOUBLE, lat DOUBLE, x DOUBLE, y DOUBLE, lsoa_code VARCHAR)")
+    con.execute("CREATE TABLE _pending (lon DOUBLE, lat DOUBLE)")
     con.execute("CREATE TABLE lsoa_counts (lsoa_code VARCHAR, n BIGINT)")
-    files = lancashire_files(MIRROR)
-    t_assign = t_read = 0.0
+    # a "national month": the real month's file repeated `scale` times, read as one batch
+    months = [[str(f)] * scale for f in lancashire_files(MIRROR)]
+    t_read = t_dedupe = t_join = 0.0
     points = 0
-    cold = None
-    for rep in range(scale):
-        t_rep = 0.0
-        for f in files:
-            t0 = time.perf_counter()
-            con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS SELECT \"Longitude\", \"Latitude\" "
-                        "FROM read_csv(?, header=true, columns={'Crime ID':'VARCHAR','Month':'VARCHAR',"
-                        "'Reported by':'VARCHAR','Falls within':'VARCHAR','Longitude':'DOUBLE',"
-                        "'Latitude':'DOUBLE','Location':'VARCHAR','LSOA code':'VARCHAR',"
-                        "'LSOA name':'VARCHAR','Crime type':'VARCHAR',"
-                        "'Last outcome category':'VARCHAR','Context':'VARCHAR'}, auto_detect=false) "
-                        "WHERE \"Longitude\" IS NOT NULL AND \"Latitude\" IS NOT NULL", [str(f)])
-            t1 = time.perf_counter()
-            assign_new_points(con)
-            con.execute("INSERT INTO lsoa_counts SELECT s.lsoa_code, count(*) FROM _crime_raw r "
-                        "JOIN crime_snap s ON s.lon = r.\"Longitude\" AND s.lat = r.\"Latitude\" "
-                        "GROUP BY s.lsoa_code")
-            t2 = time.perf_counter()
-            points += con.execute("SELECT count(*) FROM _crime_raw").fetchone()[0]
-            t_read += t1 - t0
-            t_assign += t2 - t1
-            t_rep += t2 - t1
-        if rep == 0:
-            cold = t_rep
-    unique = con.execute("SELECT count(*) FROM crime_snap").fetchone()[0]
-    assigned = con.execute("SELECT sum(n) FROM lsoa_counts").fetchone()[0]
-    return {"points": points, "assigned": int(assigned), "unique": unique, "assign_s": t_assign,
-            "read_s": t_read, "cold_pass_s": cold, "peak_rss_mb": peak_rss_mb()}
+
+    def parse(f: list[str]) -> None:
+        con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS SELECT \"Longitude\", \"Latitude\" "
+                    "FROM read_csv(?, header=true, columns={'Crime ID':'VARCHAR','Month':'VARCHAR',"
+                    "'Reported by':'VARCHAR','Falls within':'VARCHAR','Longitude':'DOUBLE',"
+                    "'Latitude':'DOUBLE','Location':'VARCHAR','LSOA code':'VARCHAR',"
+                    "'LSOA name':'VARCHAR','Crime type':'VARCHAR',"
+                    "'Last outcome category':'VARCHAR','Context':'VARCHAR'}, auto_detect=false) "
+                    "WHERE \"Longitude\" IS NOT NULL AND \"Latitude\" IS NOT NULL", [f])
+
+    for f in months:  # pass 1: distinct coordinates
+        t0 = time.perf_counter()
+        parse(f)
+        t1 = time.perf_counter()
+        con.execute("INSERT INTO _pending SELECT DISTINCT r.\"Longitude\", r.\"Latitude\" "
+                    "FROM _crime_raw r ANTI JOIN _pending p "
+                    "ON p.lon = r.\"Longitude\" AND p.lat = r.\"Latitude\"")
+        t2 = time.perf_counter()
+        t_read += t1 - t0
+        t_dedupe += t2 - t1
+    t0 = time.perf_counter()
+    con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS "
+                "SELECT lon AS \"Longitude\", lat AS \"Latitude\" FROM _pending")
+    unique = assign_new_points(con)
+    t_pip = time.perf_counter() - t0
+    for f in months:  # pass 2: rows join back
+        t0 = time.perf_counter()
+        parse(f)
+        t1 = time.perf_counter()
+        con.execute("INSERT INTO lsoa_counts SELECT s.lsoa_code, count(*) FROM _crime_raw r "
+                    "JOIN crime_snap s ON s.lon = r.\"Longitude\" AND s.lat = r.\"Latitude\" "
+                    "GROUP BY s.lsoa_code")
+        t2 = time.perf_counter()
+        points += con.execute("SELECT count(*) FROM _crime_raw").fetchone()[0]
+        t_read += t1 - t0
+        t_join += t2 - t1
+    assigned = con.execute("SELECT sum(n) FROM lsoa_counts WHERE lsoa_code IS NOT NULL").fetchone()[0]
+    return {"points": points, "assigned": int(assigned), "unique": unique,
+            "assign_s": t_dedupe + t_pip + t_join, "dedupe_s": t_dedupe, "pip_s": t_pip,
+            "join_s": t_join, "read_s": t_read, "peak_rss_mb": peak_rss_mb()}
 
 
 def worker_ref(db: str, scale: int) -> dict:
@@ -157,39 +181,37 @@ def main(argv: list[str] | None = None) -> int:
           "volume (England: about 6 M street-level crimes a year).")
     ref = {}
     for s in ref_scales:
-        r = run_worker("ref", a.db, s, a.threads)
+        runs = [run_worker("ref", a.db, s, a.threads) for _ in range(2 if s == 1 else 1)]
+        r = min(runs, key=lambda x: x["sjoin_s"])
         ref[s] = r
         print(f"  reference geopandas  {s:>3}x  {r['points']:>10,} points  sjoin {r['sjoin_s']:7.2f} s "
               f"= {r['points'] / r['sjoin_s'] / 1e6:5.2f} M points/s   (to_crs+sjoin "
               f"{r['points'] / (r['sjoin_s'] + r['to_crs_s']) / 1e6:5.2f} M/s)   "
               f"peak RSS {r['peak_rss_mb']:,.0f} MB")
-    base = last = None
+    base = None
     for s in scales:
-        r = run_worker("ours", a.db, s, a.threads)
+        runs = [run_worker("ours", a.db, s, a.threads) for _ in range(2 if s == 1 else 1)]
+        r = min(runs, key=lambda x: x["assign_s"])
         rate = r["points"] / r["assign_s"]
-        ref_s = ref.get(s) or ref.get(1)
+        ref_s = ref.get(s) or ref[min(ref)]
         ref_rate = ref_s["points"] / ref_s["sjoin_s"]
         base = base or r
-        last = (s, r)
         print(f"  needsmap (DuckDB)    {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
               f"= {rate / 1e6:5.2f} M points/s  = {rate / ref_rate:4.1f}x the sjoin reference"
-              f"{'' if s in ref else ' (1x)'}   peak RSS {r['peak_rss_mb']:,.0f} MB "
-              f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)   "
-              f"[distinct coordinates {r['unique']:,}; first pass {r['cold_pass_s']:.2f} s; "
-              f"CSV read {r['read_s']:.2f} s, not timed]")
-        if s != 1 and r["points"] >= 6_000_000:
-            print(f"           ^ {r['points']:,} points >= 6 M: national scale, by repeating the real "
-                  f"months {s} times")
-    cold = base["cold_pass_s"] / base["unique"]
-    print(f"  first (cold) pass: {base['cold_pass_s']:.2f} s for {base['points']:,} points with "
-          f"{base['unique']:,} distinct coordinates = {cold * 1e6:.2f} us per distinct coordinate "
-          f"(worst case, every row a new coordinate: {1 / cold / 1e6:.2f} M points/s)")
-    s, r = last
-    if s > 1:
-        warm = (r["assign_s"] - r["cold_pass_s"]) / (r["points"] * (s - 1) / s)
-        print(f"  warm passes ({s - 1} repeats): {warm * 1e6:.3f} us per point. A national year of "
-              f"N points with U distinct snap points costs about U x {cold * 1e6:.2f} us + "
-              f"N x {warm * 1e6:.3f} us.")
+              f"{'' if s in ref else f' at {min(ref)}x'}   peak RSS {r['peak_rss_mb']:,.0f} MB "
+              f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)")
+        print(f"           dedupe {r['dedupe_s']:.2f} s + transform & spatial join of "
+              f"{r['unique']:,} distinct coordinates {r['pip_s']:.2f} s + join back "
+              f"{r['join_s']:.2f} s; CSV parse {r['read_s']:.2f} s (not timed, as for the reference)")
+        if r["points"] >= 6_000_000:
+            print(f"           ^ {r['points']:,} points >= 6 M: national scale, reached by repeating "
+                  f"the 12 real months {s} times")
+    per_unique = base["pip_s"] / base["unique"]
+    print(f"  per distinct coordinate (transform + spatial join, 1x): {per_unique * 1e6:.2f} us; "
+          f"per row (dedupe + join back, 1x): "
+          f"{(base['dedupe_s'] + base['join_s']) / base['points'] * 1e6:.2f} us. Repeated months add "
+          f"no new coordinates; a real national year also pays the first figure once per distinct "
+          f"snap point.")
     return 0
 
 

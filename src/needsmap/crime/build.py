@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from needsmap.crime.ingest import (
@@ -155,6 +156,34 @@ def build_outputs(con: duckdb.DuckDBPyConnection,
     con.execute("DROP TABLE IF EXISTS _ward_crime")
 
 
+def crime_score_comparison(con: duckdb.DuckDBPyConnection,
+                           lad_codes: Sequence[str] | None = None) -> dict[str, float]:
+    """Correlate ward recorded-crime rates with the IoD2025 crime score (docs/method.md).
+
+    Uses wards with ``full_coverage`` (optionally only in ``lad_codes``):
+    ``rate_12m_per_1000`` against ``ward_indicators_england.crime_score``.
+
+    Returns
+    -------
+    dict
+        ``n`` wards, ``pearson``, ``spearman`` and ``pearson_log`` (Pearson on the log rate).
+    """
+    from scipy.stats import pearsonr, spearmanr
+
+    df = con.execute(
+        "SELECT w.rate_12m_per_1000 AS rate, e.crime_score FROM ward_crime w "
+        "JOIN ward_indicators_england e USING (ward_code) "
+        "WHERE w.full_coverage AND w.rate_12m_per_1000 > 0 AND e.crime_score IS NOT NULL "
+        "AND (CAST($lads AS VARCHAR[]) IS NULL OR list_contains($lads, w.lad_code))",
+        {"lads": list(lad_codes) if lad_codes else None}).df()
+    if len(df) < 3:
+        return {"n": float(len(df)), "pearson": float("nan"), "spearman": float("nan"),
+                "pearson_log": float("nan")}
+    return {"n": float(len(df)), "pearson": float(pearsonr(df.rate, df.crime_score)[0]),
+            "spearman": float(spearmanr(df.rate, df.crime_score)[0]),
+            "pearson_log": float(pearsonr(np.log(df.rate), df.crime_score)[0])}
+
+
 def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     """Build stage ``crime``.
 
@@ -188,4 +217,5 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
 
 
 __all__ = ["MIN_AREA_RATE", "SELECTED_TYPES", "WARD_CRIME_COLUMNS", "build_outputs",
+           "crime_score_comparison",
            "catalogue_files", "drop_crime_tables", "load", "stage", "user_files"]
