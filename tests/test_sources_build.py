@@ -2,8 +2,8 @@
 
 The official URLs are replaced (``NEEDSMAP_BASE_URL``) by a real loopback HTTP
 server that serves the mirror; the cache starts empty. The resulting store must
-equal the one built from the mirror, and a second build must be served from the
-cache without a single request.
+equal the one built from the mirror, and resolving the sources again must be
+served from the cache without a single request.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from badinput.loopback import Loopback, serve
 from rich.console import Console
 
 from needsmap.settings import Settings
+from needsmap.sources import Resolver, load_catalogue
 from needsmap.store.build import STAGES, build
 from needsmap.store.db import open_store
 
@@ -78,8 +79,14 @@ def test_build_with_no_mirror_downloads_everything(tmp_path, server, monkeypatch
     print(f"\nno-mirror build: {len(set(fetched))} files downloaded over loopback "
           f"({sum(p.stat().st_size for p in cache.rglob('*') if p.is_file()) / 2**20:.1f} MiB)")
 
-    # Second build: everything from the cache, no request at all.
+    # Resolving again: every source from the cache, no request at all.
     n = len(server.requests)
-    build(Settings(db_path=tmp_path / "again.duckdb", mirror=None, cache_dir=cache),
-          las=["Blackpool"], console=Console(stderr=True, quiet=True))
+    cat = load_catalogue()
+    r = Resolver(cache, mirror=None, base_url=server.url, progress=False)
+    for sid, _path, origin, _sha in used:
+        if origin == "user":
+            continue
+        src = cat.get(sid) if ":" not in sid else cat.collection(sid.split(":")[0]).member(
+            sid.split(":", 1)[1])
+        assert r.resolve_with_origin(src)[1] == "cache", sid
     assert len(server.requests) == n, server.requests[n:]
