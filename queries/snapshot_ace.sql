@@ -1,8 +1,8 @@
 -- ACE index position of an area (issue 6), from ward_ace (issue 3).
 -- $scope: 'area' (the wards in $wards), 'la' (every ward of $lad) or 'england'.
 -- Returns: children in wards of England's ACE deciles 1-2, all children, and the England
--- ward decile in which the area's population-weighted ACE score would sit (the same
--- population weighting as lad_ace). The score's direction is read from its relation to
+-- ward decile in which the area's children-weighted ACE score would sit (the same
+-- weighting as lad_ace: children aged 0-15, since the index concerns childhood adversity). The score's direction is read from its relation to
 -- ace_rank_england (rank 1 = highest modelled risk), so either orientation works.
 WITH w AS (
     SELECT a.ward_code, e.lad_code, a.ace_decile_england, a.ace_score,
@@ -25,7 +25,8 @@ sel AS (
 area AS (
     SELECT sum(children_0_15) FILTER (WHERE ace_decile_england <= 2) AS children_top20,
            sum(children_0_15) AS children,
-           sum(ace_score * population) / nullif(sum(population), 0) AS score
+           sum(ace_score * coalesce(children_0_15, population))
+               / nullif(sum(coalesce(children_0_15, population)), 0) AS score
     FROM sel
 )
 SELECT coalesce(area.children_top20, 0) AS children_top20,
