@@ -55,7 +55,7 @@ def test_sigkill_at_random_points_keeps_previous_store(tmp_path, mirror):
     if missing:
         pytest.skip(f"build stages not landed yet: {', '.join(missing)}")
     seed = int(os.environ.get("NEEDSMAP_KILL_SEED", "20261201"))
-    rounds = int(os.environ.get("NEEDSMAP_KILL_ROUNDS", "3"))
+    rounds = int(os.environ.get("NEEDSMAP_KILL_ROUNDS", "2"))
     rng = random.Random(seed)
     db = tmp_path / "store" / "needsmap.duckdb"
     db.parent.mkdir()
