@@ -59,7 +59,8 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     for i, r in enumerate(rows[1:], start=1):
         recs.append({"_row": i, "area": r[0].strip() if r else "",
                      "value": r[ci].strip() if len(r) > ci else None, "nfields": len(r)})
-    df = pd.DataFrame(recs)
+    df = pd.DataFrame(recs, columns=["_row", "area", "value", "nfields"]).astype(
+        {"_row": "int64", "area": "string", "value": "string", "nfields": "int64"})
     fr.rows_read = len(df)
     con.register("_cilif_df", df)
     con.execute("CREATE OR REPLACE TEMP TABLE _cilif_raw AS SELECT * FROM _cilif_df")
