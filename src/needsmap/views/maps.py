@@ -149,6 +149,9 @@ def base_map(bounds: tuple[tuple[float, float], tuple[float, float]],
     (s, w), (n, e) = bounds
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10, tiles=None,
                    control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+    # folium 0.20 passes max_zoom only to its tile layer; marker clustering needs it on the map.
+    m.options["maxZoom"] = 19
+    m.options["minZoom"] = 5
     m.default_js = [("leaflet", urls["leaflet_js"]), ("markercluster", urls["cluster_js"])]
     m.default_css = [("leaflet_css", urls["leaflet_css"]), ("markercluster_css", urls["cluster_css"])]
     label, tiles, attr = BASEMAPS.get(basemap, BASEMAPS[DEFAULT_BASEMAP])
@@ -413,6 +416,17 @@ def service_groups(services: pd.DataFrame, type_labels: dict[str, str],
     return groups
 
 
+#: Fixed colours for the usual service types (Okabe-Ito, bright against the palettes).
+TYPE_COLOURS = {
+    "gp_practice": "#D55E00", "library": "#E69F00", "school_primary": "#56B4E9",
+    "school_secondary": "#0072B2", "family_hub": "#CC79A7", "childrens_centre": "#F0E442",
+    "nursery": "#009E73", "pharmacy": "#000000", "special_school": "#999999",
+}
+
+
 def service_colours(types: Sequence[str]) -> dict[str, str]:
-    """A stable colour per service type (by vocabulary order)."""
-    return {t: SERVICE_COLOURS[i % len(SERVICE_COLOURS)] for i, t in enumerate(types)}
+    """A stable colour per service type (fixed for the usual ones, cycling for others)."""
+    out = {}
+    for i, t in enumerate(types):
+        out[t] = TYPE_COLOURS.get(t, SERVICE_COLOURS[i % len(SERVICE_COLOURS)])
+    return out
