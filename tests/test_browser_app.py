@@ -88,7 +88,7 @@ def test_map_paints_polygons_and_legend(page, server):
     legend = fr.locator(".nm-legend-wards")
     legend.wait_for()
     assert "ACE index" in legend.inner_text()
-    assert legend.locator(".r").count() == 10  # national deciles
+    assert legend.locator(".bsw").count() == 10  # national deciles
     assert len(set(fills(fr))) > 1
     page.get_by_text("About the ACE index").first.wait_for()
     shot(page, "explore_blackpool")

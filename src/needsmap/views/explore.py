@@ -256,7 +256,7 @@ def render(ctx: ViewContext) -> None:
     ward_codes = list(view["ward_code"])
     ensure_choice("ward", [None, *ward_codes], None)
     selected = st.session_state.get("ward")
-    mcol, pcol = st.columns([7, 3], gap="medium")
+    mcol, pcol = st.columns([13, 7], gap="medium")
     with mcol:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected)
         st.caption(_classes_text(layer, classes))
@@ -310,12 +310,20 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
               upload: pd.DataFrame, selected: str | None) -> None:
     m = maps.base_map(geom.bounds, st.session_state["ex_basemap"])
     props = _props(view, layer, classes)
-    rows = [(classes.colours[i], classes.labels[i], f"{classes.counts[i]:,}")
-            for i in range(classes.k - 1, -1, -1)]
+    deciles = classes.method == "national_deciles"
+    rows = [(classes.colours[i], classes.labels[i], f"{classes.counts[i]:,}",
+             str(10 - i) if deciles else "")
+            for i in range(classes.k)]
     n_missing = int((classes.index < 0).sum())
+    foot = ("National deciles: 1 = the highest tenth of English wards. " if deciles
+            else "Classes of the wards in view. ")
     if n_missing:
-        rows.append((cls.NO_DATA_COLOUR, "No data", f"{n_missing:,}"))
-    foot = ("Darker = " + layer.higher + ". " + classes.note).strip()
+        foot += f"{n_missing:,} wards with no data in grey. "
+    if deciles:
+        low, high = "lower", "higher " + ("modelled risk" if layer.key == ACE_KEY else "")
+    else:
+        low = classes.labels[0].split(" – ")[0] if classes.k else ""
+        high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
     # The ward drawn as selected on load: kept while only the selection changes, so a
     # click never forces the polygons to be sent again.
     sig = (geom.codes[:3], geom.n, layer.key, tuple(classes.edges), classes.colours)
@@ -323,9 +331,10 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
         st.session_state["_ex_map_sig"] = sig
         st.session_state["_ex_map_sel"] = selected
     fgs = [maps.choropleth_group(geom.features_json, props, classes.colours,
-                                 f"{layer.label} ({cls.METHODS.get(classes.method, '')})",
-                                 rows, foot, st.session_state.get("_ex_map_sel"),
-                                 value_label=layer.label, canvas=geom.n > CANVAS_ABOVE)]
+                                 f"{layer.label} · {cls.METHODS.get(classes.method, '')}",
+                                 rows, foot.strip(), st.session_state.get("_ex_map_sel"),
+                                 value_label=layer.label, canvas=geom.n > CANVAS_ABOVE,
+                                 low=low, high=high.strip())]
     chosen = st.session_state.get("ex_services") or []
     if chosen:
         colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))
@@ -370,7 +379,14 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     st.markdown(f"#### {row.get('ward_name', code)}")
     st.caption(f"{row.get('lad_name', '')} · {code}")
     c1, c2 = st.columns(2)
-    c1.metric(layer.label if len(layer.label) < 28 else "Value", layer.format(row["value"]))
+    if layer.key == ACE_KEY:
+        dec = row.get("decile_england")
+        c1.metric("National decile", f"{int(dec)}" if pd.notna(dec) else "–",
+                  help="1 = the tenth of English wards with the highest modelled risk. "
+                       f"Index score {layer.format(row['value'])}.")
+    else:
+        c1.metric(layer.label if len(layer.label) < 24 else "Value", layer.format(row["value"]),
+                  help=layer.label)
     nat = ordinal_text(row["rank_england"], row["n_england"])
     c2.metric("England rank", nat.split(" of ")[0] if nat else "–",
               help=f"{nat} English wards (1 = highest)" if nat else None)
@@ -389,9 +405,10 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
         return
     st.markdown("**What drives this ward**")
     chart = alt.Chart(drivers).mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X("score:Q", title="Normal score vs all English wards (0 = middle)",
-                scale=alt.Scale(domain=[-3.2, 3.2])),
-        y=alt.Y("indicator:N", sort=None, title=None),
+        x=alt.X("score:Q", title="Normal score (0 = England middle)",
+                scale=alt.Scale(domain=[-3, 3], clamp=True)),
+        y=alt.Y("indicator:N", sort=None, title=None,
+                axis=alt.Axis(labelLimit=130, labelFontSize=12)),
         color=alt.condition(alt.datum.score > 0, alt.value("#3b2c85"), alt.value("#9aa0ac")),
         tooltip=[alt.Tooltip("indicator:N", title="Indicator"),
                  alt.Tooltip("score:Q", title="Normal score", format=".2f"),
@@ -403,8 +420,12 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                "risk than most English wards. Grey bars are indicators with weight 0.")
 
 
+SHORT = {"child_poverty": "Child poverty", "income": "Income deprivation", "crime": "Crime (IoD)",
+         "density": "Density", "health": "Health", "recorded_crime": "Recorded crime"}
+
+
 def _drivers(ace: pd.DataFrame, code: str) -> pd.DataFrame:
-    labels = indexing.indicator_labels()
+    labels = {n: SHORT.get(n, lab) for n, lab in indexing.indicator_labels().items()}
     hit = ace[ace["ward_code"] == code]
     if hit.empty:
         return pd.DataFrame()

@@ -112,6 +112,11 @@ _MAP_CSS = """
 .nm-legend .n { color: #55535f; margin-left: auto; padding-left: 8px; }
 .nm-legend .f { color: #55535f; font-size: 11px; margin-top: 4px; white-space: normal; }
 .nm-legend .svc { border-radius: 50%; width: 12px; height: 12px; border: 1.5px solid #1c1b22; }
+.nm-legend .bar { display: flex; gap: 1px; margin-top: 2px; }
+.nm-legend .c { flex: 1 1 0; min-width: 22px; }
+.nm-legend .bsw { height: 14px; border: 1px solid rgba(0,0,0,.2); }
+.nm-legend .bl { text-align: center; font-size: 11px; color: #3c3b44; white-space: nowrap; }
+.nm-legend .ends { display: flex; justify-content: space-between; font-size: 11px; color: #55535f; }
 .nm-cluster div { width: 100%; height: 100%; border-radius: 50%; border: 2px solid #fff;
   box-shadow: 0 0 0 1.5px #1c1b22; display: flex; align-items: center; justify-content: center; }
 .nm-cluster span { font-weight: 700; color: #fff; text-shadow: 0 0 3px #000, 0 0 2px #000; }
@@ -272,8 +277,9 @@ var {{ this.get_name() }} = (function () {
 class Legend(_ScriptElement):
     """A legend control shown while its feature group is on the map.
 
-    ``rows`` are ``(colour, label, count)``; ``kind`` ``"fill"`` (choropleth swatches)
-    or ``"point"`` (service dots).
+    ``rows`` are ``(colour, label, count[, short label])``; ``kind`` ``"bar"`` (a compact
+    row of choropleth swatches, light to dark, with ``low``/``high`` end labels),
+    ``"fill"`` (one line per class) or ``"point"`` (service dots).
     """
 
     _template = Template("""
@@ -288,7 +294,22 @@ class Legend(_ScriptElement):
     d.setAttribute("aria-label", spec.title);
     var h = document.createElement("div"); h.className = "h"; h.textContent = spec.title;
     d.appendChild(h);
-    spec.rows.forEach(function (r) {
+    if (spec.kind === "bar") {
+      var bar = document.createElement("div"); bar.className = "bar";
+      spec.rows.forEach(function (r) {
+        var c = document.createElement("div"); c.className = "c";
+        var sw = document.createElement("div"); sw.className = "bsw"; sw.style.background = r[0];
+        c.title = r[1] + (r[2] !== null ? " (" + r[2] + " wards)" : "");
+        var lab = document.createElement("div"); lab.className = "bl"; lab.textContent = r[3] || "";
+        c.appendChild(sw); c.appendChild(lab); bar.appendChild(c);
+      });
+      d.appendChild(bar);
+      var ends = document.createElement("div"); ends.className = "ends";
+      var lo = document.createElement("span"); lo.textContent = spec.low || "";
+      var hi = document.createElement("span"); hi.textContent = spec.high || "";
+      ends.appendChild(lo); ends.appendChild(hi); d.appendChild(ends);
+    }
+    (spec.kind === "bar" ? [] : spec.rows).forEach(function (r) {
       var row = document.createElement("div"); row.className = "r";
       var sw = document.createElement("span");
       sw.className = spec.kind === "point" ? "sw svc" : "sw";
@@ -316,14 +337,14 @@ class Legend(_ScriptElement):
 {% endmacro %}
 """)
 
-    def __init__(self, title: str, rows: Sequence[tuple[str, str, str | None]],
+    def __init__(self, title: str, rows: Sequence[Sequence[str | None]],
                  foot: str = "", kind: str = "fill", position: str = "bottomright",
-                 css_class: str = "") -> None:
+                 css_class: str = "", low: str = "", high: str = "") -> None:
         super().__init__()
         self._name = "Legend"
         self.spec_json = _safe_json({"title": title, "rows": [list(r) for r in rows],
                                      "foot": foot, "kind": kind, "position": position,
-                                     "cls": css_class})
+                                     "cls": css_class, "low": low, "high": high})
 
 
 class ServiceCluster(_ScriptElement):
@@ -381,13 +402,18 @@ var {{ this.get_name() }} = (function () {
 
 
 def choropleth_group(geoms_json: str, props: Sequence[dict[str, Any]], colours: Sequence[str],
-                     legend_title: str, legend_rows: Sequence[tuple[str, str, str | None]],
+                     legend_title: str, legend_rows: Sequence[Sequence[str | None]],
                      legend_foot: str = "", selected: str | None = None,
-                     value_label: str = "Value", canvas: bool = False) -> folium.FeatureGroup:
-    """Feature group holding the ward choropleth and its legend."""
+                     value_label: str = "Value", canvas: bool = False,
+                     low: str = "lower", high: str = "higher") -> folium.FeatureGroup:
+    """Feature group holding the ward choropleth and its (bar) legend.
+
+    ``legend_rows`` are ``(colour, label, count, short label)``, lowest class first.
+    """
     fg = folium.FeatureGroup(name="Wards", control=False)
     fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label, canvas))
-    fg.add_child(Legend(legend_title, legend_rows, legend_foot, css_class="nm-legend-wards"))
+    fg.add_child(Legend(legend_title, legend_rows, legend_foot, kind="bar",
+                        css_class="nm-legend-wards", low=low, high=high))
     return fg
 
 
