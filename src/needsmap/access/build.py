@@ -144,8 +144,12 @@ def explode_types(located: pd.DataFrame) -> pd.DataFrame:
     sid = df["source"] + ":" + ref
     df["service_id"] = np.where(multi, sid + ":" + df["type"], sid)
     dup = df["service_id"].duplicated(keep=False)
-    if dup.any():  # e.g. two user lists with one label: make ids unique by file key
-        df.loc[dup, "service_id"] = df.loc[dup, "_file"] + ":" + ref[dup] + ":" + df.loc[dup, "type"]
+    if dup.any():  # a reference that is not unique in its source: add the file's row number
+        df.loc[dup, "service_id"] = (df.loc[dup, "service_id"] + ":row"
+                                     + df.loc[dup, "row"].astype(int).astype(str))
+    dup = df["service_id"].duplicated(keep=False)
+    if dup.any():  # two user lists with one label
+        df.loc[dup, "service_id"] = df.loc[dup, "_file"] + ":" + df.loc[dup, "service_id"]
     return df
 
 

@@ -58,7 +58,8 @@ def read_libraries(path: str | os.PathLike[str], fr: FileReport,
     out["row"] = df["row"].to_numpy()
     out["name"] = df["Library name"].fillna("").str.strip().to_numpy()
     out["type"] = "library"
-    out["source_ref"] = (df["Local authority"].fillna("") + ": " + df["Library name"].fillna("")).to_numpy()
+    out["source_ref"] = (df["Local authority"].fillna("") + ": " + df["Library name"].fillna("")
+                         + " (" + df["postcode"].fillna("") + ")").to_numpy()
     out["source_category"] = df["Type of library"].map(LIBRARY_TYPES).to_numpy()
     out["postcode"] = df["postcode"].to_numpy()
     out["easting"] = df["easting"].to_numpy(dtype="float64")
