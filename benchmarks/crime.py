@@ -49,10 +49,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker_ours(db: str, scale: int, threads: int) -> dict:
+def worker_ours(db: str, scale: int, threads: int, jitter: bool = False) -> dict:
     """The production flow, streamed month by month; the CSV parse is not timed.
 
-    At scale ``k`` a month is the real Lancashire month read ``k`` times as one batch
+    At scale ``k`` a month is the real Lancashire month taken ``k`` times as one batch
     (as all forces' files of a month would be: 32 x 16 k = 0.5 M rows, about a real
     national month). Pass 1 (as :func:`needsmap.crime.ingest.prepass`): each month's
     distinct new coordinates are added to a pending set; then one
@@ -73,18 +73,23 @@ def worker_ours(db: str, scale: int, threads: int) -> dict:
     con.execute("CREATE TABLE _pending (lon DOUBLE, lat DOUBLE)")
     con.execute("CREATE TABLE lsoa_counts (lsoa_code VARCHAR, n BIGINT)")
     # a "national month": the real month's file repeated `scale` times, read as one batch
-    months = [[str(f)] * scale for f in lancashire_files(MIRROR)]
+    months = [str(f) for f in lancashire_files(MIRROR)]
     t_read = t_dedupe = t_join = 0.0
     points = 0
 
-    def parse(f: list[str]) -> None:
-        con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS SELECT \"Longitude\", \"Latitude\" "
-                    "FROM read_csv(?, header=true, columns={'Crime ID':'VARCHAR','Month':'VARCHAR',"
+    def parse(f: str) -> None:
+        # the month's rows, `scale` times; with `jitter`, copy r is moved r x 1e-7 degrees east
+        # (about 1 cm) so that every copy brings new distinct coordinates
+        con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS "
+                    "SELECT r.\"Longitude\" + t.rep * $j AS \"Longitude\", r.\"Latitude\" "
+                    "FROM read_csv($f, header=true, columns={'Crime ID':'VARCHAR','Month':'VARCHAR',"
                     "'Reported by':'VARCHAR','Falls within':'VARCHAR','Longitude':'DOUBLE',"
                     "'Latitude':'DOUBLE','Location':'VARCHAR','LSOA code':'VARCHAR',"
                     "'LSOA name':'VARCHAR','Crime type':'VARCHAR',"
-                    "'Last outcome category':'VARCHAR','Context':'VARCHAR'}, auto_detect=false) "
-                    "WHERE \"Longitude\" IS NOT NULL AND \"Latitude\" IS NOT NULL", [f])
+                    "'Last outcome category':'VARCHAR','Context':'VARCHAR'}, auto_detect=false) r "
+                    "CROSS JOIN range($k) t(rep) "
+                    "WHERE r.\"Longitude\" IS NOT NULL AND r.\"Latitude\" IS NOT NULL",
+                    {"f": f, "k": scale, "j": 1e-7 if jitter else 0.0})
 
     for f in months:  # pass 1: distinct coordinates
         t0 = time.perf_counter()
@@ -150,9 +155,9 @@ def worker_ref(db: str, scale: int) -> dict:
             "sjoin_s": t2 - t1, "to_crs_s": t1 - t0, "peak_rss_mb": peak_rss_mb()}
 
 
-def run_worker(kind: str, db: str, scale: int, threads: int) -> dict:
+def run_worker(kind: str, db: str, scale: int, threads: int, jitter: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--worker", kind, "--db", db, "--scale", str(scale),
-           "--threads", str(threads)]
+           "--threads", str(threads)] + (["--jitter"] if jitter else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -166,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="DuckDB threads (default 1: the geopandas reference is single-threaded too)")
     ap.add_argument("--worker", choices=["ours", "ref"])
     ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--jitter", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--cold-scale", type=int, default=32,
+                    help="also run this scale with every repeat moved ~1 cm, so that it brings new "
+                    "distinct coordinates (0 to skip)")
     a = ap.parse_args(argv)
     if a.worker == "ours":
-        print(json.dumps(worker_ours(a.db, a.scale, a.threads)))
+        print(json.dumps(worker_ours(a.db, a.scale, a.threads, a.jitter)))
         return 0
     if a.worker == "ref":
         print(json.dumps(worker_ref(a.db, a.scale)))
@@ -208,6 +217,19 @@ def main(argv: list[str] | None = None) -> int:
         if r["points"] >= 6_000_000:
             print(f"           ^ {r['points']:,} points >= 6 M: national scale, reached by repeating "
                   f"the 12 real months {s} times")
+    if a.cold_scale:
+        s = a.cold_scale
+        r = run_worker("ours", a.db, s, a.threads, jitter=True)
+        rate = r["points"] / r["assign_s"]
+        ref_s = ref.get(s) or ref[min(ref)]
+        print(f"  needsmap, new coords {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
+              f"= {rate / 1e6:5.2f} M points/s  = {rate / (ref_s['points'] / ref_s['sjoin_s']):4.1f}x "
+              f"the sjoin reference   peak RSS {r['peak_rss_mb']:,.0f} MB "
+              f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)")
+        print(f"           every repeat moved 1e-7 degrees (~1 cm) east, so the {r['points']:,} points "
+              f"have {r['unique']:,} distinct coordinates (as many per row as the real months): "
+              f"dedupe {r['dedupe_s']:.2f} s + transform & spatial join {r['pip_s']:.2f} s + join "
+              f"back {r['join_s']:.2f} s")
     per_unique = base["pip_s"] / base["unique"]
     print(f"  per distinct coordinate (transform + spatial join, 1x): {per_unique * 1e6:.2f} us; "
           f"per row (dedupe + join back, 1x): "

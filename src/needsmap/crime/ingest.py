@@ -13,12 +13,14 @@ column, never read row by row in Python. The remaining rows are validated and
 assigned in SQL (``queries/crime_file.sql``, ``queries/crime_assign.sql``):
 
 1. no coordinates -> rejected; coordinates outside WGS84 ranges -> rejected;
+   ``Month`` not ``YYYY-MM`` -> rejected;
 2. a crime type outside the police.uk list (:data:`CRIME_TYPES`) -> rejected;
 3. point-in-polygon in EPSG:27700 against the store's ``lsoa`` table (England,
    LSOA 2021). police.uk points are anonymised to a fixed set of snap points, so
-   distinct coordinates are assigned once and cached in ``crime_snap``; rows
-   join back to the cache (:func:`assign_new_points`). Points in no English LSOA are rejected (e.g. Gwent's
-   Welsh points);
+   the distinct coordinates of all files are collected in one streaming pass
+   (:func:`prepass`) and assigned once (:func:`assign_new_points`), cached in
+   ``crime_snap``; rows join back to the cache. Points in no English LSOA are
+   rejected (e.g. Gwent's Welsh points);
 4. a non-blank Crime ID already kept (earlier in the file or in an earlier
    file) -> rejected as a duplicate. Blank IDs are normal for anti-social
    behaviour and are never duplicates.
