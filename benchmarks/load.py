@@ -1,0 +1,297 @@
+"""Load test: 20 concurrent browser sessions against the Streamlit app on 127.0.0.1.
+
+Starts ``streamlit run app.py`` on a free loopback port with the given store (default:
+the whole-England store at ``$NEEDSMAP_DB``), then drives N Playwright browser contexts
+(Debian chromium) for a bounded time. Each session loops over three actions:
+
+* **open LA**: load a permalink for a random local authority and layer (a new session:
+  the app restores area and layer from the URL, queries the store and draws the map);
+* **move weight**: nudge a random ACE-weight slider with the keyboard (a rerun that
+  recomputes the index for all England);
+* **switch layer**: pick another map layer in the "Layer" select box (a rerun).
+
+A response time is from the action to the app reporting it is idle again with the map
+present. Errors: actions that time out, Streamlit exception boxes, page errors. Peak
+memory is the largest RSS of the server process tree (psutil, sampled every 0.25 s).
+Only 127.0.0.1 is contacted; no action starts after ``--seconds`` and the whole drive is
+capped at 120 s (cancelled sessions count as errors).
+
+    .venv/bin/python benchmarks/load.py --db /path/england.duckdb [--sessions 20] [--seconds 75]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+#: Layer keys and LAs come from the store / the app's layer registry.
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  const state = app.getAttribute('data-test-script-state');
+  const running = document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
+  return state === 'notRunning' && !running;
+}"""
+
+
+#: The drive (all sessions) stops after this many seconds whatever happens.
+HARD_CAP_S = 120.0
+
+
+@dataclass
+class Stats:
+    times: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.times.setdefault(kind, []).append(seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def store_choices(db: Path) -> tuple[list[str], list[str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        lads = [r[0] for r in con.execute(
+            "SELECT DISTINCT lad_code FROM ward_indicators ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    sys.path.insert(0, str(REPO / "src"))
+    from needsmap.views.layers import INDEX_LAYER, INDICATOR_LAYERS
+
+    return lads, [INDEX_LAYER.key, *(lay.key for lay in INDICATOR_LAYERS)]
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs if p.is_running())
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            self.stop.wait(0.25)
+
+
+async def wait_idle(page, timeout: float) -> None:  # noqa: ANN001 - playwright Page
+    await page.wait_for_timeout(150)  # let the rerun start
+    await page.wait_for_function(IDLE_JS, timeout=timeout * 1000, polling=100)
+
+
+async def session(i: int, browser, url: str, lads: list[str], layers: list[str],  # noqa: ANN001
+                  deadline: float, stats: Stats, timeout: float) -> None:
+    rnd = random.Random(1000 + i)
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    page.on("pageerror", lambda e: stats.errors.append(f"s{i} pageerror: {str(e)[:120]}"))
+
+    async def check(kind: str) -> None:
+        exc = await page.query_selector('[data-testid="stException"]')
+        if exc:
+            text = (await exc.inner_text())[:160].replace("\n", " ")
+            stats.errors.append(f"s{i} {kind}: exception box: {text}")
+
+    async def timed(kind: str, action) -> None:  # noqa: ANN001
+        t = time.perf_counter()
+        try:
+            await action()
+            await wait_idle(page, timeout)
+        except Exception as exc:  # noqa: BLE001 - every failure is an error to count
+            stats.errors.append(f"s{i} {kind}: {type(exc).__name__}: {str(exc)[:120]}")
+            return
+        stats.add(kind, time.perf_counter() - t)
+        await check(kind)
+
+    try:
+        while time.monotonic() < deadline:
+            lad, layer = rnd.choice(lads), rnd.choice(layers)
+
+            async def open_la(lad: str = lad, layer: str = layer) -> None:
+                await page.goto(f"{url}/?view=explore&area={lad}&layer={layer}",
+                                wait_until="domcontentloaded", timeout=timeout * 1000)
+                await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+
+            await timed("open LA", open_la)
+            for _ in range(2):
+                if time.monotonic() >= deadline:
+                    break
+
+                async def move_weight() -> None:
+                    sliders = page.locator('[data-testid="stSlider"] input[type="range"]')
+                    n = await sliders.count()
+                    if not n:
+                        raise RuntimeError("no weight slider on the page")
+                    s = sliders.nth(rnd.randrange(n))
+                    await s.focus()
+                    await s.press(rnd.choice(["ArrowRight", "ArrowLeft"]))
+
+                await timed("move weight", move_weight)
+            if time.monotonic() >= deadline:
+                break
+
+            async def switch_layer() -> None:
+                box = page.get_by_role("combobox", name="Layer", exact=True)
+                await box.click()
+                opts = page.locator('[role="option"]')
+                try:
+                    await opts.first.wait_for(timeout=5000)
+                except Exception:  # noqa: BLE001 - the list did not open on click: use the keyboard
+                    await box.focus()
+                    await box.press("ArrowDown")
+                    await opts.first.wait_for(timeout=timeout * 1000)
+                n = await opts.count()
+                await opts.nth(rnd.randrange(n)).click()
+
+            await timed("switch layer", switch_layer)
+    finally:
+        await ctx.close()
+
+
+async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[str],
+                timeout: float) -> Stats:
+    from playwright.async_api import async_playwright
+
+    stats = Stats()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS,
+                                           headless=True)
+        deadline = time.monotonic() + seconds
+        try:  # hard cap: the whole drive never exceeds HARD_CAP_S
+            await asyncio.wait_for(
+                asyncio.gather(*(session(i, browser, url, lads, layers, deadline, stats, timeout)
+                                 for i in range(n))),
+                timeout=HARD_CAP_S)
+        except TimeoutError:
+            stats.errors.append(f"hard cap {HARD_CAP_S:.0f} s reached; unfinished actions cancelled")
+        finally:
+            await browser.close()
+    return stats
+
+
+def start_app(db: Path, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, NEEDSMAP_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import httpx
+
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError("streamlit exited: " + (proc.stderr.read() or b"").decode()[-2000:])
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("streamlit did not come up")
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", type=Path, default=Path(os.environ.get("NEEDSMAP_DB", "")))
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=75,
+                    help="start no new action after this (the drive is capped at 120 s)")
+    ap.add_argument("--timeout", type=float, default=40, help="per-action timeout (s)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    a = ap.parse_args(argv)
+    seconds = min(a.seconds, HARD_CAP_S - a.timeout)
+    if not a.db or not a.db.is_file():
+        ap.error("--db must name a built store (whole England for the benchmark)")
+    lads, layers = store_choices(a.db)
+    port = free_port()
+    app = start_app(a.db, port)
+    sampler = None
+    try:
+        wait_up(port, app)
+        sampler = MemorySampler(app.pid)
+        sampler.start()
+        base_rss = sampler.proc.memory_info().rss
+        t0 = time.perf_counter()
+        stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads, layers,
+                                  a.timeout))
+        wall = time.perf_counter() - t0
+    finally:
+        if sampler:
+            sampler.stop.set()
+            sampler.join(timeout=2)
+        try:
+            os.killpg(app.pid, signal.SIGTERM)
+            app.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(app.pid, signal.SIGKILL)
+    all_t = [t for ts in stats.times.values() for t in ts]
+    fig = {
+        "store": str(a.db), "lads": len(lads), "sessions": a.sessions, "seconds": round(wall, 1),
+        "actions": len(all_t), "errors": len(stats.errors),
+        "p50_s": round(pct(all_t, 0.5), 3), "p95_s": round(pct(all_t, 0.95), 3),
+        "by_action": {k: {"n": len(v), "p50_s": round(pct(v, 0.5), 3),
+                          "p95_s": round(pct(v, 0.95), 3),
+                          "mean_s": round(statistics.fmean(v), 3)}
+                      for k, v in stats.times.items()},
+        "app_rss_start_mb": round(base_rss / 2**20),
+        "app_peak_rss_mb": round((sampler.peak if sampler else 0) / 2**20),
+    }
+    print(f"load: {a.sessions} concurrent browser sessions for {wall:.0f} s against "
+          f"{a.db.name} ({len(lads)} LADs) on 127.0.0.1")
+    print(f"  actions {fig['actions']}, errors {fig['errors']}, "
+          f"p50 {fig['p50_s']:.2f} s, p95 {fig['p95_s']:.2f} s")
+    for k, v in fig["by_action"].items():
+        print(f"  {k:13s} n={v['n']:4d}  p50 {v['p50_s']:.2f} s  p95 {v['p95_s']:.2f} s")
+    print(f"  app memory: {fig['app_rss_start_mb']} MB at start, peak {fig['app_peak_rss_mb']} MB")
+    for e in stats.errors[:20]:
+        print("  error:", e)
+    if a.json:
+        a.json.write_text(json.dumps(fig, indent=2))
+    return 0 if not stats.errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
