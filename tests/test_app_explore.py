@@ -86,7 +86,7 @@ def test_ward_selection_shows_drivers(at):
     text = _text(at)
     assert "What drives this ward" in text
     assert at.query_params["ward"] == "E05015191"
-    assert at.get("vega_lite_chart")
+    assert "Indicator normal scores" in text
 
 
 def test_permalink_round_trip(request, monkeypatch):
@@ -129,6 +129,8 @@ def test_services_layer_and_scatter(at):
     at.pills(key="ex_services").set_value(["gp_practice", "school_primary"]).run()
     _ok(at)
     assert at.query_params["services"] == "gp_practice,school_primary"
+    at.session_state["ex_tab"] = ":material/scatter_plot: Compare two indicators"
+    at.run()
     at.selectbox(key="ex_sx").set_value("income_rate").run()
     _ok(at)
     assert "Pearson correlation" in _text(at)

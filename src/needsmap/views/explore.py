@@ -264,11 +264,16 @@ def render(ctx: ViewContext) -> None:
         _ward_panel(ctx, view, layer, ace, ward_codes)
 
     # Table and scatter.
-    t1, t2 = st.tabs([":material/table: Table of wards", ":material/scatter_plot: Compare two indicators"])
-    with t1:
-        _ward_table(view, layer, ace)
-    with t2:
-        _scatter(view, layers, ace)
+    # Tabs render lazily (only the open one), so the scatter's chart library does not
+    # slow down the first paint of the map.
+    t1, t2 = st.tabs([":material/table: Table of wards", ":material/scatter_plot: Compare two indicators"],
+                     key="ex_tab", on_change="rerun")
+    if t1.open:
+        with t1:
+            _ward_table(view, layer, ace)
+    if t2.open:
+        with t2:
+            _scatter(view, layers, ace)
     layout.unavailable(missing)
 
     ctx.selected_lads = list(lad_codes or [])
@@ -404,20 +409,37 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     if drivers.empty:
         return
     st.markdown("**What drives this ward**")
-    chart = alt.Chart(drivers).mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X("score:Q", title="Normal score (0 = England middle)",
-                scale=alt.Scale(domain=[-3, 3], clamp=True)),
-        y=alt.Y("indicator:N", sort=None, title=None,
-                axis=alt.Axis(labelLimit=130, labelFontSize=12)),
-        color=alt.condition(alt.datum.score > 0, alt.value("#3b2c85"), alt.value("#9aa0ac")),
-        tooltip=[alt.Tooltip("indicator:N", title="Indicator"),
-                 alt.Tooltip("score:Q", title="Normal score", format=".2f"),
-                 alt.Tooltip("weight:N", title="Weight")],
-    ).properties(height=34 * len(drivers) + 30)
-    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#55535f").encode(x="x:Q")
-    st.altair_chart(chart + rule, width="stretch")
-    st.caption("Bars to the right: this indicator places the ward towards higher modelled "
-               "risk than most English wards. Grey bars are indicators with weight 0.")
+    st.html(_drivers_html(drivers))
+    st.caption("Each bar is the ward's normal score on one indicator against all English wards: "
+               "to the right of the line, towards higher modelled risk than most wards; to the "
+               "left, lower. Faded bars have weight 0 in the index.")
+
+
+def _drivers_html(drivers: pd.DataFrame) -> str:
+    """Diverging bars as plain HTML (readable by screen readers, no chart library)."""
+    rows = []
+    for r in drivers.itertuples(index=False):
+        v = max(-3.0, min(3.0, float(r.score)))
+        width = abs(v) / 3 * 50
+        left = 50 if v >= 0 else 50 - width
+        colour = "#3b2c85" if v > 0 else "#9aa0ac"
+        faded = "opacity:.45;" if r.weight.startswith("0") else ""
+        label = layout._escape(str(r.indicator))
+        rows.append(
+            f'<div class="nm-drv" role="listitem" style="{faded}">'
+            f'<span class="l">{label}</span>'
+            f'<span class="t"><span class="z"></span><span class="b" style="left:{left:.1f}%;'
+            f'width:{width:.1f}%;background:{colour}"></span></span>'
+            f'<span class="v">{float(r.score):+.2f}</span></div>')
+    style = ("<style>.nm-drvs{margin:.2rem 0 .3rem 0}.nm-drv{display:flex;align-items:center;"
+             "gap:8px;margin:3px 0;font-size:.88rem}.nm-drv .l{flex:0 0 38%;color:#2b2a33}"
+             ".nm-drv .t{position:relative;flex:1;height:14px;background:#f3f2f8;"
+             "border-radius:3px}.nm-drv .z{position:absolute;left:50%;top:-2px;bottom:-2px;"
+             "width:1px;background:#55535f}.nm-drv .b{position:absolute;top:2px;bottom:2px;"
+             "border-radius:2px}.nm-drv .v{flex:0 0 3.2em;text-align:right;"
+             "font-variant-numeric:tabular-nums;color:#3c3b44}</style>")
+    return (style + '<div class="nm-drvs" role="list" aria-label="Indicator normal scores">'
+            + "".join(rows) + "</div>")
 
 
 SHORT = {"child_poverty": "Child poverty", "income": "Income deprivation", "crime": "Crime (IoD)",
