@@ -24,7 +24,8 @@ from needsmap.access.geocode import (
     reject_duplicates,
 )
 from needsmap.ingest.codepoint import PostcodeIndex
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.user_services import read_csv_table
 
 COLUMNS = [
     "organisation_code", "name", "national_grouping", "high_level_health_geography",
@@ -53,14 +54,7 @@ PRESCRIBING_SETTING = {
 def read_epraccur(path: str | os.PathLike[str], fr: FileReport,
                   postcodes: PostcodeIndex) -> pd.DataFrame:
     """Parse ``epraccur.csv`` into geocoded GP-practice candidates."""
-    df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_values=[""],
-                     encoding="utf-8")
-    if df.shape[1] != len(COLUMNS):
-        raise InputError(str(path), f"expected the 27-column headerless epraccur layout, "
-                         f"found {df.shape[1]} columns", row=1)
-    df.columns = COLUMNS
-    fr.rows_read = len(df)
-    df.insert(0, "row", np.arange(1, len(df) + 1))
+    df = read_csv_table(path, fr, header=False, names=COLUMNS, what="epraccur")
     raw = raw_text(df, ["organisation_code", "name", "postcode", "status_code",
                         "prescribing_setting"])
     status = df["status_code"].fillna("").str.strip()

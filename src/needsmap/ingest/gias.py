@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pandas as pd
 
 from needsmap.access.geocode import (
@@ -28,7 +27,8 @@ from needsmap.access.geocode import (
     reject_outside_gb,
 )
 from needsmap.access.vocab import gias_type
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.user_services import finite_number, read_csv_table
 
 REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",
             "education_phase", "number_of_pupils", "easting", "northing"]
@@ -41,12 +41,7 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     ``type`` is ``"school_primary|school_secondary"`` for all-through schools
     (split into two services after location).
     """
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise InputError(str(path), f"missing GIAS columns {missing}", row=0)
-    fr.rows_read = len(df)
-    df.insert(0, "row", np.arange(1, len(df) + 1))
+    df = read_csv_table(path, fr, required=REQUIRED, what="GIAS")
     raw = raw_text(df, ["urn", "establishment_name", "establishment_type_group",
                         "establishment_type", "education_phase", "easting", "northing"])
     types = [gias_type(g, t, p) for g, t, p in zip(
@@ -55,8 +50,8 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     df["type"] = ["|".join(t) for t in types]
     why = "not mapped to a service type: " + df["establishment_type_group"].fillna("?")
     df = reject(fr, df, df["type"] == "", why, "establishment_type_group", raw)
-    e = pd.to_numeric(df["easting"], errors="coerce")
-    n = pd.to_numeric(df["northing"], errors="coerce")
+    e = finite_number(df["easting"])
+    n = finite_number(df["northing"])
     df = df.assign(easting=e, northing=n)
     df = reject(fr, df, e.isna() | n.isna() | ((e == 0) & (n == 0)),
                 "missing coordinates: no easting/northing (0,0 or blank; the extract has no "
@@ -75,5 +70,7 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     out["easting"] = df["easting"].to_numpy(dtype="float64")
     out["northing"] = df["northing"].to_numpy(dtype="float64")
     out["geocode"] = "source_easting_northing"
-    out["pupils"] = pd.to_numeric(df["number_of_pupils"], errors="coerce").astype("Int64").to_numpy()
+    pupils = finite_number(df["number_of_pupils"])
+    pupils = pupils.where((pupils >= 0) & (pupils == pupils.round()))
+    out["pupils"] = pupils.astype("Int64").to_numpy()
     return out

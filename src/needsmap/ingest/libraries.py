@@ -25,7 +25,8 @@ from needsmap.access.geocode import (
     reject_duplicates,
 )
 from needsmap.ingest.codepoint import PostcodeIndex
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.user_services import read_csv_table
 
 REQUIRED = ["Local authority", "Library name", "Postcode", "Type of library", "Year closed"]
 LIBRARY_TYPES = {"LAL": "local authority run", "LAL-": "local authority run, unstaffed",
@@ -35,12 +36,7 @@ LIBRARY_TYPES = {"LAL": "local authority run", "LAL-": "local authority run, uns
 def read_libraries(path: str | os.PathLike[str], fr: FileReport,
                    postcodes: PostcodeIndex) -> pd.DataFrame:
     """Parse ``libraries.csv`` into geocoded open-library candidates."""
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise InputError(str(path), f"missing Libraries Hacked columns {missing}", row=0)
-    fr.rows_read = len(df)
-    df.insert(0, "row", np.arange(1, len(df) + 1))
+    df = read_csv_table(path, fr, required=REQUIRED, what="Libraries Hacked")
     raw = raw_text(df, ["Local authority", "Library name", "Postcode", "Type of library",
                         "Year closed"])
     closed = df["Year closed"].fillna("").str.strip()

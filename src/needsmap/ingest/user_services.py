@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -103,6 +105,75 @@ def read_records(data: bytes, label: str, column_map: dict[str, str] | None = No
     except csv.Error as exc:
         raise InputError(label, f"malformed CSV: {exc}", row=len(records) + 1) from None
     return cols, records, note
+
+
+def read_csv_table(path: str | os.PathLike[str], fr: FileReport, header: bool = True,
+                   names: list[str] | None = None, required: list[str] | None = None,
+                   what: str = "CSV") -> pd.DataFrame:
+    """Strictly read a source CSV into text columns plus ``row``; bad rows are rejected.
+
+    Used by the national parsers (GIAS, epraccur, libraries) so that a damaged
+    file never escapes as a pandas or Unicode error: file-level faults (empty,
+    NUL bytes, not UTF-8/Windows-1252, malformed quoting, missing columns, a
+    first record of the wrong width for a headerless layout) raise
+    :class:`~needsmap.ingest.report.InputError` naming the file (and row); a data
+    row with the wrong number of fields, or a blank row, is rejected with a reason.
+    Empty cells become ``None``. Sets ``fr.rows_read``.
+    """
+    label = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(label, f"cannot read the file: {exc}") from None
+    if not data.strip():
+        raise InputError(label, "the file is empty")
+    text, note = _decode(data, label)
+    if note:
+        fr.note = (fr.note + "; " if fr.note else "") + note
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    try:
+        for rec in reader:
+            records.append(rec)
+    except csv.Error as exc:
+        raise InputError(label, f"malformed CSV: {exc}", row=len(records) + (0 if header else 1)
+                         ) from None
+    if header:
+        cols = [c.strip().lstrip("\ufeff") for c in records[0]]
+        records = records[1:]
+    else:
+        cols = list(names or [])
+        if records and len(records[0]) != len(cols):
+            raise InputError(label, f"expected the {len(cols)}-column headerless {what} layout, "
+                             f"found {len(records[0])} columns", row=1)
+    missing = [c for c in (required or []) if c not in cols]
+    if missing:
+        raise InputError(label, f"missing {what} columns {missing}", row=0)
+    if len(set(cols)) != len(cols):
+        dupes = sorted({c for c in cols if cols.count(c) > 1})
+        raise InputError(label, f"repeated columns {dupes}", row=0)
+    fr.rows_read = len(records)
+    width = len(cols)
+    raw = pd.Series([",".join(r) for r in records], dtype=object)
+    rows = pd.DataFrame({"row": np.arange(1, len(records) + 1)})
+    nfields = pd.Series([len(r) for r in records], dtype="int64")
+    blank = pd.Series([all(not f.strip() for f in r) for r in records], dtype=bool)
+    rows = reject(fr, rows, blank, "blank row", None, raw)
+    badw = (nfields != width) & ~blank
+    why = "row has " + nfields.astype(str) + " fields; the header has " + str(width)
+    rows = reject(fr, rows, badw.loc[rows.index], why.loc[rows.index], None, raw)
+    good = [records[i] for i in rows.index]
+    table = pd.DataFrame(good, columns=cols, dtype=object) if good else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    table = table.apply(lambda c: c.str.strip()).replace("", None) if good else table
+    table.insert(0, "row", rows["row"].to_numpy())
+    return table.reset_index(drop=True)
+
+
+def finite_number(s: pd.Series) -> pd.Series:
+    """Numbers from text; blanks, words, ``inf`` and ``nan`` become NaN."""
+    v = pd.to_numeric(s, errors="coerce").astype("float64")
+    return v.where(np.isfinite(v))
 
 
 def _num(s: pd.Series) -> tuple[pd.Series, pd.Series]:
