@@ -66,6 +66,22 @@ class Stats:
         self.times.setdefault(kind, []).append(seconds)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live children."""
+    total = 0.0
+    try:
+        p = psutil.Process(pid)
+        for q in [p, *p.children(recursive=True)]:
+            try:
+                t = q.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,8 +125,9 @@ async def wait_idle(page, timeout: float) -> None:  # noqa: ANN001 - playwright 
 
 
 async def session(i: int, browser, url: str, lads: list[str], layers: list[str],  # noqa: ANN001
-                  deadline: float, stats: Stats, timeout: float) -> None:
+                  deadline: float, stats: Stats, timeout: float, start_delay: float = 0.0) -> None:
     rnd = random.Random(1000 + i)
+    await asyncio.sleep(start_delay)  # sessions arrive over the ramp-up, not all at once
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
     page.on("pageerror", lambda e: stats.errors.append(f"s{i} pageerror: {str(e)[:120]}"))
@@ -139,7 +156,9 @@ async def session(i: int, browser, url: str, lads: list[str], layers: list[str],
             async def open_la(lad: str = lad, layer: str = layer) -> None:
                 await page.goto(f"{url}/?view=explore&area={lad}&layer={layer}",
                                 wait_until="domcontentloaded", timeout=timeout * 1000)
-                await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+                # the run has rendered the sidebar widgets (not just the empty page shell)
+                await page.wait_for_selector('[data-testid="stSlider"] input[type="range"]',
+                                             timeout=timeout * 1000)
 
             await timed("open LA", open_la)
             for _ in range(2):
@@ -178,7 +197,7 @@ async def session(i: int, browser, url: str, lads: list[str], layers: list[str],
 
 
 async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[str],
-                timeout: float) -> Stats:
+                timeout: float, ramp: float = 0.0) -> Stats:
     from playwright.async_api import async_playwright
 
     stats = Stats()
@@ -188,8 +207,8 @@ async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[
         deadline = time.monotonic() + seconds
         try:  # hard cap: the whole drive never exceeds HARD_CAP_S
             await asyncio.wait_for(
-                asyncio.gather(*(session(i, browser, url, lads, layers, deadline, stats, timeout)
-                                 for i in range(n))),
+                asyncio.gather(*(session(i, browser, url, lads, layers, deadline, stats, timeout,
+                                         ramp * i / max(1, n - 1)) for i in range(n))),
                 timeout=HARD_CAP_S)
         except TimeoutError:
             stats.errors.append(f"hard cap {HARD_CAP_S:.0f} s reached; unfinished actions cancelled")
@@ -237,9 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", type=Path, default=Path(os.environ.get("NEEDSMAP_DB", "")))
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=75,
+    ap.add_argument("--seconds", type=float, default=60,
                     help="start no new action after this (the drive is capped at 120 s)")
-    ap.add_argument("--timeout", type=float, default=40, help="per-action timeout (s)")
+    ap.add_argument("--timeout", type=float, default=60, help="per-action timeout (s)")
+    ap.add_argument("--ramp", type=float, default=20,
+                    help="sessions start evenly over this many seconds (then all 20 run at once)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     a = ap.parse_args(argv)
     seconds = min(a.seconds, HARD_CAP_S - a.timeout)
@@ -254,10 +275,13 @@ def main(argv: list[str] | None = None) -> int:
         sampler = MemorySampler(app.pid)
         sampler.start()
         base_rss = sampler.proc.memory_info().rss
+        cpu_app0, cpu_me0 = tree_cpu(app.pid), tree_cpu(os.getpid()) - tree_cpu(app.pid)
         t0 = time.perf_counter()
         stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads, layers,
-                                  a.timeout))
+                                  a.timeout, a.ramp))
         wall = time.perf_counter() - t0
+        cpu_app = tree_cpu(app.pid) - cpu_app0
+        cpu_browsers = tree_cpu(os.getpid()) - tree_cpu(app.pid) - cpu_me0
     finally:
         if sampler:
             sampler.stop.set()
@@ -270,22 +294,28 @@ def main(argv: list[str] | None = None) -> int:
     all_t = [t for ts in stats.times.values() for t in ts]
     fig = {
         "store": str(a.db), "lads": len(lads), "sessions": a.sessions, "seconds": round(wall, 1),
+        "ramp_s": a.ramp, "action_timeout_s": a.timeout, "load_average_at_end": os.getloadavg(),
+        "cpus": os.cpu_count(), "first_errors": stats.errors[:10],
         "actions": len(all_t), "errors": len(stats.errors),
         "p50_s": round(pct(all_t, 0.5), 3), "p95_s": round(pct(all_t, 0.95), 3),
         "by_action": {k: {"n": len(v), "p50_s": round(pct(v, 0.5), 3),
                           "p95_s": round(pct(v, 0.95), 3),
                           "mean_s": round(statistics.fmean(v), 3)}
                       for k, v in stats.times.items()},
+        "app_cpu_s": round(cpu_app, 1), "browsers_and_driver_cpu_s": round(cpu_browsers, 1),
         "app_rss_start_mb": round(base_rss / 2**20),
         "app_peak_rss_mb": round((sampler.peak if sampler else 0) / 2**20),
     }
-    print(f"load: {a.sessions} concurrent browser sessions for {wall:.0f} s against "
-          f"{a.db.name} ({len(lads)} LADs) on 127.0.0.1")
+    print(f"load: {a.sessions} concurrent browser sessions (ramp-up {a.ramp:.0f} s) for {wall:.0f} s "
+          f"against {a.db.name} ({len(lads)} LADs) on 127.0.0.1; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"  actions {fig['actions']}, errors {fig['errors']}, "
           f"p50 {fig['p50_s']:.2f} s, p95 {fig['p95_s']:.2f} s")
     for k, v in fig["by_action"].items():
         print(f"  {k:13s} n={v['n']:4d}  p50 {v['p50_s']:.2f} s  p95 {v['p95_s']:.2f} s")
     print(f"  app memory: {fig['app_rss_start_mb']} MB at start, peak {fig['app_peak_rss_mb']} MB")
+    print(f"  CPU used: app {fig['app_cpu_s']} s, browsers + driver {fig['browsers_and_driver_cpu_s']} s "
+          f"(of {wall * (os.cpu_count() or 1):.0f} CPU-seconds available)")
     for e in stats.errors[:20]:
         print("  error:", e)
     if a.json:
