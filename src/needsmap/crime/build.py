@@ -66,24 +66,24 @@ _CRIME_TABLES = ("crime_point", "crime_file", "crime_snap", "crime_coverage",
 
 
 def catalogue_files(ctx) -> tuple[list[PoliceFile], list[str]]:  # noqa: ANN001 - BuildContext
-    """Resolve the catalogue collection ``police_uk`` (cache, mirror, download).
+    """The catalogue collection ``police_uk`` files found in the user cache or the mirror.
 
-    Returns the files found and the relative paths that could not be resolved.
-    Sources are recorded in ``ctx.sources_used``.
+    police.uk publishes street-level files as archives assembled on request
+    (https://data.police.uk/data/), not at stable per-file URLs, so members missing from
+    the cache and mirror are not downloaded: they are returned as missing and noted in
+    the load report. Found files are checked against the catalogue SHA-256 and recorded
+    in ``ctx.sources_used``.
     """
-    from needsmap.sources import SourceUnavailable
-
     coll = ctx.catalogue.collection("police_uk")
     files: list[PoliceFile] = []
     missing: list[str] = []
     for rel in sorted(coll.sha256):
         src = coll.member(rel)
-        try:
-            path = ctx.resolver.resolve(src)
-        except SourceUnavailable:
+        path, origin = ctx.resolver.where(src)
+        if path is None:
             missing.append(rel)
             continue
-        origin = "cache" if str(path).startswith(str(ctx.resolver.cache_dir)) else "mirror"
+        path = ctx.resolver.resolve(src)  # verifies the SHA-256 (cache or mirror, no download)
         ctx.record_source(src, path, origin)
         month, force = parse_name(path)
         files.append(PoliceFile(path, month, force))
@@ -204,10 +204,12 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     if not files:
         fr = ctx.report.file(SOURCE_ID, "(no police.uk files)")
         fr.note = ("no police.uk street-level files found"
-                   + (f" ({len(missing)} catalogued files unavailable offline)" if missing else "")
+                   + (f" ({len(missing)} catalogued files are not in the cache or mirror; "
+                      "pass them with --police)" if missing else "")
                    + "; crime tables are empty and every ward has full_coverage = false")
     elif missing:
-        reports[-1].note += f"; {len(missing)} catalogued police.uk files were unavailable"
+        reports[-1].note += (f"; {len(missing)} catalogued police.uk files are not in the "
+                             "cache or mirror")
     build_outputs(con)
     s = con.execute("SELECT count(*), count(*) FILTER (WHERE full_coverage) FROM ward_crime"
                     ).fetchone()
