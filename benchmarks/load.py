@@ -102,18 +102,32 @@ def store_choices(db: Path) -> tuple[list[str], list[str]]:
 
 
 class MemorySampler(threading.Thread):
+    """Samples the app tree's RSS (peak) and the CPU seconds of the browsers (this process's
+    other children, which exit before the end, so their CPU is summed from samples)."""
+
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
         self.peak = 0
         self.stop = threading.Event()
+        self.browser_cpu: dict[int, float] = {}
 
     def run(self) -> None:
+        me = psutil.Process()
         while not self.stop.is_set():
             try:
                 procs = [self.proc, *self.proc.children(recursive=True)]
                 rss = sum(p.memory_info().rss for p in procs if p.is_running())
                 self.peak = max(self.peak, rss)
+                app_pids = {p.pid for p in procs}
+                for q in me.children(recursive=True):
+                    if q.pid in app_pids:
+                        continue
+                    try:
+                        t = q.cpu_times()
+                        self.browser_cpu[q.pid] = t.user + t.system
+                    except psutil.Error:
+                        pass
             except psutil.Error:
                 pass
             self.stop.wait(0.25)
@@ -275,13 +289,13 @@ def main(argv: list[str] | None = None) -> int:
         sampler = MemorySampler(app.pid)
         sampler.start()
         base_rss = sampler.proc.memory_info().rss
-        cpu_app0, cpu_me0 = tree_cpu(app.pid), tree_cpu(os.getpid()) - tree_cpu(app.pid)
+        cpu_app0 = tree_cpu(app.pid)
         t0 = time.perf_counter()
         stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads, layers,
                                   a.timeout, a.ramp))
         wall = time.perf_counter() - t0
         cpu_app = tree_cpu(app.pid) - cpu_app0
-        cpu_browsers = tree_cpu(os.getpid()) - tree_cpu(app.pid) - cpu_me0
+        cpu_browsers = sum(sampler.browser_cpu.values())
     finally:
         if sampler:
             sampler.stop.set()
