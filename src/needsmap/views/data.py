@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -170,14 +171,16 @@ def lads(token: str) -> pd.DataFrame:
 class DisplayGeometry:
     """Simplified ward polygons for one view, ready to embed in the map.
 
-    ``features_json`` is a JSON array of GeoJSON geometries in ``codes`` order, kept as
-    text so it is never parsed and re-serialised on a rerun.
+    ``features_json`` is a JSON array, one entry per ward in ``codes`` order, of
+    delta-encoded polygons (see :func:`encode_geometry`), kept as text so it is never
+    parsed and re-serialised on a rerun. ``quantum`` is the coordinate step in degrees.
     """
 
     codes: tuple[str, ...]
     features_json: str
     bounds: tuple[tuple[float, float], tuple[float, float]]  # ((south, west), (north, east))
     tolerance_m: float
+    quantum: float = 1e-5
 
     @property
     def n(self) -> int:
@@ -217,11 +220,35 @@ def display_geometry(token: str, lad_codes: tuple[str, ...] | None) -> DisplayGe
         log.warning("coverage simplification failed (%s); simplifying ward by ward", exc)
         df = query_named(info.token, "app_display_geometry_fallback", params)
     if df.empty:
-        return DisplayGeometry((), "[]", ((49.9, -6.4), (55.8, 1.8)), tol)
+        return DisplayGeometry((), "[]", ((49.9, -6.4), (55.8, 1.8)), tol, precision)
     bounds = ((float(df["ymin"].min()), float(df["xmin"].min())),
               (float(df["ymax"].max()), float(df["xmax"].max())))
-    return DisplayGeometry(tuple(df["ward_code"]), "[" + ",".join(df["geojson"]) + "]",
-                           bounds, tol)
+    encoded = ",".join(encode_geometry(g, precision) for g in df["geojson"])
+    return DisplayGeometry(tuple(df["ward_code"]), "[" + encoded + "]", bounds, tol, precision)
+
+
+def encode_geometry(geojson: str, quantum: float) -> str:
+    """A (Multi)Polygon as compact JSON: polygons -> rings -> flat integer deltas.
+
+    Each ring is ``[x0, y0, dx1, dy1, ...]`` in units of ``quantum`` degrees (lon, lat),
+    the first pair absolute. This is about 2.5 times smaller than GeoJSON text and is
+    decoded in the browser by :class:`needsmap.views.maps.WardChoropleth`.
+    """
+    g = json.loads(geojson)
+    kind = g.get("type")
+    polys = [g["coordinates"]] if kind == "Polygon" else g.get("coordinates", [])
+    out = []
+    for poly in polys:
+        rings = []
+        for ring in poly:
+            a = np.rint(np.asarray(ring, dtype=float) / quantum).astype(np.int64)
+            if len(a) == 0:
+                continue
+            d = np.vstack([a[:1], np.diff(a, axis=0)])
+            rings.append("[" + ",".join(map(str, d.ravel().tolist())) + "]")
+        if rings:
+            out.append("[" + ",".join(rings) + "]")
+    return "[" + ",".join(out) + "]"
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

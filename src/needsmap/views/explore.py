@@ -339,7 +339,7 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
                                  f"{layer.label} · {cls.METHODS.get(classes.method, '')}",
                                  rows, foot.strip(), st.session_state.get("_ex_map_sel"),
                                  value_label=layer.label, canvas=geom.n > CANVAS_ABOVE,
-                                 low=low, high=high.strip())]
+                                 low=low, high=high.strip(), quantum=geom.quantum)]
     chosen = st.session_state.get("ex_services") or []
     if chosen:
         colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))

@@ -174,7 +174,7 @@ class WardChoropleth(_ScriptElement):
     Parameters
     ----------
     geoms_json
-        JSON array of GeoJSON geometries (trusted: written by DuckDB ``ST_AsGeoJSON``).
+        JSON array of delta-encoded polygons (:func:`needsmap.views.data.encode_geometry`).
     props
         One dict per geometry, same order: ``c`` code, ``n`` name, ``k`` class (-1 = no
         data), ``v`` value text, plus optional ``r``/``l``/``s``/``a`` lines.
@@ -196,7 +196,21 @@ class WardChoropleth(_ScriptElement):
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
   var t0 = performance.now();
-  var geoms = {{ this.geoms_json }};
+  var q = {{ this.quantum }};
+  // Polygons arrive delta-encoded (needsmap.views.data.encode_geometry), as a JSON string:
+  // JSON.parse is much faster than evaluating a large array literal.
+  function decode(g) {
+    return {type: "MultiPolygon", coordinates: g.map(function (poly) {
+      return poly.map(function (r) {
+        var out = new Array(r.length / 2), x = 0, y = 0;
+        for (var i = 0, j = 0; i < r.length; i += 2, j++) {
+          x += r[i]; y += r[i + 1]; out[j] = [x * q, y * q];
+        }
+        return out;
+      });
+    })};
+  }
+  var geoms = JSON.parse({{ this.geoms_js_string }}).map(decode);
   var props = {{ this.props_json }};
   var colours = {{ this.colours_json }};
   var valueLabel = {{ this.value_label_json }};
@@ -262,11 +276,13 @@ var {{ this.get_name() }} = (function () {
 
     def __init__(self, geoms_json: str, props: Sequence[dict[str, Any]], colours: Sequence[str],
                  selected: str | None = None, value_label: str = "Value",
-                 canvas: bool = False) -> None:
+                 canvas: bool = False, quantum: float = 1e-5) -> None:
         super().__init__()
         self._name = "WardChoropleth"
         self.canvas = bool(canvas)
-        self.geoms_json = geoms_json
+        # A JS string literal holding the JSON (quotes and "<" escaped for a <script>).
+        self.geoms_js_string = json.dumps(geoms_json).replace("<", "\\u003c")
+        self.quantum = repr(float(quantum))
         self.props_json = _safe_json(list(props))
         self.colours_json = _safe_json(list(colours))
         self.selected_json = _safe_json(selected)
@@ -405,13 +421,15 @@ def choropleth_group(geoms_json: str, props: Sequence[dict[str, Any]], colours: 
                      legend_title: str, legend_rows: Sequence[Sequence[str | None]],
                      legend_foot: str = "", selected: str | None = None,
                      value_label: str = "Value", canvas: bool = False,
-                     low: str = "lower", high: str = "higher") -> folium.FeatureGroup:
+                     low: str = "lower", high: str = "higher",
+                     quantum: float = 1e-5) -> folium.FeatureGroup:
     """Feature group holding the ward choropleth and its (bar) legend.
 
     ``legend_rows`` are ``(colour, label, count, short label)``, lowest class first.
     """
     fg = folium.FeatureGroup(name="Wards", control=False)
-    fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label, canvas))
+    fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label, canvas,
+                                quantum))
     fg.add_child(Legend(legend_title, legend_rows, legend_foot, kind="bar",
                         css_class="nm-legend-wards", low=low, high=high))
     return fg
