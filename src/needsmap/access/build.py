@@ -159,6 +159,9 @@ SERVICE_COLUMNS = ["service_id", "name", "type", "source", "vintage", "lon", "la
 
 
 def write_service_table(con, services: pd.DataFrame) -> None:  # noqa: ANN001
+    dup = services["service_id"][services["service_id"].duplicated()]
+    if len(dup):
+        raise ValueError(f"service_id not unique: {dup.head(3).tolist()}")
     frame = services[SERVICE_COLUMNS].copy()
     frame["pupils"] = pd.to_numeric(frame["pupils"], errors="coerce").astype("Int64")
     for c in ("easting", "northing", "lon", "lat"):
