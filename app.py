@@ -37,6 +37,10 @@ VIEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Views that place the index caveat under their own heading.
+OWN_CAVEAT = {"explore", "target", "upload"}
+
+
 def available_views() -> dict[str, tuple[str, str, str]]:
     out = {}
     for key, spec in VIEWS.items():
@@ -76,6 +80,8 @@ def main() -> None:
     label, _icon, module = views[key]
 
     def run() -> None:
+        if key not in OWN_CAVEAT:  # views from other modules get the caveat from the app
+            layout.caveat()
         importlib.import_module(module).render(ctx)
 
     layout.guarded(run, f"{label} view")

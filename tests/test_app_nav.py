@@ -1,0 +1,44 @@
+"""Every view in the navigation renders on a real store, with the caveat and sources."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_support import APP, app_store
+
+from needsmap import CAVEAT
+
+
+@pytest.fixture
+def at(request, monkeypatch) -> AppTest:
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    return AppTest.from_file(APP, default_timeout=240)
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(getattr(h, "proto", "")) for h in at.get("html")]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_every_view_renders_with_caveat_and_sources(at):
+    at.run()
+    views = at.radio(key="view").options
+    assert {"Explore", "Target", "Upload services"} <= set(views)
+    keys = {"Explore": "explore", "Target": "target", "Upload services": "upload",
+            "Snapshot": "snapshot"}
+    for label in views:
+        at.radio(key="view").set_value(keys[label]).run()
+        assert not at.exception, (label, [e.value for e in at.exception])
+        text = _page_text(at)
+        assert CAVEAT[:50] in text, label
+        assert any("Sources, vintages and licences" in e.label for e in at.expander), label
+        assert at.query_params["view"] == keys[label]
+
+
+def test_view_in_url_opens_that_view(request, monkeypatch):
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["view"] = "upload"
+    at.run()
+    assert at.radio(key="view").value == "upload"
