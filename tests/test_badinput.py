@@ -39,17 +39,9 @@ def test_figures_are_printed(outcomes):
     assert f["loaders"] >= 11
 
 
-#: Loaders whose crashes are reported to their owner and not fixed yet (2026-12-01 corpus run).
+#: Loaders whose crashes are reported to their owner and not fixed yet (loader -> note).
 #: Remove an entry when its loader is fixed: the test then holds it to 0 crashes.
-KNOWN_OPEN = {
-    "gias": "services engineer: pd.read_csv errors (empty file, bad quoting, wrong delimiter, "
-            "latin-1, long rows) escape as pandas/Unicode errors, not InputError naming the "
-            "file; 'inf' in number_of_pupils raises TypeError (gias.py Int64 cast)",
-    "epraccur": "services engineer: pd.read_csv errors escape as pandas/Unicode errors "
-                "(empty, header-only, bad quoting, delimiter, latin-1, long rows)",
-    "libraries": "services engineer: pd.read_csv errors escape as pandas/Unicode errors "
-                 "(empty, delimiter, latin-1, long rows)",
-}
+KNOWN_OPEN: dict[str, str] = {}  # empty: the services loaders' 19 crashes were fixed
 
 
 @pytest.mark.parametrize("loader", [
