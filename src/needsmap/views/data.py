@@ -227,6 +227,21 @@ def display_geometry(token: str, lad_codes: tuple[str, ...] | None) -> DisplayGe
     return DisplayGeometry(tuple(df["ward_code"]), "[" + encoded + "]", bounds, tol, precision)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def lad_outlines(token: str, lad_codes: tuple[str, ...] | None) -> str:
+    """LA boundary lines for a multi-LA view, encoded like :func:`encode_geometry`
+    (each entry a list of line parts). ``"[]"`` if they cannot be made."""
+    tol, precision = display_tolerance(None if lad_codes is None else len(lad_codes))
+    params = {"all_areas": lad_codes is None, "lads": list(lad_codes or []),
+              "tolerance": tol * 1.5, "precision": precision}
+    try:
+        df = query_named(token, "app_lad_outlines", params)
+    except duckdb.Error as exc:
+        log.warning("LA outlines unavailable: %s", exc)
+        return "[]"
+    return "[" + ",".join(encode_geometry(g, precision) for g in df["geojson"] if g) + "]"
+
+
 def encode_geometry(geojson: str, quantum: float) -> str:
     """A (Multi)Polygon as compact JSON: polygons -> rings -> flat integer deltas.
 
@@ -236,7 +251,15 @@ def encode_geometry(geojson: str, quantum: float) -> str:
     """
     g = json.loads(geojson)
     kind = g.get("type")
-    polys = [g["coordinates"]] if kind == "Polygon" else g.get("coordinates", [])
+    if kind in ("Polygon", "MultiLineString"):
+        polys = [g["coordinates"]]
+    elif kind == "LineString":
+        polys = [[g["coordinates"]]]
+    elif kind == "GeometryCollection":
+        return "[" + ",".join(encode_geometry(json.dumps(x), quantum)[1:-1]
+                              for x in g.get("geometries", []) if x) + "]"
+    else:
+        polys = g.get("coordinates", [])
     out = []
     for poly in polys:
         rings = []

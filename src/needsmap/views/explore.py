@@ -258,7 +258,7 @@ def render(ctx: ViewContext) -> None:
     selected = st.session_state.get("ward")
     mcol, pcol = st.columns([13, 7], gap="medium")
     with mcol:
-        _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected)
+        _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
         st.caption(_classes_text(layer, classes))
     with pcol:
         _ward_panel(ctx, view, layer, ace, ward_codes)
@@ -312,7 +312,8 @@ def _props(view: pd.DataFrame, layer, classes: cls.Classes) -> list[dict]:  # no
 
 def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, layer,  # noqa: ANN001
               classes: cls.Classes, svc: pd.DataFrame, type_labels: dict[str, str],
-              upload: pd.DataFrame, selected: str | None) -> None:
+              upload: pd.DataFrame, selected: str | None,
+              lad_codes: tuple[str, ...] | None = None) -> None:
     m = maps.base_map(geom.bounds, st.session_state["ex_basemap"])
     props = _props(view, layer, classes)
     deciles = classes.method == "national_deciles"
@@ -335,11 +336,14 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
     if st.session_state.get("_ex_map_sig") != sig:
         st.session_state["_ex_map_sig"] = sig
         st.session_state["_ex_map_sel"] = selected
+    multi = lad_codes is None or len(lad_codes) > 1
+    outlines = data.lad_outlines(ctx.token, lad_codes) if multi else "[]"
     fgs = [maps.choropleth_group(geom.features_json, props, classes.colours,
                                  f"{layer.label} · {cls.METHODS.get(classes.method, '')}",
                                  rows, foot.strip(), st.session_state.get("_ex_map_sel"),
                                  value_label=layer.label, canvas=geom.n > CANVAS_ABOVE,
-                                 low=low, high=high.strip(), quantum=geom.quantum)]
+                                 low=low, high=high.strip(), quantum=geom.quantum,
+                                 outlines_json=outlines)]
     chosen = st.session_state.get("ex_services") or []
     if chosen:
         colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))

@@ -218,8 +218,9 @@ var {{ this.get_name() }} = (function () {
   var fc = {type: "FeatureCollection", features: geoms.map(function (g, i) {
     return {type: "Feature", geometry: g, properties: props[i]}; })};
   function base(p) {
-    return {fillColor: p.k < 0 ? "{{ this.no_data }}" : colours[p.k], fillOpacity: 0.8,
-            color: "#ffffff", weight: 0.8, opacity: 0.95, className: "nm-ward"};
+    return {fillColor: p.k < 0 ? "{{ this.no_data }}" : colours[p.k], fillOpacity: 0.85,
+            color: "#ffffff", weight: {{ 0.25 if this.canvas else 0.8 }},
+            opacity: {{ 0.6 if this.canvas else 0.95 }}, className: "nm-ward"};
   }
   var selStyle = {color: "#111111", weight: 3.5, opacity: 1};
   function line(d, cls, text) {
@@ -288,6 +289,37 @@ var {{ this.get_name() }} = (function () {
         self.selected_json = _safe_json(selected)
         self.value_label_json = _safe_json(value_label)
         self.no_data = NO_DATA_COLOUR
+
+
+class LadOutlines(_ScriptElement):
+    """LA boundary lines (not interactive: clicks and hovers reach the wards below)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var q = {{ this.quantum }};
+  var parts = [];
+  JSON.parse({{ this.lines_js_string }}).forEach(function (g) {
+    g.forEach(function (lines) { lines.forEach(function (r) {
+      var out = new Array(r.length / 2), x = 0, y = 0;
+      for (var i = 0, j = 0; i < r.length; i += 2, j++) { x += r[i]; y += r[i + 1]; out[j] = [y * q, x * q]; }
+      parts.push(out);
+    }); });
+  });
+  L.polyline(parts, {color: "#1c1b22", weight: {{ 0.7 if this.canvas else 1.2 }},
+    opacity: 0.75, interactive: false,
+    {% if this.canvas %}renderer: L.canvas({padding: 0.2}),{% endif %}
+    className: "nm-lad"}).addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, lines_json: str, quantum: float, canvas: bool = False) -> None:
+        super().__init__()
+        self._name = "LadOutlines"
+        self.lines_js_string = json.dumps(lines_json).replace("<", "\\u003c")
+        self.quantum = repr(float(quantum))
+        self.canvas = bool(canvas)
 
 
 class Legend(_ScriptElement):
@@ -422,7 +454,7 @@ def choropleth_group(geoms_json: str, props: Sequence[dict[str, Any]], colours: 
                      legend_foot: str = "", selected: str | None = None,
                      value_label: str = "Value", canvas: bool = False,
                      low: str = "lower", high: str = "higher",
-                     quantum: float = 1e-5) -> folium.FeatureGroup:
+                     quantum: float = 1e-5, outlines_json: str = "[]") -> folium.FeatureGroup:
     """Feature group holding the ward choropleth and its (bar) legend.
 
     ``legend_rows`` are ``(colour, label, count, short label)``, lowest class first.
@@ -430,8 +462,10 @@ def choropleth_group(geoms_json: str, props: Sequence[dict[str, Any]], colours: 
     fg = folium.FeatureGroup(name="Wards", control=False)
     fg.add_child(WardChoropleth(geoms_json, props, colours, selected, value_label, canvas,
                                 quantum))
+    if outlines_json != "[]":
+        fg.add_child(LadOutlines(outlines_json, quantum, canvas))
     fg.add_child(Legend(legend_title, legend_rows, legend_foot, kind="bar",
-                        css_class="nm-legend-wards", low=low, high=high))
+                        position="bottomleft", css_class="nm-legend-wards", low=low, high=high))
     return fg
 
 
