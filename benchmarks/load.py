@@ -2,10 +2,12 @@
 
 Starts ``streamlit run app.py`` on a free loopback port with the given store (default:
 the whole-England store at ``$NEEDSMAP_DB``), then drives N Playwright browser contexts
-(Debian chromium) for a bounded time. Each session loops over three actions:
+(Debian chromium) for a bounded time. Each session opens the Explore view once from a permalink for a random local authority
+and layer (**open page**: a new Streamlit session restores area and layer from the URL,
+queries the store and draws the map), then loops over:
 
-* **open LA**: load a permalink for a random local authority and layer (a new session:
-  the app restores area and layer from the URL, queries the store and draws the map);
+* **switch LA**: type another authority into the "Area" multiselect and remove the old
+  one (two reruns, timed together);
 * **move weight**: nudge a random ACE-weight slider with the keyboard (a rerun that
   recomputes the index for all England);
 * **switch layer**: pick another map layer in the "Layer" select box (a rerun).
@@ -88,17 +90,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def store_choices(db: Path) -> tuple[list[str], list[str]]:
+def store_choices(db: Path) -> tuple[list[str], list[str], dict[str, str]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        lads = [r[0] for r in con.execute(
-            "SELECT DISTINCT lad_code FROM ward_indicators ORDER BY 1").fetchall()]
+        rows = con.execute(
+            "SELECT DISTINCT lad_code, lad_name FROM ward_indicators ORDER BY 1").fetchall()
     finally:
         con.close()
+    lads, names = [r[0] for r in rows], {r[0]: r[1] for r in rows}
     sys.path.insert(0, str(REPO / "src"))
     from needsmap.views.layers import INDEX_LAYER, INDICATOR_LAYERS
 
-    return lads, [INDEX_LAYER.key, *(lay.key for lay in INDICATOR_LAYERS)]
+    return lads, [INDEX_LAYER.key, *(lay.key for lay in INDICATOR_LAYERS)], names
 
 
 class MemorySampler(threading.Thread):
@@ -139,8 +142,10 @@ async def wait_idle(page, timeout: float) -> None:  # noqa: ANN001 - playwright 
 
 
 async def session(i: int, browser, url: str, lads: list[str], layers: list[str],  # noqa: ANN001
-                  deadline: float, stats: Stats, timeout: float, start_delay: float = 0.0) -> None:
+                  deadline: float, stats: Stats, timeout: float, start_delay: float = 0.0,
+                  names: dict[str, str] | None = None) -> None:
     rnd = random.Random(1000 + i)
+    names = names or {}
     await asyncio.sleep(start_delay)  # sessions arrive over the ramp-up, not all at once
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
@@ -164,17 +169,33 @@ async def session(i: int, browser, url: str, lads: list[str], layers: list[str],
         await check(kind)
 
     try:
+        lad, layer = rnd.choice(lads), rnd.choice(layers)
+
+        async def open_page() -> None:
+            await page.goto(f"{url}/?view=explore&area={lad}&layer={layer}",
+                            wait_until="domcontentloaded", timeout=timeout * 1000)
+            # the run has rendered the sidebar widgets (not just the empty page shell)
+            await page.wait_for_selector('[data-testid="stSlider"] input[type="range"]',
+                                         timeout=timeout * 1000)
+
+        await timed("open page", open_page)
+        current = names.get(lad, lad)
         while time.monotonic() < deadline:
-            lad, layer = rnd.choice(lads), rnd.choice(layers)
+            target = names.get(rnd.choice(lads), "")
 
-            async def open_la(lad: str = lad, layer: str = layer) -> None:
-                await page.goto(f"{url}/?view=explore&area={lad}&layer={layer}",
-                                wait_until="domcontentloaded", timeout=timeout * 1000)
-                # the run has rendered the sidebar widgets (not just the empty page shell)
-                await page.wait_for_selector('[data-testid="stSlider"] input[type="range"]',
-                                             timeout=timeout * 1000)
+            async def switch_la(target: str = target, current: str = current) -> None:
+                box = page.get_by_role("combobox", name="Area", exact=True)
+                await box.click()
+                await box.fill(target)
+                await page.locator('[role="option"]').first.wait_for(timeout=timeout * 1000)
+                await box.press("Enter")
+                await wait_idle(page, timeout)
+                old = page.locator(f'[data-testid="stMultiSelect"] [aria-label="Remove {current}"]')
+                if current != target and await old.count():
+                    await old.first.click()
 
-            await timed("open LA", open_la)
+            await timed("switch LA", switch_la)
+            current = target
             for _ in range(2):
                 if time.monotonic() >= deadline:
                     break
@@ -211,7 +232,7 @@ async def session(i: int, browser, url: str, lads: list[str], layers: list[str],
 
 
 async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[str],
-                timeout: float, ramp: float = 0.0) -> Stats:
+                timeout: float, ramp: float = 0.0, names: dict[str, str] | None = None) -> Stats:
     from playwright.async_api import async_playwright
 
     stats = Stats()
@@ -222,7 +243,7 @@ async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[
         try:  # hard cap: the whole drive never exceeds HARD_CAP_S
             await asyncio.wait_for(
                 asyncio.gather(*(session(i, browser, url, lads, layers, deadline, stats, timeout,
-                                         ramp * i / max(1, n - 1)) for i in range(n))),
+                                         ramp * i / max(1, n - 1), names) for i in range(n))),
                 timeout=HARD_CAP_S)
         except TimeoutError:
             stats.errors.append(f"hard cap {HARD_CAP_S:.0f} s reached; unfinished actions cancelled")
@@ -280,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = min(a.seconds, HARD_CAP_S - a.timeout)
     if not a.db or not a.db.is_file():
         ap.error("--db must name a built store (whole England for the benchmark)")
-    lads, layers = store_choices(a.db)
+    lads, layers, names = store_choices(a.db)
     port = free_port()
     app = start_app(a.db, port)
     sampler = None
@@ -292,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu_app0 = tree_cpu(app.pid)
         t0 = time.perf_counter()
         stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads, layers,
-                                  a.timeout, a.ramp))
+                                  a.timeout, a.ramp, names))
         wall = time.perf_counter() - t0
         cpu_app = tree_cpu(app.pid) - cpu_app0
         cpu_browsers = sum(sampler.browser_cpu.values())
