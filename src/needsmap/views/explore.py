@@ -98,7 +98,7 @@ def _sidebar_area(ctx: ViewContext) -> tuple[str, ...] | None:
         default = "E06000009" if "E06000009" in codes else codes[0]
         st.session_state["ex_area"] = [default] if many else [codes[0]]
     opts = [ALL, *codes] if many else codes
-    st.multiselect("Area", opts, key="ex_area",
+    st.multiselect("Area", opts, key="ex_area", persist_state="session",
                    format_func=lambda c: all_label if c == ALL else names.get(c, c),
                    help="One local authority, several, or all of them. Larger areas are drawn "
                         "with more simplified boundaries, so pick one LA for full detail.",
@@ -126,7 +126,7 @@ def _sidebar_index(ctx: ViewContext) -> tuple[str, dict[str, int]]:
         if not live:
             st.caption("Recomputing the index needs `needsmap.index` and the store's "
                        "`ward_indicators_england`; showing the stored index.")
-        st.selectbox("Method", list(methods), key="ex_method", format_func=methods.get,
+        st.selectbox("Method", list(methods), key="ex_method", persist_state="session", format_func=methods.get,
                      disabled=not live,
                      help="Lewer: mean of indicator ranks (Lewer et al. 2020). Weighted: "
                           "weighted sum of normal scores. Exponential: the IoD transform, so "
@@ -135,7 +135,7 @@ def _sidebar_index(ctx: ViewContext) -> tuple[str, dict[str, int]]:
         for n, label in labels.items():
             if n == "recorded_crime" and not has_crime:
                 continue
-            st.slider(label, 0, 100, key=f"w_{n}", step=5, disabled=not live,
+            st.slider(label, 0, 100, key=f"w_{n}", persist_state="session", step=5, disabled=not live,
                       help="Relative weight; weights are normalised to sum to 100%."
                       + (" Replaces the IoD crime score: give weight to one of the two."
                          if n == "recorded_crime" else ""))
@@ -190,23 +190,23 @@ def render(ctx: ViewContext) -> None:
     ensure_choice("ex_layer", keys, keys[0])
     st.session_state.setdefault("ex_layer", keys[0])
     with sb:
-        st.selectbox("Layer", keys, key="ex_layer", format_func=lambda k: get_layer(k).label)
+        st.selectbox("Layer", keys, key="ex_layer", persist_state="session", format_func=lambda k: get_layer(k).label)
         layer = get_layer(st.session_state["ex_layer"])
         c1, c2 = st.columns([3, 2])
         ensure_choice("ex_classes", list(cls.METHODS), cls.DEFAULT_METHOD)
         st.session_state.setdefault("ex_classes", cls.DEFAULT_METHOD)
-        c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", format_func=cls.METHODS.get)
+        c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get)
         ensure_choice("ex_k", list(range(3, 10)), cls.DEFAULT_K)
         st.session_state.setdefault("ex_k", cls.DEFAULT_K)
-        c2.selectbox("Number", list(range(3, 10)), key="ex_k",
+        c2.selectbox("Number", list(range(3, 10)), key="ex_k", persist_state="session",
                      disabled=st.session_state["ex_classes"] == "national_deciles")
         ensure_choice("ex_palette", list(cls.PALETTES), cls.DEFAULT_PALETTE)
         st.session_state.setdefault("ex_palette", cls.DEFAULT_PALETTE)
-        st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette",
+        st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette", persist_state="session",
                      format_func=cls.PALETTES.get)
         ensure_choice("ex_basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP)
         st.session_state.setdefault("ex_basemap", maps.DEFAULT_BASEMAP)
-        st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap",
+        st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap", persist_state="session",
                      format_func=lambda b: maps.BASEMAPS[b][0])
 
     # Services in view.
@@ -223,7 +223,7 @@ def render(ctx: ViewContext) -> None:
     ensure_subset("ex_services", types_present, [])
     with sb:
         if types_present:
-            st.pills("Services on the map", types_present, key="ex_services",
+            st.pills("Services on the map", types_present, key="ex_services", persist_state="session",
                      selection_mode="multi",
                      format_func=lambda t: "Your uploaded list" if t == "_upload"
                      else type_labels.get(t, t))
@@ -375,7 +375,7 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                 ward_codes: list[str]) -> None:
     names = dict(zip(view["ward_code"], view.get("ward_name", view["ward_code"]), strict=True))
     order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
-    st.selectbox("Ward", [None, *order], key="ward",
+    st.selectbox("Ward", [None, *order], key="ward", persist_state="session",
                  format_func=lambda c: "Click the map or choose a ward" if c is None
                  else str(names.get(c, c)))
     code = st.session_state.get("ward")
@@ -521,8 +521,8 @@ def _scatter(view: pd.DataFrame, layers, ace: pd.DataFrame) -> None:  # noqa: AN
     ensure_choice("ex_sy", keys, keys[0] if keys[0] == ACE_KEY else keys[1])
     st.session_state.setdefault("ex_sx", keys[1] if keys[0] == ACE_KEY else keys[0])
     st.session_state.setdefault("ex_sy", keys[0] if keys[0] == ACE_KEY else keys[1])
-    c1.selectbox("Horizontal axis", keys, key="ex_sx", format_func=lambda k: by_key[k].label)
-    c2.selectbox("Vertical axis", keys, key="ex_sy", format_func=lambda k: by_key[k].label)
+    c1.selectbox("Horizontal axis", keys, key="ex_sx", persist_state="session", format_func=lambda k: by_key[k].label)
+    c2.selectbox("Vertical axis", keys, key="ex_sy", persist_state="session", format_func=lambda k: by_key[k].label)
     lx, ly = by_key[st.session_state["ex_sx"]], by_key[st.session_state["ex_sy"]]
 
     def col(lay) -> pd.Series:  # noqa: ANN001

@@ -94,8 +94,9 @@ def render(ctx: ViewContext) -> None:
     tl = _type_labels()
     lad_opts = [ALL, *ctx.lads["lad_code"]]
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
-    default_lad = ctx.selected_lads[0] if len(ctx.selected_lads) == 1 else (
-        lad_opts[1] if len(lad_opts) == 2 else ALL)
+    picked = [c for c in (ctx.selected_lads or st.session_state.get("ex_area") or [])
+              if c in lad_opts[1:]]
+    default_lad = picked[0] if len(picked) == 1 else (lad_opts[1] if len(lad_opts) == 2 else ALL)
     for key, opts, default in (("tg_lad", lad_opts, default_lad),
                                ("tg_service", types, "gp_practice" if "gp_practice" in types else types[0]),
                                ("tg_need", needs, "ace" if "ace" in needs else needs[0])):
@@ -111,19 +112,19 @@ def render(ctx: ViewContext) -> None:
 
     with st.sidebar:
         st.subheader("Target", anchor=False)
-        st.selectbox("Local authority", lad_opts, key="tg_lad",
+        st.selectbox("Local authority", lad_opts, key="tg_lad", persist_state="session",
                      format_func=lambda c: all_label if c == ALL else names.get(c, c),
                      help="Ranks are within the LA when one is chosen.")
-        st.selectbox("Service type", types, key="tg_service", format_func=lambda t: tl.get(t, t))
-        st.selectbox("Need measure", needs, key="tg_need",
+        st.selectbox("Service type", types, key="tg_service", persist_state="session", format_func=lambda t: tl.get(t, t))
+        st.selectbox("Need measure", needs, key="tg_need", persist_state="session",
                      format_func=lambda n: NEED_LABELS.get(n, n))
         st.select_slider("High need = the top … national deciles", list(range(1, 11)),
-                         key="tg_deciles", help="1 = the highest-need tenth of English wards.")
+                         key="tg_deciles", persist_state="session", help="1 = the highest-need tenth of English wards.")
         st.select_slider("Far = the furthest …% of English wards", list(range(5, 55, 5)),
-                         key="tg_far", format_func=lambda v: f"{v}%",
+                         key="tg_far", persist_state="session", format_func=lambda v: f"{v}%",
                          help="By children's mean straight-line distance to the nearest service "
                               "of this type.")
-        st.segmented_control("Show", ["0", "1"], key="tg_only_gaps", required=True,
+        st.segmented_control("Show", ["0", "1"], key="tg_only_gaps", persist_state="session", required=True,
                              format_func=lambda v: "All high-need wards" if v == "0"
                              else "Flagged gaps only")
 
@@ -140,7 +141,7 @@ def render(ctx: ViewContext) -> None:
     with st.sidebar:
         steps = [f"{x:.2f}" for x in np.arange(0, max(max_km, 0.5) + 0.25, 0.25)]
         ensure_choice("tg_min_km", steps, "0.00")
-        st.select_slider("Children's mean distance at least (km)", steps, key="tg_min_km")
+        st.select_slider("Children's mean distance at least (km)", steps, key="tg_min_km", persist_state="session")
     min_km = float(st.session_state["tg_min_km"])
 
     need_label = NEED_LABELS.get(need, need)
