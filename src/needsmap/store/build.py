@@ -124,7 +124,8 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
         raise BuildError(f"the store directory {target.parent} is not writable")
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     _sweep_killed_builds(target)
-    resolver = Resolver(settings.cache_dir, settings.mirror, offline=settings.offline)
+    resolver = Resolver(settings.cache_dir, settings.mirror, offline=settings.offline,
+                        console=console)
     t0 = time.perf_counter()
     con = None
     try:
