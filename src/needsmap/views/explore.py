@@ -489,14 +489,15 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
             show[c] = show[c] * 100
     config = {
         layer.label: st.column_config.NumberColumn(
-            format="%.1f%%" if layer.fmt == "pct" else ("%.0f" if layer.fmt in ("int", "density")
-                                                       else "%.2f")),
+            format="%.1f%%" if layer.fmt == "pct" else (
+                "localized" if layer.fmt in ("int", "density") else
+                "%.0f" if layer.fmt == "ace" else "%.2f")),
         "England rank": st.column_config.NumberColumn(format="%d"),
         "Rank in LA": st.column_config.NumberColumn(format="%d"),
         "Child poverty": st.column_config.NumberColumn(format="%.1f%%"),
         "Income deprivation": st.column_config.NumberColumn(format="%.1f%%"),
-        "Children 0-15": st.column_config.NumberColumn(format="%d"),
-        "Residents": st.column_config.NumberColumn(format="%d"),
+        "Children 0-15": st.column_config.NumberColumn(format="localized"),
+        "Residents": st.column_config.NumberColumn(format="localized"),
     }
     st.dataframe(show, hide_index=True, width="stretch", height=360, key=TABLE_KEY,
                  on_select=_on_table_select, selection_mode="single-row", column_config=config)

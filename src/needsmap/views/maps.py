@@ -120,7 +120,9 @@ _MAP_CSS = """
 .nm-cluster div { width: 100%; height: 100%; border-radius: 50%; border: 2px solid #fff;
   box-shadow: 0 0 0 1.5px #1c1b22; display: flex; align-items: center; justify-content: center; }
 .nm-cluster span { font-weight: 700; color: #fff; text-shadow: 0 0 3px #000, 0 0 2px #000; }
-.nm-pop .t { font-weight: 700; } .nm-pop .s { color: #55535f; }
+.nm-pop { font-size: 13px; line-height: 1.35; }
+.nm-pop .t { font-weight: 700; font-size: 14px; } .nm-pop .s { color: #55535f; }
+.leaflet-popup-content { margin: 9px 12px; }
 </style>
 """
 

@@ -197,7 +197,7 @@ def _ranked_table(shown: pd.DataFrame) -> None:
         "Mean km (children)": st.column_config.NumberColumn(format="%.2f"),
         "Children ≤1 km": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
         "Children ≤2 km": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
-        "Children 0-15": st.column_config.NumberColumn(format="%d"),
+        "Children 0-15": st.column_config.NumberColumn(format="localized"),
         "Gap": st.column_config.CheckboxColumn(help="High need and far from this service type"),
     })
     if shown.empty:
