@@ -394,8 +394,10 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                   help="1 = the tenth of English wards with the highest modelled risk. "
                        f"Index score {layer.format(row['value'])}.")
     else:
-        c1.metric(layer.label if len(layer.label) < 24 else "Value", layer.format(row["value"]),
-                  help=layer.label)
+        unit = {"pct": "Rate", "rate1000": "Per 1,000", "density": "Per km²", "int": "Count",
+                "km": "Km"}.get(layer.fmt, "Score")
+        value = layer.format_bin(row["value"]) if pd.notna(row["value"]) else "no data"
+        c1.metric(unit, value, help=f"{layer.label}: {layer.format(row['value'])}")
     nat = ordinal_text(row["rank_england"], row["n_england"])
     c2.metric("England rank", nat.split(" of ")[0] if nat else "–",
               help=f"{nat} English wards (1 = highest)" if nat else None)
