@@ -2,7 +2,7 @@
 
 Compares needsmap's assignment (:func:`needsmap.crime.ingest.assign_new_points`:
 distinct snap-point coordinates, cached across months, transformed to EPSG:27700
-and joined to the ``lsoa`` polygons with DuckDB's spatial join; rows join back to
+located in the ``lsoa`` polygons with a GEOS STRtree (prepared polygons); rows join back to
 the cache) with a
 plain geopandas reference (``points_from_xy`` -> ``to_crs(27700)`` -> ``sjoin(...,
 predicate="within")`` on every row).
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         ref_s = ref.get(s) or ref[min(ref)]
         ref_rate = ref_s["points"] / ref_s["sjoin_s"]
         base = base or r
-        print(f"  needsmap (DuckDB)    {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
+        print(f"  needsmap (DuckDB+GEOS)    {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
               f"= {rate / 1e6:5.2f} M points/s  = {rate / ref_rate:4.1f}x the sjoin reference"
               f"{'' if s in ref else f' at {min(ref)}x'}   peak RSS {r['peak_rss_mb']:,.0f} MB "
               f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)")
