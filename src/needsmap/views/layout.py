@@ -99,23 +99,29 @@ def grouped_sources(src: pd.DataFrame) -> pd.DataFrame:
     return df[cols].drop_duplicates().reset_index(drop=True)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _footer(token: str) -> tuple[pd.DataFrame, list[str]]:
+    src = data.sources(token)
+    return grouped_sources(src), attribution_lines(src)
+
+
 def sources_footer(info: data.StoreInfo | None) -> None:
     """Sources, vintages and licence attribution, from the store's ``source`` table."""
     st.divider()
-    with st.expander("Sources, vintages and licences", expanded=False):
-        if info is None or "source" not in info.tables:
+    if info is None or "source" not in info.tables:
+        with st.expander("Sources, vintages and licences", expanded=False):
             st.write("The store has no `source` table, so sources cannot be listed. "
                      "Rebuild it with `needsmap build`.")
-            return
-        src = data.sources(info.token)
-        st.dataframe(grouped_sources(src), hide_index=True, width="stretch",
+        return
+    table, lines = _footer(info.token)
+    with st.expander("Sources, vintages and licences", expanded=False):
+        st.dataframe(table, hide_index=True, width="stretch",
                      column_config={"publisher": "Publisher", "title": "Dataset",
                                     "vintage": "Vintage", "licence": "Licence"})
-        for line in attribution_lines(src):
+        for line in lines:
             st.caption(line)
         built = info.meta.get("built_at", "unknown")
         st.caption(f"Store built {built} · scope: {scope_label(info)} · file: `{info.path}`")
-    lines = attribution_lines(data.sources(info.token)) if info and "source" in info.tables else []
     if lines:
         st.caption(" ".join(lines[:2]))
 
