@@ -201,3 +201,29 @@ def test_unknown_crs_is_a_clear_error(tmp_path, mirror):
     with pytest.raises(InputError, match="unknown_crs.geojson"):
         boundaries.read_boundaries(p, LoadReport().file("x", str(p)), "LSOA21CD", "LSOA21NM",
                                    r"[EW]01[0-9]{6}")
+
+
+def test_point_geometry_is_not_a_boundary(tmp_path, mirror):
+    fc = _geo_subset(mirror, 3)
+    fc["features"][2]["geometry"] = {"type": "Point", "coordinates": [-0.1, 51.5]}
+    p = tmp_path / "points.geojson"
+    p.write_text(json.dumps(fc))
+    fr = LoadReport().file("x", str(p))
+    g = boundaries.read_boundaries(p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
+    assert len(g) == 2
+    assert [(r["row"], r["column"]) for r in fr.rejected] == [(3, "geometry")]
+    assert "Polygon" in fr.rejected[0]["reason"]
+
+
+def test_negative_imd_score_rejected_but_negative_health_kept(tmp_path, con, mirror):
+    lines = head_lines(mirror, DOMAINS, 3)
+    imd = lines[1].split(",")
+    imd[1] = "-3.2"
+    p = write(tmp_path, "domains_neg.csv", [lines[0], ",".join(imd), lines[2], lines[3]])
+    fr = LoadReport().file("iod2025_domains", str(p))
+    iod.load_domains(con, p, fr)
+    balanced(fr)
+    assert [(r["row"], r["column"], r["reason"]) for r in fr.rejected] == [
+        (1, "imd_score", "negative value in imd_score")]
+    # E01000001/2 have negative health and crime scores in the real file: kept
+    assert con.execute("SELECT count(*) FROM iod_domains WHERE health_score < 0").fetchone()[0] == 2

@@ -173,6 +173,8 @@ def normalise_weights(weights: Mapping[str, float] | None) -> np.ndarray:
         if v < 0:
             raise IndexSpecError(f"weight for {name!r} is negative ({v}); weights must be >= 0")
         w[NAMES.index(name)] += v
+    if w.max() > 0:
+        w = w / w.max()  # rescale first: a sum of huge weights would overflow to inf
     total = float(w.sum())
     if total <= 0:
         raise IndexSpecError(

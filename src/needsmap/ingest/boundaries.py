@@ -3,7 +3,7 @@
 Checks, in order, for every feature (row = 1-based feature number):
 
 * code present and a GSS code of the expected kind, not duplicated;
-* geometry present and not empty;
+* geometry present, not empty, and a Polygon or MultiPolygon;
 * geometry valid, else repaired with :func:`shapely.make_valid` (counted in the note);
 * inside England's bounding box.
 
@@ -66,6 +66,9 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
     reject(gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
     geom = gdf.geometry
     reject(geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
+    kind = gdf.geometry.geom_type
+    reject(~kind.isin(["Polygon", "MultiPolygon"]),
+           "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
     if len(gdf):
         to_ll = gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
         minx, miny, maxx, maxy = to_ll.total_bounds

@@ -54,7 +54,12 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
     raw = read_csv_raw(con, path, fr, cols)
     rules = _common_rules("lsoa21_code")
     rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
-    rules += numeric_rule(list(DOMAIN_SCORES), allow_suppressed=True)
+    # health and crime scores are z-like and may be negative; the others are rates or
+    # non-negative scores
+    signed = ["health_deprivation_disability_score", "crime_score"]
+    rules += numeric_rule(signed, allow_suppressed=True)
+    rules += numeric_rule([c for c in DOMAIN_SCORES if c not in signed], allow_negative=False,
+                          allow_suppressed=True)
     rules += numeric_rule(list(DOMAIN_RANKS), allow_negative=False, integer=True)
     kept = apply_rules(con, raw, fr, rules, cols)
     sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in DOMAIN_SCORES.items())

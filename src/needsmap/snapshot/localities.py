@@ -42,7 +42,7 @@ import duckdb
 from needsmap.ingest.report import InputError
 from needsmap.settings import MAX_UPLOAD_BYTES
 
-WARD_CODE = re.compile(r"^E05\d{6}$")
+WARD_CODE = re.compile(r"^E05[0-9]{6}$")
 REQUIRED_COLUMNS = ("locality", "ward_code")
 #: Most problems listed in one error message (all are kept on the exception).
 MAX_LISTED = 25
