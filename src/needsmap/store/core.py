@@ -38,8 +38,7 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     rep = ctx.report
 
     # 1. lookup
-    p = ctx.resolve("lsoa21_wd24_lookup")
-    lookup.load_lookup(con, p, rep.file("lsoa21_wd24_lookup", str(p)))
+    _load(ctx, "lsoa21_wd24_lookup", lookup.load_lookup)
 
     # 2. scope
     ctx.las = resolve_las(con, ctx.extra.get("las_requested"))
@@ -56,14 +55,8 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     fr = rep.file("lsoa21_boundaries", str(p))
     g = boundaries.read_boundaries(p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
     in_lu = set(con.execute("SELECT lsoa_code FROM lookup_lsoa21_wd24").fetchnumpy()["lsoa_code"])
-    welsh = ~g["code"].str.startswith("E")
-    for r, c in zip(g.loc[welsh, "_row"], g.loc[welsh, "code"], strict=True):
-        fr.reject(int(r), "LSOA21CD", "out of scope: not an English LSOA", c)
-    g = g[~welsh]
-    missing = ~g["code"].isin(in_lu)
-    for r, c in zip(g.loc[missing, "_row"], g.loc[missing, "code"], strict=True):
-        fr.reject(int(r), "LSOA21CD", "LSOA missing from the LSOA21->WD24 lookup", c)
-    g = g[~missing]
+    g = _drop(fr, g, ~g["code"].str.startswith("E"), "LSOA21CD", "out of scope: not an English LSOA")
+    g = _drop(fr, g, ~g["code"].isin(in_lu), "LSOA21CD", "LSOA missing from the LSOA21->WD24 lookup")
     fr.rows_kept = len(g)
     _write_lsoa_geoms(con, g)
     lacking = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_code NOT IN "
@@ -72,14 +65,11 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
 
     # 4. Census 2021
-    p = ctx.resolve("census2021_age6")
-    census.load_census(con, p, rep.file("census2021_age6", str(p)))
+    _load(ctx, "census2021_age6", census.load_census)
 
     # 5. IoD2025
-    p = ctx.resolve("iod2025_domains")
-    iod.load_domains(con, p, rep.file("iod2025_domains", str(p)))
-    p = ctx.resolve("iod2025_indicators")
-    iod.load_indicators(con, p, rep.file("iod2025_indicators", str(p)))
+    _load(ctx, "iod2025_domains", iod.load_domains)
+    _load(ctx, "iod2025_indicators", iod.load_indicators)
     p5 = ctx.resolve("iod2025_file5", required=False)
     if p5 is not None:
         iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)), "LSOA code (2021)",
@@ -90,14 +80,10 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
                                 "lsoa21cd", "idaci_score_rate")
 
     # 6. CiLIF (MSOA 2011) and the lookups/populations needed to apportion it
-    p = ctx.resolve("lsoa11_msoa11_lookup")
-    cilif.load_msoa_lookup(con, p, rep.file("lsoa11_msoa11_lookup", str(p)))
-    p = ctx.resolve("lsoa11_lsoa21_lookup")
-    cilif.load_lsoa11_lsoa21(con, p, rep.file("lsoa11_lsoa21_lookup", str(p)))
-    p = ctx.resolve("sape_mid2020_lsoa11")
-    cilif.load_sape(con, p, rep.file("sape_mid2020_lsoa11", str(p)))
-    p = ctx.resolve("cilif_msoa")
-    cilif.load_cilif_msoa(con, p, rep.file("cilif_msoa", str(p)))
+    _load(ctx, "lsoa11_msoa11_lookup", cilif.load_msoa_lookup)
+    _load(ctx, "lsoa11_lsoa21_lookup", cilif.load_lsoa11_lsoa21)
+    _load(ctx, "sape_mid2020_lsoa11", cilif.load_sape)
+    _load(ctx, "cilif_msoa", cilif.load_cilif_msoa)
 
     # 7. LSOA indicators, then aggregation to ward / LAD / England
     run_sql(con, "core_lsoa")
@@ -117,6 +103,22 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         "lads": con.execute("SELECT count(*) FROM scope_lad").fetchone()[0],
         "population": con.execute("SELECT sum(population) FROM ward_indicators").fetchone()[0],
     })
+
+
+def _load(ctx, source_id: str, loader) -> None:  # noqa: ANN001
+    """Resolve a catalogued file and run its loader with a fresh file report."""
+    p = ctx.resolve(source_id)
+    loader(ctx.con, p, ctx.report.file(source_id, str(p)))
+
+
+def _drop(fr, g: gpd.GeoDataFrame, mask: pd.Series, column: str, reason: str,  # noqa: ANN001
+          with_name: bool = False) -> gpd.GeoDataFrame:
+    """Record the features under ``mask`` as rejected (row, code[, name]) and return the rest."""
+    bad = g[mask]
+    raw = bad["code"] + ("," + bad["name"].astype(str) if with_name else "")
+    for r, t in zip(bad["_row"].tolist(), raw.tolist(), strict=True):
+        fr.reject(int(r), column, reason, t)
+    return g[~mask]
 
 
 def resolve_las(con, requested: list[str] | None) -> list[str] | None:  # noqa: ANN001
@@ -171,11 +173,9 @@ def _ward_geometries(ctx) -> None:  # noqa: ANN001
             continue
         fr = ctx.report.file(sid, str(p))
         g = boundaries.read_boundaries(p, fr, "WD24CD", "WD24NM", r"[EW]05[0-9]{6}", ("LAD24CD",))
-        nolsoa = ~g["code"].isin(lu_wards)
-        for r, c, n in zip(g.loc[nolsoa, "_row"], g.loc[nolsoa, "code"], g.loc[nolsoa, "name"], strict=True):
-            fr.reject(int(r), "WD24CD", "ward gets no LSOA under the best-fit lookup (known limit of best fit)",
-                      f"{c},{n}")
-        g = g[~nolsoa]
+        g = _drop(fr, g, ~g["code"].isin(lu_wards), "WD24CD",
+                  "ward gets no LSOA under the best-fit lookup (known limit of best fit)",
+                  with_name=True)
         fr.rows_kept = len(g)
         frames.append(g)
     if frames:
