@@ -7,25 +7,14 @@ so a name such as ``=HYPERLINK(...)`` from a user's list reaches a spreadsheet a
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-try:
-    from needsmap.access.export import escape_frame
-except ImportError:  # pragma: no cover - the services module is another engineer's
-    _PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-    def escape_frame(df: pd.DataFrame) -> pd.DataFrame:  # type: ignore[misc]
-        """Minimal stand-in: prefix formula-like text cells with ``'``."""
-        out = df.copy()
-        for c in out.columns:
-            if out[c].dtype == object:
-                out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str)
-                                    and v.startswith(_PREFIXES) else v)
-        return out
+from needsmap.access.export import escape_frame
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -44,17 +33,32 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with BOM, so Excel reads accents) of the escaped frame."""
-    return escape_frame(_plain(df)).to_csv(index=False).encode("utf-8-sig")
+    # QUOTE_ALL: a text cell holding a bare CR would otherwise go out unquoted, a
+    # spreadsheet would split the row there, and the next "line" could start with "="
+    return escape_frame(_plain(df)).to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8-sig")
+
+
+def _xlsx_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace the control characters XLSX cannot hold (openpyxl refuses them) with U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = df.copy()
+    out.columns = [ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(c)) for c in out.columns]
+    for c in out.columns:
+        if pd.api.types.is_object_dtype(out[c]) or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
+                                if isinstance(v, str) else v)
+    return out
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "wards", notes: list[str] | None = None) -> bytes:
     """An XLSX workbook: the escaped table, and a ``notes`` sheet (caveat, sources)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        escape_frame(_plain(df)).to_excel(xw, sheet_name=sheet[:31], index=False)
+        _xlsx_text(escape_frame(_plain(df))).to_excel(xw, sheet_name=sheet[:31], index=False)
         if notes:
-            escape_frame(pd.DataFrame({"notes": notes})).to_excel(xw, sheet_name="notes",
-                                                                  index=False)
+            _xlsx_text(escape_frame(pd.DataFrame({"notes": notes}))).to_excel(
+                xw, sheet_name="notes", index=False)
     return buf.getvalue()
 
 
