@@ -47,3 +47,21 @@ def england_store(tmp_path_factory) -> Path:
 def blackpool_store(tmp_path_factory) -> Path:
     """Path to a store built for Blackpool only (``--la Blackpool``)."""
     return _build(tmp_path_factory.mktemp("blackpool"), "blackpool", ["Blackpool"])
+
+
+#: Figures that tests report (bad-input counts, fault results, audit outcome); printed at the
+#: end of every run under "needsmap figures", so CI logs carry them.
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure():
+    """Call with a line of text to print it in the run's closing "needsmap figures" section."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("needsmap figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

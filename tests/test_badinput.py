@@ -29,9 +29,10 @@ def outcomes(request, mirror: Path, tmp_path_factory) -> list[Outcome]:
     return outs
 
 
-def test_figures_are_printed(outcomes):
+def test_figures_are_printed(outcomes, report_figure):
     f = figures(outcomes)
     print("BAD-INPUT FIGURES:", f)
+    report_figure("bad-input corpus: " + ", ".join(f"{k} {v}" for k, v in f.items()))
     assert f["rows lost"] == 0
     open_crashes = sum(o.result == "crash" for o in outcomes if o.loader not in KNOWN_OPEN)
     assert open_crashes == 0

@@ -50,7 +50,7 @@ def _start(db: Path, mirror: Path, cache: Path) -> subprocess.Popen[bytes]:
                             start_new_session=True)
 
 
-def test_sigkill_at_random_points_keeps_previous_store(tmp_path, mirror):
+def test_sigkill_at_random_points_keeps_previous_store(tmp_path, mirror, report_figure):
     missing = _missing_stages()
     if missing:
         pytest.skip(f"build stages not landed yet: {', '.join(missing)}")
@@ -108,6 +108,8 @@ def test_sigkill_at_random_points_keeps_previous_store(tmp_path, mirror):
         if delay >= 5 and prev_pid is not None:
             assert prev_pid not in left, f"temp files of an earlier killed build remain: {left}"
         prev_pid = str(proc.pid)
-    print(f"SIGKILL faults: {killed}/{rounds} builds killed; previous store byte-identical "
-          "and opening after each; temp files of killed builds swept by the next build")
+    msg = (f"SIGKILL faults: {killed}/{rounds} builds killed; previous store byte-identical "
+           "and opening after each; temp files of killed builds swept by the next build")
+    print(msg)
+    report_figure(msg)
     assert killed >= 1

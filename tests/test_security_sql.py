@@ -87,7 +87,7 @@ def _names(expr: str) -> set[str]:
         n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
 
 
-def test_no_user_value_is_formatted_into_sql():
+def test_no_user_value_is_formatted_into_sql(report_figure):
     sites = _sql_sites()
     print(f"\n{len(sites)} SQL statements built with string formatting (identifiers only):")
     offenders = []
@@ -97,6 +97,8 @@ def test_no_user_value_is_formatted_into_sql():
         bad -= REVIEWED.get(f, set())
         if bad:
             offenders.append(f"{f}:{line} formats {sorted(bad)} into SQL")
+    report_figure(f"SQL scan: {len(sites)} statements built with string formatting, "
+                  f"{len(offenders)} formatting a user value")
     assert not offenders, "user values formatted into SQL:\n" + "\n".join(offenders)
 
 
