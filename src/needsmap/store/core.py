@@ -10,6 +10,7 @@ services need all of England); ``--la`` limits the ward tables with geometry.
 from __future__ import annotations
 
 import difflib
+import time
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +39,9 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     rep = ctx.report
 
     # 1. lookup
+    t = _tick(ctx, None)
     _load(ctx, "lsoa21_wd24_lookup", lookup.load_lookup)
+    t = _tick(ctx, "lookup", t)
 
     # 2. scope
     ctx.las = resolve_las(con, ctx.extra.get("las_requested"))
@@ -64,8 +67,12 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     if lacking:
         raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
 
+    t = _tick(ctx, "boundaries", t)
+
     # 4. Census 2021
     _load(ctx, "census2021_age6", census.load_census)
+
+    t = _tick(ctx, "census", t)
 
     # 5. IoD2025
     _load(ctx, "iod2025_domains", iod.load_domains)
@@ -79,20 +86,27 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         iod.load_idaci_official(con, pb, rep.file("iod2025_file5_blackpool", str(pb)) if pb else None,
                                 "lsoa21cd", "idaci_score_rate")
 
+    t = _tick(ctx, "iod", t)
+
     # 6. CiLIF (MSOA 2011) and the lookups/populations needed to apportion it
     _load(ctx, "lsoa11_msoa11_lookup", cilif.load_msoa_lookup)
     _load(ctx, "lsoa11_lsoa21_lookup", cilif.load_lsoa11_lsoa21)
     _load(ctx, "sape_mid2020_lsoa11", cilif.load_sape)
     _load(ctx, "cilif_msoa", cilif.load_cilif_msoa)
 
+    t = _tick(ctx, "cilif", t)
+
     # 7. LSOA indicators, then aggregation to ward / LAD / England
     run_sql(con, "core_lsoa")
     run_sql(con, "aggregate_indicators")
     run_sql(con, "core_areas", {k: v for k, v in VINTAGES.items()})
 
+    t = _tick(ctx, "aggregate", t)
+
     # 8. ward geometry: real WD24 polygons where the mirror has them, else LSOA dissolve
     _ward_geometries(ctx)
     run_sql(con, "core_wards")
+    _tick(ctx, "ward_geometry", t)
 
     n_wards = con.execute("SELECT count(*) FROM ward_indicators").fetchone()[0]
     ctx.summary.update({
@@ -103,6 +117,14 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         "lads": con.execute("SELECT count(*) FROM scope_lad").fetchone()[0],
         "population": con.execute("SELECT sum(population) FROM ward_indicators").fetchone()[0],
     })
+
+
+def _tick(ctx, name: str | None, since: float | None = None) -> float:  # noqa: ANN001
+    """Record ``core.<name>`` seconds since ``since`` in the build timings; return now."""
+    now = time.perf_counter()
+    if name is not None and since is not None:
+        ctx.timings[f"core.{name}"] = now - since
+    return now
 
 
 def _load(ctx, source_id: str, loader) -> None:  # noqa: ANN001
