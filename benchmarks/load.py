@@ -1,4 +1,17 @@
-"""Load test: 20 concurrent browser sessions against the Streamlit app on 127.0.0.1.
+"""Load test: 20 concurrent sessions against the Streamlit app on 127.0.0.1.
+
+Two clients (``--client``):
+
+* ``ws`` (default): each session is a Streamlit websocket client (the app's own protocol,
+  ``streamlit.proto`` BackMsg/ForwardMsg over ``/_stcore/stream``). Every action opens a
+  *new* Streamlit session from a permalink (area, layer and index weights in the query
+  string), so each is a full server-side render of the Explore view with no browser cost:
+  **switch LA**, **move weight** (new ``w=`` weights, the index recomputed for all England),
+  **switch layer**. The response time runs from the request to ``script_finished``; an
+  error is a timeout, a closed socket, a failed run or an exception element. This measures
+  the app server, which is what 20 users share; on a 2-CPU machine 20 headless browsers
+  would themselves use most of the CPU.
+* ``browser``: Playwright browser contexts (Debian chromium), described below.
 
 Starts ``streamlit run app.py`` on a free loopback port with the given store (default:
 the whole-England store at ``$NEEDSMAP_DB``), then drives N Playwright browser contexts
@@ -252,6 +265,78 @@ async def drive(url: str, n: int, seconds: float, lads: list[str], layers: list[
     return stats
 
 
+async def ws_action(port: int, query: str, timeout: float) -> tuple[bool, str]:
+    """One Streamlit session over the websocket: rerun with ``query``, wait for the end."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream",
+                                  subprotocols=["streamlit"], max_size=None,
+                                  open_timeout=timeout) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_script_hash = ""
+        await ws.send(msg.SerializeToString())
+        while True:
+            f = ForwardMsg()
+            f.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
+            kind = f.WhichOneof("type")
+            if (kind == "delta" and f.delta.WhichOneof("type") == "new_element"
+                    and f.delta.new_element.WhichOneof("type") == "exception"):
+                return False, f"exception in the app: {f.delta.new_element.exception.message[:200]}"
+            if kind == "script_finished":
+                ok = f.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+                return ok, "" if ok else f"script finished with status {f.script_finished}"
+
+
+async def ws_session(i: int, port: int, lads: list[str], layers: list[str], deadline: float,
+                     stats: Stats, timeout: float, delay: float) -> None:
+    sys.path.insert(0, str(REPO / "src"))
+    from needsmap.index.indicators import DEFAULT_NAMES
+
+    rnd = random.Random(1000 + i)
+    await asyncio.sleep(delay)
+    lad, layer = rnd.choice(lads), rnd.choice(layers)
+    weights = {n: 25 for n in DEFAULT_NAMES}
+    kinds = ["open page"]
+    while time.monotonic() < deadline:
+        kind = kinds.pop(0) if kinds else rnd.choice(["switch LA", "move weight", "switch layer"])
+        if kind == "switch LA":
+            lad = rnd.choice(lads)
+        elif kind == "move weight":
+            weights[rnd.choice(DEFAULT_NAMES)] = rnd.randint(0, 100)
+            if not any(weights.values()):
+                weights[DEFAULT_NAMES[0]] = 10
+        elif kind == "switch layer":
+            layer = rnd.choice(layers)
+        w = ",".join(f"{k}:{v}" for k, v in weights.items())
+        query = f"view=explore&area={lad}&layer={layer}&w={w}"
+        t = time.perf_counter()
+        try:
+            ok, why = await asyncio.wait_for(ws_action(port, query, timeout), timeout)
+        except (TimeoutError, OSError, Exception) as exc:  # noqa: BLE001 - every failure counts
+            ok, why = False, f"{type(exc).__name__}: {exc}"
+        if ok:
+            stats.add(kind, time.perf_counter() - t)
+        else:
+            stats.errors.append(f"session {i} {kind} ({query}): {why}")
+
+
+async def drive_ws(port: int, n: int, seconds: float, lads: list[str], layers: list[str],
+                   timeout: float, ramp: float = 0.0) -> Stats:
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(ws_session(i, port, lads, layers, deadline, stats, timeout,
+                                        ramp * i / max(1, n - 1)) for i in range(n))),
+            timeout=HARD_CAP_S)
+    except TimeoutError:
+        stats.errors.append(f"hard cap {HARD_CAP_S:.0f} s reached; unfinished actions cancelled")
+    return stats
+
+
 def start_app(db: Path, port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, NEEDSMAP_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
@@ -297,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ramp", type=float, default=20,
                     help="sessions start evenly over this many seconds (then all 20 run at once)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--client", choices=["ws", "browser"], default="ws",
+                    help="websocket sessions (server load) or chromium browser sessions")
+    ap.add_argument("--warm", action="store_true",
+                    help="one untimed request first, so the store caches are loaded")
     a = ap.parse_args(argv)
     seconds = min(a.seconds, HARD_CAP_S - a.timeout)
     if not a.db or not a.db.is_file():
@@ -312,8 +401,16 @@ def main(argv: list[str] | None = None) -> int:
         base_rss = sampler.proc.memory_info().rss
         cpu_app0 = tree_cpu(app.pid)
         t0 = time.perf_counter()
-        stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads, layers,
-                                  a.timeout, a.ramp, names))
+        if a.warm:
+            asyncio.run(ws_action(port, f"view=explore&area={lads[0]}", 120))
+            cpu_app0 = tree_cpu(app.pid)
+            t0 = time.perf_counter()
+        if a.client == "ws":
+            stats = asyncio.run(drive_ws(port, a.sessions, seconds, lads, layers, a.timeout,
+                                         a.ramp))
+        else:
+            stats = asyncio.run(drive(f"http://127.0.0.1:{port}", a.sessions, seconds, lads,
+                                      layers, a.timeout, a.ramp, names))
         wall = time.perf_counter() - t0
         cpu_app = tree_cpu(app.pid) - cpu_app0
         cpu_browsers = sum(sampler.browser_cpu.values())
@@ -328,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             os.killpg(app.pid, signal.SIGKILL)
     all_t = [t for ts in stats.times.values() for t in ts]
     fig = {
-        "store": str(a.db), "lads": len(lads), "sessions": a.sessions, "seconds": round(wall, 1),
+        "client": a.client, "store": str(a.db), "lads": len(lads), "sessions": a.sessions, "seconds": round(wall, 1),
         "ramp_s": a.ramp, "action_timeout_s": a.timeout, "load_average_at_end": os.getloadavg(),
         "cpus": os.cpu_count(), "first_errors": stats.errors[:10],
         "actions": len(all_t), "errors": len(stats.errors),
@@ -341,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         "app_rss_start_mb": round(base_rss / 2**20),
         "app_peak_rss_mb": round((sampler.peak if sampler else 0) / 2**20),
     }
-    print(f"load: {a.sessions} concurrent browser sessions (ramp-up {a.ramp:.0f} s) for {wall:.0f} s "
+    print(f"load: {a.sessions} concurrent {'websocket' if a.client == 'ws' else 'browser'} sessions "
+          f"(ramp-up {a.ramp:.0f} s) for {wall:.0f} s "
           f"against {a.db.name} ({len(lads)} LADs) on 127.0.0.1; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"  actions {fig['actions']}, errors {fig['errors']}, "
