@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -51,6 +50,7 @@ from pyproj import Transformer
 
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.settings import BNG, WGS84
+from needsmap.sources.resolve import sha256_file
 from needsmap.store.db import run_sql
 
 #: Source id used in the load report for every police.uk file.
@@ -176,13 +176,8 @@ def discover(paths: Iterable[str | Path]) -> list[PoliceFile]:
     return [by_key[k] for k in sorted(by_key)]
 
 
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file (recorded in the ``source`` table for user-supplied files)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+#: SHA-256 of a file (recorded in the ``source`` table for user-supplied files).
+sha256_of = sha256_file
 
 
 # -- header ---------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ northing 0); they are reported as "missing coordinates", never placed at 0,0.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import zipfile
@@ -34,6 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from needsmap.ingest.report import InputError
+from needsmap.sources.resolve import sha256_file
 
 ENGLAND = "E92000001"
 COUNTRY_NAMES = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland",
@@ -125,14 +125,6 @@ def read_codepoint_zip(path: str | os.PathLike[str]) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_codepoint(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None,
                    sha256: str | None = None) -> pa.Table:
     """Return the Code-Point table, from the Parquet cache when it is there.
@@ -150,7 +142,7 @@ def load_codepoint(path: str | os.PathLike[str], cache_dir: str | os.PathLike[st
     path = Path(path)
     if cache_dir is None:
         return read_codepoint_zip(path)
-    key = (sha256 or _sha256(path))[:16]
+    key = (sha256 or sha256_file(path))[:16]
     cached = Path(cache_dir) / "derived" / f"codepoint-{key}-v{_CACHE_VERSION}.parquet"
     if cached.exists():
         try:
