@@ -292,17 +292,20 @@ def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
     x, y = _to_bng().transform(lon, lat)
     polys, codes = _lsoa_polygons(con)
     ipoly, ipt = shapely.STRtree(shapely.points(x, y)).query(polys, predicate="contains")
-    code = np.full(len(lon), None, dtype=object)
+    idx = np.full(len(lon), -1, dtype=np.int64)
     if len(ipt):
-        # smallest code per point: sort by (point, code) and keep each point's first hit
-        order = np.lexsort((codes[ipoly].astype(str), ipt))
+        # smallest code per point: polygons are in code order, so sort by (point, polygon
+        # index) and keep each point's first hit
+        order = np.lexsort((ipoly, ipt))
         ipt_s, ipoly_s = ipt[order], ipoly[order]
         first = np.r_[True, ipt_s[1:] != ipt_s[:-1]]
-        code[ipt_s[first]] = codes[ipoly_s[first]]
+        idx[ipt_s[first]] = ipoly_s[first]
+    code = pd.Categorical.from_codes(idx, categories=pd.Index(codes, dtype=object))
     con.register("_crime_new_df", pd.DataFrame({"lon": lon, "lat": lat, "x": x, "y": y,
-                                                "lsoa_code": pd.array(code, dtype="string")}))
+                                                "lsoa_code": code}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _crime_new_xy AS SELECT * FROM _crime_new_df")
+        con.execute("CREATE OR REPLACE TEMP TABLE _crime_new_xy AS SELECT lon, lat, x, y, "
+                    "lsoa_code::VARCHAR AS lsoa_code FROM _crime_new_df")
     finally:
         con.unregister("_crime_new_df")
     run_sql(con, "crime_assign")
