@@ -6,16 +6,16 @@ CREATE OR REPLACE TABLE ward AS
 WITH scope AS (
     SELECT DISTINCT ward_code, ward_name, lad_code, lad_name FROM lsoa
     WHERE lad_code IN (SELECT lad_code FROM scope_lad)
-),
-dissolved AS (SELECT * FROM ward_geom_dissolved)
-SELECT s.ward_code, s.ward_name, s.lad_code, s.lad_name,
-       CASE WHEN o.ward_code IS NOT NULL THEN 'ons_wd24_bgc' ELSE 'lsoa21_best_fit_dissolve' END AS geom_method,
-       coalesce(o.geom, d.geom) AS geom,
-       coalesce(o.geom_wgs84, d.geom_wgs84) AS geom_wgs84
-FROM scope s
-LEFT JOIN ward_geom_official o USING (ward_code)
-LEFT JOIN dissolved d USING (ward_code)
-ORDER BY s.ward_code;
+)
+SELECT s.ward_code, s.ward_name, s.lad_code, s.lad_name, 'ons_wd24_bgc' AS geom_method,
+       o.geom, o.geom_wgs84
+FROM scope s JOIN ward_geom_official o USING (ward_code)
+UNION ALL
+SELECT s.ward_code, s.ward_name, s.lad_code, s.lad_name, 'lsoa21_best_fit_dissolve' AS geom_method,
+       d.geom, d.geom_wgs84
+FROM scope s JOIN ward_geom_dissolved d USING (ward_code)
+WHERE s.ward_code NOT IN (SELECT ward_code FROM ward_geom_official)
+ORDER BY ward_code;
 
 -- a view: the indicators live once, in ward_indicators_england; the geometry once, in ward
 CREATE OR REPLACE VIEW ward_indicators AS

@@ -28,7 +28,7 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
          f"(trim(age_group) NOT IN ({bands}))"),
         *numeric_rule("usual_residents", allow_negative=False, allow_suppressed=False, integer=True),
         ("duplicate lsoa21_code and age_group", "age_group",
-         "(row_number() OVER (PARTITION BY lsoa21_code, age_group ORDER BY _row) > 1)"),
+         f"(_row NOT IN (SELECT min(_row) FROM {raw} GROUP BY lsoa21_code, age_group))"),
         ("out of scope: not an English LSOA", "lsoa21_code", "(NOT starts_with(lsoa21_code, 'E'))"),
         ("LSOA missing from the LSOA21->WD24 lookup", "lsoa21_code",
          "(lsoa21_code NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),

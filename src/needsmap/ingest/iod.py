@@ -51,7 +51,7 @@ def _common_rules(key: str) -> list:
 
 def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
     cols = ["lsoa21_code", *DOMAIN_SCORES, *DOMAIN_RANKS]
-    raw = read_csv_raw(con, path, fr, cols)
+    raw = read_csv_raw(con, path, fr, cols, only=cols)
     rules = _common_rules("lsoa21_code")
     rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
     # health and crime scores are z-like and may be negative; the others are rates or
@@ -74,7 +74,7 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
 
 def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
     cols = ["lsoa21_code", *NUMERATORS]
-    raw = read_csv_raw(con, path, fr, cols)
+    raw = read_csv_raw(con, path, fr, cols, only=cols)
     rules = _common_rules("lsoa21_code")
     rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
     rules += numeric_rule(list(NUMERATORS), allow_negative=False, allow_suppressed=True)
