@@ -52,6 +52,31 @@ def empty_candidates() -> pd.DataFrame:
                          for c in CANDIDATE_COLUMNS})
 
 
+def candidates(df: pd.DataFrame, *, name: object, type: object, source_ref: object,
+               source_category: object, postcode: object = None, geocode: object = None,
+               pupils: object = pd.NA) -> pd.DataFrame:
+    """Build a parser's :data:`CANDIDATE_COLUMNS` frame from its kept rows ``df``.
+
+    ``row``, ``easting`` and ``northing`` come from ``df``; every other column is
+    given as a Series aligned to ``df`` or as one value for all rows.
+    """
+    def val(v: object) -> object:
+        return v.to_numpy() if isinstance(v, pd.Series) else v
+
+    out = empty_candidates().reindex(range(len(df)))
+    out["row"] = df["row"].to_numpy()
+    out["name"] = val(name)
+    out["type"] = val(type)
+    out["source_ref"] = val(source_ref)
+    out["source_category"] = val(source_category)
+    out["postcode"] = val(postcode)
+    out["easting"] = df["easting"].to_numpy(dtype="float64")
+    out["northing"] = df["northing"].to_numpy(dtype="float64")
+    out["geocode"] = val(geocode)
+    out["pupils"] = val(pupils)
+    return out
+
+
 def raw_text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     """Comma-joined text of ``cols`` for the load report's ``raw`` column."""
     out = df[cols[0]].astype("string").fillna("")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from needsmap.access.geocode import (
-    empty_candidates,
+    candidates,
     geocode_postcodes,
     raw_text,
     reject,
@@ -67,15 +67,7 @@ def read_epraccur(path: str | os.PathLike[str], fr: FileReport,
     df = reject_duplicates(df, fr, ["organisation_code"], raw, "organisation code")
     df = df.assign(easting=np.nan, northing=np.nan, geocode=None)
     df = geocode_postcodes(df, fr, postcodes, raw, column="postcode")
-    out = empty_candidates().reindex(range(len(df)))
-    out["row"] = df["row"].to_numpy()
-    out["name"] = df["name"].fillna("").str.strip().to_numpy()
-    out["type"] = "gp_practice"
-    out["source_ref"] = df["organisation_code"].to_numpy()
-    out["source_category"] = "prescribing setting 4 (GP practice), status A"
-    out["postcode"] = df["postcode"].to_numpy()
-    out["easting"] = df["easting"].to_numpy(dtype="float64")
-    out["northing"] = df["northing"].to_numpy(dtype="float64")
-    out["geocode"] = df["geocode"].to_numpy()
-    out["pupils"] = pd.NA
-    return out
+    return candidates(df, name=df["name"].fillna("").str.strip(), type="gp_practice",
+                      source_ref=df["organisation_code"],
+                      source_category="prescribing setting 4 (GP practice), status A",
+                      postcode=df["postcode"], geocode=df["geocode"])

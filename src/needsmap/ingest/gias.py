@@ -20,7 +20,7 @@ import os
 import pandas as pd
 
 from needsmap.access.geocode import (
-    empty_candidates,
+    candidates,
     raw_text,
     reject,
     reject_duplicates,
@@ -59,18 +59,11 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
                 "easting", raw)
     df = reject_outside_gb(df, fr, raw)
     df = reject_duplicates(df, fr, ["urn"], raw, "URN")
-    out = empty_candidates().reindex(range(len(df)))
-    out["row"] = df["row"].to_numpy()
-    out["name"] = df["establishment_name"].fillna("").str.strip().to_numpy()
-    out["type"] = df["type"].to_numpy()
-    out["source_ref"] = df["urn"].to_numpy()
-    out["source_category"] = (df["establishment_type"].fillna("") + " / "
-                              + df["education_phase"].fillna("")).to_numpy()
-    out["postcode"] = None
-    out["easting"] = df["easting"].to_numpy(dtype="float64")
-    out["northing"] = df["northing"].to_numpy(dtype="float64")
-    out["geocode"] = "source_easting_northing"
     pupils = finite_number(df["number_of_pupils"])
     pupils = pupils.where((pupils >= 0) & (pupils == pupils.round()))
-    out["pupils"] = pupils.astype("Int64").to_numpy()
-    return out
+    return candidates(df, name=df["establishment_name"].fillna("").str.strip(), type=df["type"],
+                      source_ref=df["urn"],
+                      source_category=(df["establishment_type"].fillna("") + " / "
+                                       + df["education_phase"].fillna("")),
+                      postcode=None, geocode="source_easting_northing",
+                      pupils=pupils.astype("Int64"))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from needsmap.access.geocode import (
-    empty_candidates,
+    candidates,
     geocode_postcodes,
     raw_text,
     reject,
@@ -50,16 +50,9 @@ def read_libraries(path: str | os.PathLike[str], fr: FileReport,
                            "authority, library name and postcode")
     df = df.assign(easting=np.nan, northing=np.nan, geocode=None)
     df = geocode_postcodes(df, fr, postcodes, raw, column="Postcode")
-    out = empty_candidates().reindex(range(len(df)))
-    out["row"] = df["row"].to_numpy()
-    out["name"] = df["Library name"].fillna("").str.strip().to_numpy()
-    out["type"] = "library"
-    out["source_ref"] = (df["Local authority"].fillna("") + ": " + df["Library name"].fillna("")
-                         + " (" + df["postcode"].fillna("") + ")").to_numpy()
-    out["source_category"] = df["Type of library"].map(LIBRARY_TYPES).to_numpy()
-    out["postcode"] = df["postcode"].to_numpy()
-    out["easting"] = df["easting"].to_numpy(dtype="float64")
-    out["northing"] = df["northing"].to_numpy(dtype="float64")
-    out["geocode"] = df["geocode"].to_numpy()
-    out["pupils"] = pd.NA
-    return out
+    return candidates(
+        df, name=df["Library name"].fillna("").str.strip(), type="library",
+        source_ref=(df["Local authority"].fillna("") + ": " + df["Library name"].fillna("")
+                    + " (" + df["postcode"].fillna("") + ")"),
+        source_category=df["Type of library"].map(LIBRARY_TYPES),
+        postcode=df["postcode"], geocode=df["geocode"])

@@ -40,7 +40,7 @@ from needsmap.access.export import FORMULA_PREFIXES
 from needsmap.access.geocode import (
     BNG_BOUNDS,
     bng_from_lonlat,
-    empty_candidates,
+    candidates,
     geocode_postcodes,
     reject,
     reject_duplicates,
@@ -322,18 +322,8 @@ def parse_service_records(cols: list[str], records: list[list[str]], fr: FileRep
         df = df.assign(postcode=pcn.astype(object).where(pcn.notna(), None))
     df = df.assign(_e=df["easting"].round(0), _n=df["northing"].round(0))
     df = reject_duplicates(df, fr, ["name", "type", "_e", "_n"], raw, "name, type and location")
-    out = empty_candidates().reindex(range(len(df)))
-    out["row"] = df["row"].to_numpy()
-    out["name"] = df["name"].to_numpy()
-    out["type"] = df["type"].to_numpy()
-    out["source_ref"] = df["row"].astype(str).to_numpy()
-    out["source_category"] = None
-    out["postcode"] = df["postcode"].to_numpy()
-    out["easting"] = df["easting"].to_numpy(dtype="float64")
-    out["northing"] = df["northing"].to_numpy(dtype="float64")
-    out["geocode"] = df["geocode"].to_numpy()
-    out["pupils"] = pd.NA
-    return out
+    return candidates(df, name=df["name"], type=df["type"], source_ref=df["row"].astype(str),
+                      source_category=None, postcode=df["postcode"], geocode=df["geocode"])
 
 
 def read_service_csv(data: bytes, fr: FileReport, postcodes: PostcodeIndex | None,
