@@ -152,6 +152,22 @@ def read_csv_table(path: str | os.PathLike[str], fr: FileReport, header: bool = 
     if len(set(cols)) != len(cols):
         dupes = sorted({c for c in cols if cols.count(c) > 1})
         raise InputError(label, f"repeated columns {dupes}", row=0)
+    rows, raw = _well_formed(records, cols, fr)
+    good = [records[i] for i in rows.index]
+    table = pd.DataFrame(good, columns=cols, dtype=object) if good else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    table = table.apply(lambda c: c.str.strip()).replace("", None) if good else table
+    table.insert(0, "row", rows["row"].to_numpy())
+    return table.reset_index(drop=True)
+
+
+def _well_formed(records: list[list[str]], cols: list[str],
+                 fr: FileReport) -> tuple[pd.DataFrame, pd.Series]:
+    """Reject blank rows and rows whose field count differs from the header.
+
+    Sets ``fr.rows_read``; returns the kept rows (``row`` = 1-based data row, index =
+    position in ``records``) and the raw text of every record for the load report.
+    """
     fr.rows_read = len(records)
     width = len(cols)
     raw = pd.Series([",".join(r) for r in records], dtype=object)
@@ -162,12 +178,7 @@ def read_csv_table(path: str | os.PathLike[str], fr: FileReport, header: bool = 
     badw = (nfields != width) & ~blank
     why = "row has " + nfields.astype(str) + " fields; the header has " + str(width)
     rows = reject(fr, rows, badw.loc[rows.index], why.loc[rows.index], None, raw)
-    good = [records[i] for i in rows.index]
-    table = pd.DataFrame(good, columns=cols, dtype=object) if good else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    table = table.apply(lambda c: c.str.strip()).replace("", None) if good else table
-    table.insert(0, "row", rows["row"].to_numpy())
-    return table.reset_index(drop=True)
+    return rows, raw
 
 
 def finite_number(s: pd.Series) -> pd.Series:
@@ -202,16 +213,7 @@ def parse_service_records(cols: list[str], records: list[list[str]], fr: FileRep
     ignored = [c for c in cols if c and c not in {"name", "type", *LOCATION_COLUMNS}]
     if ignored:
         fr.note = (fr.note + "; " if fr.note else "") + "ignored columns: " + ", ".join(ignored)
-    fr.rows_read = len(records)
-    width = len(cols)
-    raw_all = pd.Series([",".join(r) for r in records], dtype=object)
-    rows = pd.DataFrame({"row": np.arange(1, len(records) + 1)})
-    nfields = pd.Series([len(r) for r in records], dtype="int64")
-    blank = pd.Series([all(not f.strip() for f in r) for r in records], dtype=bool)
-    df = reject(fr, rows, blank, "blank row", None, raw_all)
-    badw = (nfields != width) & ~blank
-    why = "row has " + nfields.astype(str) + " fields; the header has " + str(width)
-    df = reject(fr, df, badw.loc[df.index], why.loc[df.index], None, raw_all)
+    df, raw_all = _well_formed(records, cols, fr)
     good = [records[i] for i in df.index]
     table = pd.DataFrame(good, columns=cols, index=df.index, dtype=object) if good else \
         pd.DataFrame(columns=cols, index=df.index, dtype=object)
