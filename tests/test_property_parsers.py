@@ -218,3 +218,37 @@ def test_url_weights_reject_junk_with_value_error_only(text):
     except ValueError:
         return
     assert all(k.isidentifier() and 0 <= v <= 100 for k, v in out.items())
+
+
+def test_numeric_rule_sql_matches_its_definition():
+    """The SQL predicate of NumericRule flags exactly the cells its docstring defines as bad."""
+    import itertools
+    import math
+
+    import duckdb
+
+    from needsmap.ingest.csvio import _SUP_VARIANTS, NumericRule
+
+    cells = ["1", "0", "-1", "1.5", "-0.5", " 2 ", "1e3", "", " ", "c", "*", "..", "[x]", "Z",
+             "nan", "NaN", "inf", "-Infinity", "abc", "1,000", "0x10", None]
+
+    def bad(v, allow_negative, allow_suppressed, integer):
+        t = (v or "").strip()
+        if v is None or t in _SUP_VARIANTS:
+            return not allow_suppressed
+        try:
+            x = float(t)
+        except ValueError:
+            return True
+        return (math.isnan(x) or math.isinf(x) or (not allow_negative and x < 0)
+                or (integer and x != math.floor(x)))
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[c] for c in cells])
+    for flags in itertools.product([False, True], repeat=3):
+        rule = NumericRule(("v",), *flags)
+        got = [r[0] for r in con.execute(f"SELECT v, {rule.predicate()} FROM t ORDER BY rowid").fetchall()]
+        flagged = [r[1] for r in con.execute(f"SELECT v, {rule.predicate()} FROM t ORDER BY rowid").fetchall()]
+        assert got == cells
+        assert flagged == [bad(c, *flags) for c in cells], flags

@@ -18,7 +18,7 @@ from needsmap.ingest.csvio import (
     num_expr,
     numeric_rule,
     read_csv_raw,
-    suppressed_count,
+    suppressed_counts,
 )
 from needsmap.ingest.report import FileReport
 
@@ -66,7 +66,7 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
     sel += ", " + ", ".join(f"{num_expr(c, 'INTEGER')} AS {a}" for c, a in DOMAIN_RANKS.items())
     con.execute(f"CREATE OR REPLACE TABLE iod_domains AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_domains").fetchone()[0]
-    sup = {c: suppressed_count(con, kept, c) for c in DOMAIN_SCORES}
+    sup = suppressed_counts(con, kept, list(DOMAIN_SCORES))
     sup = {k: v for k, v in sup.items() if v}
     if sup:
         fr.note = "suppressed/blank cells kept as NULL: " + ", ".join(f"{k} {v}" for k, v in sup.items())
@@ -82,7 +82,7 @@ def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in NUMERATORS.items())
     con.execute(f"CREATE OR REPLACE TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_indicators").fetchone()[0]
-    sup = {c: suppressed_count(con, kept, c) for c in NUMERATORS}
+    sup = suppressed_counts(con, kept, list(NUMERATORS))
     fr.note = "suppressed (blank) numerators, true count 0-9: " + ", ".join(
         f"{NUMERATORS[k]} {v}" for k, v in sup.items())
 
