@@ -1,5 +1,6 @@
 -- LSOA indicators (every English LSOA 2021). Inputs: lsoa, lookup_lsoa21_wd24, census_lsoa,
 -- iod_domains, iod_indicators, iod_idaci_official, cilif_msoa, msoa11, lsoa11_lsoa21, sape20.
+-- Parameter: $cilif_available (BOOLEAN; false when a CiLIF file was missing: cilif_children NULL).
 
 -- CiLIF apportioning (see needsmap.ingest.cilif for the formula):
 -- MSOA count -> LSOA11 by mid-2020 children; LSOA11 -> LSOA21 by Census 2021 children.
@@ -38,7 +39,7 @@ SELECT l.lsoa_code, l.ward_code, l.lad_code,
        n.income_numerator,
        d.income_rate, d.employment_rate, d.education_score, d.health_score, d.crime_score,
        d.barriers_score, d.living_environment_score, d.imd_score, d.imd_rank, d.imd_decile,
-       coalesce(cl.cilif_children, 0) AS cilif_children
+       CASE WHEN $cilif_available THEN coalesce(cl.cilif_children, 0) END AS cilif_children
 FROM lsoa l
 JOIN census_lsoa c USING (lsoa_code)
 LEFT JOIN iod_domains d USING (lsoa_code)

@@ -183,3 +183,45 @@ def test_failed_build_leaves_previous_store_untouched(tmp_path, mirror, monkeypa
     con = connect(db, read_only=True)
     assert con.execute("SELECT count(*) FROM ward_indicators").fetchone()[0] == 21
     con.close()
+
+
+def test_ward_polygons_in_both_crs_agree(england_store):
+    """The EPSG:4326 ward polygon is the EPSG:27700 dissolve reprojected (within 2 m)."""
+    con = open_store(england_store)
+    d = con.execute("""SELECT ward_code, ST_Area(geom) AS a27,
+        ST_Area(ST_Transform(geom_wgs84, 'EPSG:4326', 'EPSG:27700', always_xy := true)) AS a84,
+        ST_Distance(ST_Centroid(geom), ST_Centroid(ST_Transform(geom_wgs84, 'EPSG:4326',
+                    'EPSG:27700', always_xy := true))) AS shift_m
+        FROM ward""").df()
+    con.close()
+    assert len(d) == 6784
+    assert ((d.a84 - d.a27).abs() / d.a27).max() < 1e-3
+    assert d.shift_m.max() < 2.0
+
+
+def test_build_without_cilif_files_goes_on_and_says_so(tmp_path, mirror):
+    """A mirror lacking a CiLIF file still builds; cilif_* is NULL and the summary names the file."""
+    from rich.console import Console
+
+    from needsmap.settings import Settings
+    from needsmap.sources import load_catalogue
+    from needsmap.store.build import build
+
+    cat = load_catalogue()
+    part = tmp_path / "mirror"
+    for src in cat:
+        if src.id == "cilif_msoa" or not (mirror / src.path).is_file():
+            continue
+        dest = part / src.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.symlink_to(mirror / src.path)
+    db = tmp_path / "bp.duckdb"
+    s = build(Settings(db_path=db, mirror=part, cache_dir=tmp_path / "cache", offline=True),
+              las=["Blackpool"], stages=["core"], console=Console(quiet=True))
+    assert cat.get("cilif_msoa").path in s["sources_unavailable"]["cilif"]
+    w = q(db, "SELECT count(*) AS n, count(cilif_rate) AS with_cilif, count(child_poverty_rate) AS cp, "
+              "any_value(vintage_cilif) AS v FROM ward_indicators")
+    assert w.n[0] == 21 and w.with_cilif[0] == 0 and w.cp[0] == 21
+    assert w.v[0].startswith("not available")
+    li = q(db, "SELECT count(cilif_children) AS n FROM lsoa_indicators")
+    assert li.n[0] == 0

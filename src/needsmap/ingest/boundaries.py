@@ -14,6 +14,7 @@ metres written into GeoJSON) or whose CRS cannot be identified raises
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from needsmap.crs import reproject
 from needsmap.ingest.report import FileReport, InputError, require_file
 from needsmap.settings import BNG, WGS84
 
@@ -33,22 +35,46 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
                     code_pattern: str, extra_cols: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
     """Read and validate a boundary file; return kept features in EPSG:27700.
 
+    :func:`read_features` then :func:`validate`; see both for the parameters.
     Returns a GeoDataFrame with ``code``, ``name``, ``_row``, any ``extra_cols``,
     ``geometry`` (EPSG:27700) and ``geometry_wgs84`` (a GeoSeries in EPSG:4326).
+    """
+    gdf = read_features(path, [code_col, name_col, *extra_cols])
+    return validate(gdf, path, fr, code_col, name_col, code_pattern)
+
+
+def read_features(path: Path, props: list[str]) -> gpd.GeoDataFrame:
+    """Read the features of a boundary file (GDAL, through pyogrio), unvalidated.
+
+    GDAL, GEOS and PROJ release the GIL, so this and :func:`validate` can run on a
+    worker thread beside DuckDB (``needsmap.store.core``). Raises
+    :class:`InputError` for an unreadable file, a missing property in ``props``
+    or an unknown CRS.
     """
     name = require_file(path)
     try:
         gdf = pyogrio.read_dataframe(path, use_arrow=True)
     except Exception as exc:  # pyogrio raises several DataSourceError subclasses
         raise InputError(name, f"cannot read as GeoJSON/vector data: {exc}") from exc
-    fr.rows_read = len(gdf)
-    for col in (code_col, name_col, *extra_cols):
+    for col in props:
         if col not in gdf.columns:
             raise InputError(name, f"missing property {col!r}; found {list(gdf.columns)}", row=0,
                              column=col)
     _check_declared_crs(path)
     if gdf.crs is None:
         raise InputError(name, "unknown CRS: the file declares none and is not GeoJSON")
+    return gdf
+
+
+def validate(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, name_col: str,
+             code_pattern: str) -> gpd.GeoDataFrame:
+    """Validate features from :func:`read_features`; record rejects in ``fr``; reproject.
+
+    Returns the kept features in EPSG:27700 with ``code``, ``name``, ``_row`` (the
+    1-based feature number) and ``geometry_wgs84``.
+    """
+    name = str(path)
+    fr.rows_read = len(gdf)
     gdf["_row"] = np.arange(1, len(gdf) + 1)
     gdf = gdf.rename(columns={code_col: "code", name_col: "name"})
 
@@ -60,23 +86,26 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
                 fr.reject(int(r), column, reason, c)
             gdf = gdf[~mask]
 
-    code = gdf["code"].astype("string").str.strip()
+    # plain object strings: Arrow-backed strings make later ``isin`` lookups slow
+    code = gdf["code"].astype("string").str.strip().astype(object)
     gdf["code"] = code
-    reject(~code.fillna("").str.fullmatch(code_pattern), f"{code_col} is not a valid GSS code", code_col)
+    reject(~code.fillna("").str.fullmatch(code_pattern).astype(bool), f"{code_col} is not a valid GSS code",
+           code_col)
     reject(gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
     geom = gdf.geometry
     reject(geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
     kind = gdf.geometry.geom_type
     reject(~kind.isin(["Polygon", "MultiPolygon"]),
            "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
+    lonlat = gdf.crs.equals(WGS84)
     if len(gdf):
-        to_ll = gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
+        to_ll = gdf if lonlat else gdf.to_crs(WGS84)
         minx, miny, maxx, maxy = to_ll.total_bounds
         if not (-180 <= minx <= 180 and -90 <= miny <= 90 and -180 <= maxx <= 180 and -90 <= maxy <= 90):
             raise InputError(name, f"coordinates are not longitude/latitude (bounds {to_ll.total_bounds.round(1).tolist()}); "
                              f"the file declares {gdf.crs.to_string()} but looks like another CRS "
                              "(British National Grid metres?)", column="geometry")
-    invalid = ~gdf.geometry.is_valid
+    invalid = ~pd.Series(_in_halves(shapely.is_valid, gdf.geometry.values), index=gdf.index)
     n_invalid = int(invalid.sum())
     if n_invalid:
         gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.loc[invalid, "geometry"].values)
@@ -86,19 +115,34 @@ def read_boundaries(path: Path, fr: FileReport, code_col: str, name_col: str,
         ]
         reject(gdf.geometry.isna() | gdf.geometry.is_empty, "geometry has no area after make_valid", "geometry")
     if len(gdf):
-        ll = gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf
+        ll = gdf if lonlat else gdf.to_crs(WGS84)
         c = ll.geometry.representative_point()
         x0, y0, x1, y1 = ENGLAND_LONLAT
         outside = ~((c.x >= x0) & (c.x <= x1) & (c.y >= y0) & (c.y <= y1))
         reject(pd.Series(outside.values, index=gdf.index), "geometry lies outside England", "geometry")
-        wgs = gdf.geometry.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf.geometry
+        wgs = gdf.geometry if lonlat else gdf.geometry.to_crs(WGS84)
     else:
         wgs = gdf.geometry
-    out = gdf.to_crs(BNG)
+    out = gdf.set_geometry(gpd.GeoSeries(_in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
+                                         index=gdf.index, crs=BNG))
     out["geometry_wgs84"] = wgs.values
     if n_invalid:
         fr.note = (fr.note + "; " if fr.note else "") + f"{n_invalid} invalid geometries repaired with make_valid"
     return out
+
+
+def _in_halves(fn, values: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """``fn(values)`` computed on two halves in two threads (GEOS and PROJ release the GIL)."""
+    if len(values) < 2000:
+        return np.asarray(fn(values))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="needsmap-geom") as pool:
+        return np.concatenate(list(pool.map(fn, np.array_split(values, 2))))
+
+
+def _to_bng_from(crs):  # noqa: ANN001, ANN202
+    """A function reprojecting an array of geometries from ``crs`` to EPSG:27700."""
+    src = crs.to_string()
+    return lambda geoms: reproject(geoms, src, BNG)
 
 
 def _check_declared_crs(path: Path) -> None:

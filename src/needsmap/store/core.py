@@ -10,17 +10,24 @@ services need all of England); ``--la`` limits the ward tables with geometry.
 from __future__ import annotations
 
 import difflib
+import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
 
+from needsmap.crs import reproject
 from needsmap.ingest import boundaries, census, cilif, iod, lookup
 from needsmap.ingest.report import InputError
-from needsmap.store.db import run_sql
+from needsmap.settings import BNG, WGS84
+from needsmap.store.db import load_spatial, run_sql
 
 VINTAGES = {
     "vintage_iod": "IoD2025 (MHCLG)",
@@ -34,78 +41,76 @@ WD24_FILES = ("wd24_boundaries_blackpool", "wd24_boundaries_dudley")
 
 
 def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
-    """Run the core stage."""
+    """Run the core stage.
+
+    Two threads: the boundary files (GeoJSON parse, validation, reprojection, ward
+    dissolve: GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
+    DuckDB loads the tables on this thread, with one thread fewer than cores. The
+    worker needs the lookup only to drop LSOAs outside it and to dissolve wards; it
+    waits for that one input. The spatial extension is loaded (0.2 s) after the
+    table loads, while the worker still runs.
+    """
     con = ctx.con
     rep = ctx.report
-
-    # 1. lookup
     t = _tick(ctx, None)
-    _load(ctx, "lsoa21_wd24_lookup", lookup.load_lookup)
-    t = _tick(ctx, "lookup", t)
-
-    # 2. scope
-    ctx.las = resolve_las(con, ctx.extra.get("las_requested"))
-    if ctx.las:
-        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
-                    "FROM lookup_lsoa21_wd24 WHERE lad_code IN (SELECT unnest($l)) ORDER BY 1",
-                    {"l": ctx.las})
-    else:
-        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
-                    "FROM lookup_lsoa21_wd24 ORDER BY 1")
-
-    # 3. LSOA boundaries
     p = ctx.resolve("lsoa21_boundaries")
-    fr = rep.file("lsoa21_boundaries", str(p))
-    g = boundaries.read_boundaries(p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
-    in_lu = set(con.execute("SELECT lsoa_code FROM lookup_lsoa21_wd24").fetchnumpy()["lsoa_code"])
-    g = _drop(fr, g, ~g["code"].str.startswith("E"), "LSOA21CD", "out of scope: not an English LSOA")
-    g = _drop(fr, g, ~g["code"].isin(in_lu), "LSOA21CD", "LSOA missing from the LSOA21->WD24 lookup")
-    fr.rows_kept = len(g)
-    _write_lsoa_geoms(con, g)
-    lacking = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_code NOT IN "
-                          "(SELECT lsoa_code FROM lsoa)").fetchone()[0]
-    if lacking:
-        raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
+    lsoa_src = (p, rep.file("lsoa21_boundaries", str(p)))
+    wd24_src = [(wp, rep.file(sid, str(wp))) for sid in WD24_FILES
+                if (wp := ctx.resolve(sid, required=False)) is not None]
+    lookup_ready: Future[_Lookup] = Future()
+    lsoa_ready: Future[pa.Table] = Future()
+    # one core for the worker, the others for DuckDB: on 2 cores, DuckDB's default of 2
+    # threads beside a busy worker costs 0.6 CPU-s of oversubscription (measured)
+    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - 1)}")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-geometry") as pool:
+        fut = pool.submit(_prepare_geometry, ctx, lsoa_src, wd24_src, lookup_ready, lsoa_ready)
+        try:
+            _load_lookup(ctx)
+            lookup_ready.set_result(_lookup_for_geometry(con))
+            t = _tick(ctx, "lookup", t)
+            _load_tables(ctx)
+        except BaseException as exc:
+            if not lookup_ready.done():
+                lookup_ready.set_exception(exc)  # release the worker; this error wins
+            raise
+        t = _tick(ctx, None)
+        load_spatial(con)  # needed from here on; loaded while the worker still runs
+        if not lsoa_ready.done():
+            _checkpoint_while_waiting(con)
+        try:
+            lsoa_tbl = lsoa_ready.result()
+        except BaseException:
+            fut.result()  # the worker's own error, if it failed before the LSOA table
+            raise
+        t = _tick(ctx, "geometry_wait", t)
 
-    t = _tick(ctx, "boundaries", t)
+        # the national LSOA table (every LSOA of the lookup must have a boundary), then
+        # LSOA indicators and their aggregation, while the worker dissolves wards
+        con.register("_lsoa_geom", lsoa_tbl)
+        run_sql(con, "core_lsoa_geom")
+        con.unregister("_lsoa_geom")
+        lacking = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_code NOT IN "
+                              "(SELECT lsoa_code FROM lsoa)").fetchone()[0]
+        if lacking:
+            raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
+        t = _tick(ctx, "boundaries", t)
+        run_sql(con, "core_lsoa", {"cilif_available": ctx.extra["cilif_available"]})
+        run_sql(con, "aggregate_indicators")
+        vintages = dict(VINTAGES)
+        if not ctx.extra["cilif_available"]:
+            vintages["vintage_cilif"] = "not available (source files missing)"
+        run_sql(con, "core_areas", vintages)
+        t = _tick(ctx, "aggregate", t)
+        geo = fut.result()
+    con.execute(f"SET threads = {threads}")
+    t = _tick(ctx, "dissolve_wait", t)
 
-    # 4. Census 2021
-    _load(ctx, "census2021_age6", census.load_census)
-
-    t = _tick(ctx, "census", t)
-
-    # 5. IoD2025
-    _load(ctx, "iod2025_domains", iod.load_domains)
-    _load(ctx, "iod2025_indicators", iod.load_indicators)
-    p5 = ctx.resolve("iod2025_file5", required=False)
-    if p5 is not None:
-        iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)), "LSOA code (2021)",
-                                "Income Deprivation Affecting Children Index (IDACI) Score (rate)")
-    else:
-        pb = ctx.resolve("iod2025_file5_blackpool", required=False)
-        iod.load_idaci_official(con, pb, rep.file("iod2025_file5_blackpool", str(pb)) if pb else None,
-                                "lsoa21cd", "idaci_score_rate")
-
-    t = _tick(ctx, "iod", t)
-
-    # 6. CiLIF (MSOA 2011) and the lookups/populations needed to apportion it
-    _load(ctx, "lsoa11_msoa11_lookup", cilif.load_msoa_lookup)
-    _load(ctx, "lsoa11_lsoa21_lookup", cilif.load_lsoa11_lsoa21)
-    _load(ctx, "sape_mid2020_lsoa11", cilif.load_sape)
-    _load(ctx, "cilif_msoa", cilif.load_cilif_msoa)
-
-    t = _tick(ctx, "cilif", t)
-
-    # 7. LSOA indicators, then aggregation to ward / LAD / England
-    run_sql(con, "core_lsoa")
-    run_sql(con, "aggregate_indicators")
-    run_sql(con, "core_areas", {k: v for k, v in VINTAGES.items()})
-
-    t = _tick(ctx, "aggregate", t)
-
-    # 8. ward geometry: real WD24 polygons where the mirror has them, else LSOA dissolve
-    _ward_geometries(ctx)
+    # ward geometry, written once: real WD24 polygons where the mirror has them, else the dissolve
+    con.register("_ward_geom", geo.ward)
     run_sql(con, "core_wards")
+    con.unregister("_ward_geom")
+    ctx.summary["ward_dissolve_full_union_fallbacks"] = geo.fallbacks
     _tick(ctx, "ward_geometry", t)
 
     n_wards = con.execute("SELECT count(*) FROM ward_indicators").fetchone()[0]
@@ -117,6 +122,73 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         "lads": con.execute("SELECT count(*) FROM scope_lad").fetchone()[0],
         "population": con.execute("SELECT sum(population) FROM ward_indicators").fetchone()[0],
     })
+
+
+def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
+    """Write the tables loaded so far to disk while the geometry worker is still busy.
+
+    The build's one checkpoint is otherwise serial at the end; this moves the
+    tabular part of it into time the main thread would spend waiting. If DuckDB
+    refuses, the final checkpoint covers it.
+    """
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass
+
+
+def _load_lookup(ctx) -> None:  # noqa: ANN001
+    """Load the LSOA21->WD24 lookup and fix the build scope (``scope_lad``)."""
+    con = ctx.con
+    _load(ctx, "lsoa21_wd24_lookup", lookup.load_lookup)
+    ctx.las = resolve_las(con, ctx.extra.get("las_requested"))
+    if ctx.las:
+        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
+                    "FROM lookup_lsoa21_wd24 WHERE lad_code IN (SELECT unnest($l)) ORDER BY 1",
+                    {"l": ctx.las})
+    else:
+        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
+                    "FROM lookup_lsoa21_wd24 ORDER BY 1")
+
+
+def _load_tables(ctx) -> None:  # noqa: ANN001
+    """Load the tabular inputs after the lookup: Census 2021, IoD2025 and CiLIF."""
+    con, rep = ctx.con, ctx.report
+    t = _tick(ctx, None)
+    _load(ctx, "census2021_age6", census.load_census)
+    t = _tick(ctx, "census", t)
+
+    _load(ctx, "iod2025_domains", iod.load_domains)
+    _load(ctx, "iod2025_indicators", iod.load_indicators)
+    p5 = ctx.resolve("iod2025_file5", required=False)
+    if p5 is not None:
+        iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)), "LSOA code (2021)",
+                                "Income Deprivation Affecting Children Index (IDACI) Score (rate)")
+    else:
+        pb = ctx.resolve("iod2025_file5_blackpool", required=False)
+        iod.load_idaci_official(con, pb, rep.file("iod2025_file5_blackpool", str(pb)) if pb else None,
+                                "lsoa21cd", "idaci_score_rate")
+    t = _tick(ctx, "iod", t)
+
+    # CiLIF (MSOA 2011) and the lookups/populations needed to apportion it. CiLIF is a
+    # second, independent child-poverty measure: without one of its four files the build
+    # goes on, `cilif_*` columns are NULL and the summary says which file was missing.
+    loaders = {"lsoa11_msoa11_lookup": cilif.load_msoa_lookup,
+               "lsoa11_lsoa21_lookup": cilif.load_lsoa11_lsoa21,
+               "sape_mid2020_lsoa11": cilif.load_sape,
+               "cilif_msoa": cilif.load_cilif_msoa}
+    paths = {sid: ctx.resolve(sid, required=False) for sid in loaders}
+    missing = [sid for sid, path in paths.items() if path is None]
+    if missing:
+        run_sql(con, "core_cilif_absent")
+        ctx.summary.setdefault("sources_unavailable", {})["cilif"] = (
+            "Children in Low Income Families not built: missing " + ", ".join(
+                ctx.catalogue.get(sid).path for sid in missing))
+    else:
+        for sid, loader in loaders.items():
+            loader(con, paths[sid], rep.file(sid, str(paths[sid])))
+    ctx.extra["cilif_available"] = not missing
+    _tick(ctx, "cilif", t)
 
 
 def _tick(ctx, name: str | None, since: float | None = None) -> float:  # noqa: ANN001
@@ -164,95 +236,150 @@ def resolve_las(con, requested: list[str] | None) -> list[str] | None:  # noqa: 
     return sorted(set(out))
 
 
-def _write_lsoa_geoms(con, g: gpd.GeoDataFrame) -> None:  # noqa: ANN001
-    pos = g.geometry.representative_point()
-    tbl = pa.table({
-        "lsoa_code": g["code"].astype(str).values,
-        "lsoa_name": g["name"].astype(str).values,
-        "area_km2": (g.geometry.area / 1e6).values,
-        "centroid_x": pos.x.values,
-        "centroid_y": pos.y.values,
-        "wkb": shapely.to_wkb(g.geometry.values),
-        "wkb_wgs84": shapely.to_wkb(g["geometry_wgs84"].values),
+@dataclass(frozen=True)
+class _Lookup:
+    """What the geometry worker needs from the lookup (plain Python, no connection)."""
+
+    ward_of: dict[str, str]  # every lookup LSOA -> its best-fit WD24 ward
+    scope_wards: frozenset[str]  # wards of the LADs in scope
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Ward geometry handed from the worker to the main thread (the LSOA table goes first)."""
+
+    ward: pa.Table  # ward_code, geom_method, wkb (EPSG:27700), wkb_wgs84 (EPSG:4326)
+    fallbacks: int  # wards dissolved with a full union instead of a coverage union
+
+
+def _lookup_for_geometry(con) -> _Lookup:  # noqa: ANN001
+    m = con.execute("SELECT lsoa_code, ward_code, lad_code IN (SELECT lad_code FROM scope_lad) "
+                    "AS in_scope FROM lookup_lsoa21_wd24").fetchnumpy()
+    codes, wards = m["lsoa_code"].tolist(), m["ward_code"].tolist()
+    scope = frozenset(w for w, s in zip(wards, m["in_scope"].tolist(), strict=True) if s)
+    return _Lookup(dict(zip(codes, wards, strict=True)), scope)
+
+
+def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
+                      wd24_src: list[tuple[Path, object]], lookup_ready: Future[_Lookup],
+                      lsoa_ready: Future[pa.Table]) -> _Geometry:
+    """Worker: read and validate the boundary files, then build LSOA and ward geometry.
+
+    Touches no DuckDB connection; each file report it is given is written by it
+    alone. The LSOA table (code, land area, point on surface, EPSG:27700 WKB) is
+    handed over through ``lsoa_ready`` as soon as it exists, so the main thread
+    aggregates indicators while this thread dissolves wards (in two halves, on
+    two threads).
+    """
+    t = time.perf_counter()
+    p, fr = lsoa_src
+    raw = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
+    raw_wd24 = [(wp, wfr, boundaries.read_features(wp, ["WD24CD", "WD24NM", "LAD24CD"]))
+                for wp, wfr in wd24_src]
+    ctx.timings["core.worker_read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    g = boundaries.validate(raw, p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
+    official = [(wfr, boundaries.validate(r, wp, wfr, "WD24CD", "WD24NM", r"[EW]05[0-9]{6}"))
+                for wp, wfr, r in raw_wd24]
+    ctx.timings["core.worker_validate"] = time.perf_counter() - t
+    lu = lookup_ready.result()
+    t = time.perf_counter()
+    g = _drop(fr, g, ~g["code"].str.startswith("E"), "LSOA21CD", "out of scope: not an English LSOA")
+    g = _drop(fr, g, ~g["code"].isin(lu.ward_of.keys()), "LSOA21CD",
+              "LSOA missing from the LSOA21->WD24 lookup")
+    fr.rows_kept = len(g)
+    off_codes, off27, off84 = _official_wards(official, lu)
+    rows, starts = _dissolve_groups(g, lu, set(off_codes))
+    mid = len(starts) // 2  # split at a ward boundary
+    split = int(starts[mid]) if len(starts) else 0
+    lsoa_ready.set_result(_lsoa_table(g))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="needsmap-dissolve") as pool:
+        parts = [pool.submit(_dissolve, rows[:split], starts[:mid]),
+                 pool.submit(_dissolve, rows[split:], starts[mid:] - split)]
+        (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
+    methods = ["ons_wd24_bgc"] * len(off_codes) + ["lsoa21_best_fit_dissolve"] * (len(c1) + len(c2))
+    ward_tbl = pa.table({
+        "ward_code": pa.array(off_codes + c1 + c2, pa.string()),
+        "geom_method": pa.array(methods, pa.string()),
+        "wkb": pa.array(shapely.to_wkb(np.concatenate([off27, d27_1, d27_2])), pa.binary()),
+        "wkb_wgs84": pa.array(shapely.to_wkb(np.concatenate([off84, d84_1, d84_2])), pa.binary()),
     })
-    con.register("_lsoa_geom_arrow", tbl)
-    # the national LSOA table, with its best-fit ward and LAD (every LSOA here is in the lookup)
-    con.execute("""CREATE OR REPLACE TABLE lsoa AS SELECT g.lsoa_code, l.lsoa_name, l.ward_code,
-        l.ward_name, l.lad_code, l.lad_name, g.area_km2, g.centroid_x, g.centroid_y,
-        'point_on_surface' AS centroid_method,
-        ST_GeomFromWKB(g.wkb) AS geom, ST_GeomFromWKB(g.wkb_wgs84) AS geom_wgs84
-        FROM _lsoa_geom_arrow g JOIN lookup_lsoa21_wd24 l USING (lsoa_code) ORDER BY g.lsoa_code""")
-    con.unregister("_lsoa_geom_arrow")
+    ctx.timings["core.worker_geometry"] = time.perf_counter() - t
+    return _Geometry(ward_tbl, f1 + f2)
 
 
-def _ward_geometries(ctx) -> None:  # noqa: ANN001
-    con = ctx.con
+def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
+    """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB."""
+    pos = g.geometry.representative_point()
+    return pa.table({
+        "lsoa_code": pa.array(g["code"].tolist(), pa.string()),
+        "area_km2": (g.geometry.area / 1e6).to_numpy(),
+        "centroid_x": pos.x.to_numpy(),
+        "centroid_y": pos.y.to_numpy(),
+        "wkb": pa.array(shapely.to_wkb(g.geometry.values), pa.binary()),
+    })
+
+
+def _official_wards(official: list, lu: _Lookup) -> tuple[list[str], np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Validated WD24 polygons of wards in scope: codes, EPSG:27700 and EPSG:4326 arrays.
+
+    A WD24 ward that gets no LSOA under the best-fit lookup is recorded as rejected
+    (by code and name) in its file's report: a known limit of best fit.
+    """
+    lu_wards = set(lu.ward_of.values())
     frames = []
-    lu_wards = set(con.execute("SELECT DISTINCT ward_code FROM lookup_lsoa21_wd24").fetchnumpy()["ward_code"])
-    for sid in WD24_FILES:
-        p = ctx.resolve(sid, required=False)
-        if p is None:
-            continue
-        fr = ctx.report.file(sid, str(p))
-        g = boundaries.read_boundaries(p, fr, "WD24CD", "WD24NM", r"[EW]05[0-9]{6}", ("LAD24CD",))
+    for fr, g in official:
         g = _drop(fr, g, ~g["code"].isin(lu_wards), "WD24CD",
                   "ward gets no LSOA under the best-fit lookup (known limit of best fit)",
                   with_name=True)
         fr.rows_kept = len(g)
         frames.append(g)
-    if frames:
-        g = pd.concat(frames, ignore_index=True)
-        g = g[~g["code"].duplicated()]
-        tbl = pa.table({
-            "ward_code": g["code"].astype(str).values,
-            "wkb": shapely.to_wkb(g.geometry.values),
-            "wkb_wgs84": shapely.to_wkb(gpd.GeoSeries(g["geometry_wgs84"].values).values),
-        })
-    else:
-        tbl = pa.table({"ward_code": pa.array([], pa.string()), "wkb": pa.array([], pa.binary()),
-                        "wkb_wgs84": pa.array([], pa.binary())})
-    con.register("_wd24_arrow", tbl)
-    con.execute("""CREATE OR REPLACE TABLE ward_geom_official AS SELECT ward_code,
-        ST_GeomFromWKB(wkb) AS geom, ST_GeomFromWKB(wkb_wgs84) AS geom_wgs84 FROM _wd24_arrow""")
-    con.unregister("_wd24_arrow")
-    _dissolve_wards(ctx)
+    if not frames:
+        return [], np.array([], dtype=object), np.array([], dtype=object)
+    g = pd.concat(frames, ignore_index=True)
+    g = g[~g["code"].duplicated() & g["code"].isin(lu.scope_wards)]
+    return (g["code"].tolist(), np.asarray(g.geometry.values, dtype=object),
+            np.asarray(gpd.GeoSeries(g["geometry_wgs84"].values).values, dtype=object))
 
 
-def _dissolve_wards(ctx) -> None:  # noqa: ANN001
-    """Dissolve LSOA polygons into wards (scope wards without an official WD24 polygon).
+def _dissolve_groups(lsoas: gpd.GeoDataFrame, lu: _Lookup, official: set[str]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """LSOA polygons of the scope wards to dissolve, sorted by (ward, LSOA), with group starts.
+
+    Returns the rows as a 2-column object array ``(ward_code, polygon)`` and the
+    start index of each ward's run of rows.
+    """
+    ward = np.array([lu.ward_of[c] for c in lsoas["code"].tolist()], dtype=object)
+    take = np.fromiter((w in lu.scope_wards and w not in official for w in ward), bool, len(ward))
+    ward, code = ward[take].astype(str), lsoas["code"].to_numpy(dtype=object)[take].astype(str)
+    geoms = np.asarray(lsoas.geometry.values, dtype=object)[take]
+    order = np.lexsort((code, ward))
+    ward, geoms = ward[order], geoms[order]
+    starts = np.flatnonzero(np.r_[True, ward[1:] != ward[:-1]]) if len(ward) else np.array([], int)
+    return np.column_stack([ward.astype(object), geoms]) if len(ward) else np.empty((0, 2), object), starts
+
+
+def _dissolve(rows: np.ndarray, starts: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+    """Dissolve sorted ``(ward_code, polygon)`` rows into one polygon per ward.
 
     LSOAs tile their ward exactly under the best-fit lookup, so a coverage union
-    (fast, no overlay) is used; the few wards whose LSOA edges are not exactly
-    noded in the generalised (BSC) boundaries fall back to a full union.
+    (fast, no overlay) is used, in EPSG:27700; the few wards whose LSOA edges are
+    not exactly noded in the generalised (BSC) boundaries fall back to a full
+    union. A dissolved ward's EPSG:4326 polygon is its EPSG:27700 polygon
+    reprojected. Returns codes, EPSG:27700 and EPSG:4326 arrays and the number of
+    full-union fallbacks.
     """
-    con = ctx.con
-    tb = con.execute("""SELECT ward_code, ST_AsWKB(geom) AS w, ST_AsWKB(geom_wgs84) AS w84 FROM lsoa
-        WHERE lad_code IN (SELECT lad_code FROM scope_lad)
-          AND ward_code NOT IN (SELECT ward_code FROM ward_geom_official)
-        ORDER BY ward_code, lsoa_code""").to_arrow_table()
-    codes = tb.column("ward_code").to_numpy(zero_copy_only=False)
-    out_codes, g27, g84 = [], [], []
-    fallback = 0
-    if len(codes):
-        geoms = shapely.from_wkb(tb.column("w").combine_chunks().to_numpy(zero_copy_only=False))
-        geoms84 = shapely.from_wkb(tb.column("w84").combine_chunks().to_numpy(zero_copy_only=False))
-        cuts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-            out_codes.append(codes[a])
-            parts = []
-            for arr in (geoms[a:b], geoms84[a:b]):
-                try:
-                    parts.append(shapely.coverage_union_all(arr))
-                except shapely.errors.GEOSException:
-                    fallback += 1
-                    parts.append(shapely.union_all(arr))
-            g27.append(parts[0])
-            g84.append(parts[1])
-    tbl = pa.table({"ward_code": pa.array(out_codes, pa.string()),
-                    "wkb": pa.array(shapely.to_wkb(np.array(g27, dtype=object)) if g27 else [], pa.binary()),
-                    "wkb_wgs84": pa.array(shapely.to_wkb(np.array(g84, dtype=object)) if g84 else [], pa.binary())})
-    con.register("_wd_diss", tbl)
-    con.execute("""CREATE OR REPLACE TABLE ward_geom_dissolved AS SELECT ward_code,
-        ST_GeomFromWKB(wkb) AS geom, ST_GeomFromWKB(wkb_wgs84) AS geom_wgs84 FROM _wd_diss""")
-    con.unregister("_wd_diss")
-    ctx.summary["ward_dissolve_full_union_fallbacks"] = fallback
+    codes, out = [], []
+    fallbacks = 0
+    ends = np.r_[starts[1:], len(rows)] if len(starts) else starts
+    for a, b in zip(starts, ends, strict=True):
+        codes.append(str(rows[a, 0]))
+        geoms = rows[a:b, 1]
+        try:
+            out.append(shapely.coverage_union_all(geoms))
+        except shapely.errors.GEOSException:
+            fallbacks += 1
+            out.append(shapely.union_all(geoms))
+    d27 = np.array(out, dtype=object)
+    d84 = reproject(d27, BNG, WGS84)
+    return codes, d27, d84, fallbacks

@@ -36,8 +36,8 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(path: str | os.PathLike[str] | None = None, read_only: bool = False,
-            threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB connection with the spatial extension loaded.
+            threads: int | None = None, spatial: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB connection, with the spatial extension loaded unless ``spatial`` is false.
 
     Parameters
     ----------
@@ -47,13 +47,17 @@ def connect(path: str | os.PathLike[str] | None = None, read_only: bool = False,
         Open the file read-only (the app always does).
     threads
         DuckDB worker threads; default is DuckDB's own (all cores).
+    spatial
+        Load the spatial extension now (about 0.2 s). The build passes false and
+        loads it on a worker thread while the first CSV files load.
     """
     target = ":memory:" if path is None else str(path)
     config: dict[str, Any] = {}
     if threads:
         config["threads"] = threads
     con = duckdb.connect(target, read_only=read_only, config=config)
-    load_spatial(con)
+    if spatial:
+        load_spatial(con)
     con.execute("SET enable_progress_bar = false")
     return con
 
