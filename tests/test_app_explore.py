@@ -134,3 +134,16 @@ def test_services_layer_and_scatter(at):
     at.selectbox(key="ex_sx").set_value("income_rate").run()
     _ok(at)
     assert "Pearson correlation" in _text(at)
+
+
+def test_table_follows_the_map_by_one_run(at):
+    """A session's first run sends the map without the table; the next run has it."""
+    at.run()
+    _ok(at)
+    assert not at.dataframe
+    assert "follows as soon as the map has loaded" in _text(at)
+    assert any(b.label == "Show the table now" for b in at.button)
+    at.run()  # in a browser, the map asks for this run itself once it is up
+    _ok(at)
+    assert at.dataframe and len(at.dataframe[0].value) == 21
+    assert "follows as soon as" not in _text(at)

@@ -147,6 +147,17 @@ def test_ward_click_selects_it(page, server):
     shot(page, "explore_selected_ward")
 
 
+def test_table_arrives_after_the_map_without_redrawing_it(page, server):
+    """The map paints first; its first report brings the table of wards, map untouched."""
+    page.goto(f"{server.url}/?basemap=none")
+    fr = wait_painted(page, n=21)
+    grid = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
+    grid.wait_for()
+    assert grid.count() == 1
+    assert int(fr.locator("#nm-painted").get_attribute("data-version")) == 1
+    shot(page, "explore_table_after_map")
+
+
 def _download(page, label: str) -> bytes:
     with page.expect_download() as info:
         page.get_by_role("button", name=label, exact=True).click()

@@ -87,40 +87,50 @@ def _reset_weights() -> None:
     st.session_state["ex_method"] = indexing.DEFAULT_METHOD
 
 
-def _sidebar_area(ctx: ViewContext) -> tuple[str, ...] | None:
-    lads = ctx.lads
-    codes = list(lads["lad_code"])
-    names = dict(zip(lads["lad_code"], lads["lad_name"], strict=True))
+def _area_choice(ctx: ViewContext) -> tuple[str, ...] | None:
+    """The LAD codes in view from ``ex_area`` (defaults filled in); ``None`` = every ward."""
+    codes = list(ctx.lads["lad_code"])
     many = len(codes) > 1
-    all_label = "All England" if ctx.info.is_england else "All wards in this store"
     ensure_subset("ex_area", [ALL, *codes], [])
     if not st.session_state.get("ex_area"):
         default = "E06000009" if "E06000009" in codes else codes[0]
         st.session_state["ex_area"] = [default] if many else [codes[0]]
-    opts = [ALL, *codes] if many else codes
-    st.multiselect("Area", opts, key="ex_area", persist_state="session",
-                   format_func=lambda c: all_label if c == ALL else names.get(c, c),
-                   help="One local authority, several, or all of them. Larger areas are drawn "
-                        "with more simplified boundaries, so pick one LA for full detail.",
-                   placeholder="Choose local authorities")
     chosen = st.session_state.get("ex_area") or []
     if ALL in chosen or not chosen:
         return None if many else tuple(codes)
     return tuple(c for c in codes if c in chosen)
 
 
-def _sidebar_index(ctx: ViewContext) -> tuple[str, dict[str, int]]:
+def _area_widget(ctx: ViewContext) -> None:
+    lads = ctx.lads
+    codes = list(lads["lad_code"])
+    names = dict(zip(lads["lad_code"], lads["lad_name"], strict=True))
+    all_label = "All England" if ctx.info.is_england else "All wards in this store"
+    opts = [ALL, *codes] if len(codes) > 1 else codes
+    st.multiselect("Area", opts, key="ex_area", persist_state="session",
+                   format_func=lambda c: all_label if c == ALL else names.get(c, c),
+                   help="One local authority, several, or all of them. Larger areas are drawn "
+                        "with more simplified boundaries, so pick one LA for full detail.",
+                   placeholder="Choose local authorities")
+
+
+def _index_choice() -> tuple[str, dict[str, int]]:
+    """Index method and weights from the session (URL weights and defaults filled in)."""
     labels = indexing.indicator_labels()
-    methods = indexing.method_labels()
-    ensure_choice("ex_method", list(methods), indexing.DEFAULT_METHOD)
+    ensure_choice("ex_method", list(indexing.method_labels()), indexing.DEFAULT_METHOD)
     st.session_state.setdefault("ex_method", indexing.DEFAULT_METHOD)
     url_w = st.session_state.pop("_ex_w_url", None)
-    defaults = indexing.default_weights()
     if url_w:
         for n in labels:
             st.session_state[f"w_{n}"] = int(url_w.get(n, 0))
-    for n, d in defaults.items():
+    for n, d in indexing.default_weights().items():
         st.session_state.setdefault(f"w_{n}", d)
+    return st.session_state["ex_method"], _weights()
+
+
+def _index_widgets(ctx: ViewContext) -> None:
+    labels = indexing.indicator_labels()
+    methods = indexing.method_labels()
     live = indexing.can_recompute(ctx.token)
     with st.sidebar.expander("ACE index weights", expanded=True, icon=":material/tune:"):
         if not live:
@@ -146,28 +156,56 @@ def _sidebar_index(ctx: ViewContext) -> tuple[str, dict[str, int]]:
                 f"{labels[n].split(' (')[0]} {v / total:.0%}" for n, v in w.items() if v))
         st.button("Reset to Lewer defaults", on_click=_reset_weights, width="stretch",
                   disabled=not live)
-    return st.session_state["ex_method"], w
+
+
+def _display_widgets(keys: list[str]) -> None:
+    """Layer, classes, palette and basemap (their session values are set by :func:`render`)."""
+    st.selectbox("Layer", keys, key="ex_layer", persist_state="session", format_func=lambda k: get_layer(k).label)
+    c1, c2 = st.columns([3, 2])
+    c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get)
+    c2.selectbox("Number", list(range(3, 10)), key="ex_k", persist_state="session",
+                 disabled=st.session_state["ex_classes"] == "national_deciles")
+    st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette", persist_state="session",
+                 format_func=cls.PALETTES.get)
+    st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap", persist_state="session",
+                 format_func=lambda b: maps.BASEMAPS[b][0])
+
+
+def _display_choice(keys: list[str]) -> None:
+    """Fill the session values of the display widgets (from the URL, else defaults)."""
+    for key, options, default in (
+            ("ex_layer", keys, keys[0]),
+            ("ex_classes", list(cls.METHODS), cls.DEFAULT_METHOD),
+            ("ex_k", list(range(3, 10)), cls.DEFAULT_K),
+            ("ex_palette", list(cls.PALETTES), cls.DEFAULT_PALETTE),
+            ("ex_basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP)):
+        ensure_choice(key, options, default)
+        st.session_state.setdefault(key, default)
 
 
 def render(ctx: ViewContext) -> None:
-    """Draw the Explore view."""
+    """Draw the Explore view.
+
+    The map is sent to the browser first, before the sidebar widgets and the panels
+    around it: everything it needs is read from the session (which the URL and the
+    widgets' defaults fill), and the widgets are drawn afterwards with the same keys.
+    The browser then starts loading the map while it renders the rest.
+    """
     restore(PARAMS, "explore")
     info, token = ctx.info, ctx.token
     if ctx.lads.empty:
         st.warning("This store has no wards with boundaries (`ward_indicators` is missing or "
                    "empty), so there is nothing to map. Rebuild it with `needsmap build`.")
         return
-    sb = st.sidebar
-    with sb:
-        st.subheader("Explore", anchor=False)
-        lad_codes = _sidebar_area(ctx)
+    lad_codes = _area_choice(ctx)
     wards = data.ward_table(token)
 
     # The index (stored or recomputed with the user's weights).
     method, weights = indexing.DEFAULT_METHOD, indexing.default_weights()
     ace, ace_note, ace_error = pd.DataFrame(), "", ""
-    if info.has("ward_ace") or indexing.can_recompute(token):
-        method, weights = _sidebar_index(ctx)
+    has_index = info.has("ward_ace") or indexing.can_recompute(token)
+    if has_index:
+        method, weights = _index_choice()
         try:
             ace, ace_note = indexing.ward_ace(token, method, weights)
         except indexing.IndexSpecError as exc:
@@ -183,31 +221,15 @@ def render(ctx: ViewContext) -> None:
     if ace_error:
         missing[INDEX_LAYER.label] = ace_error
     if not layers:
+        with st.sidebar:
+            st.subheader("Explore", anchor=False)
+            _area_widget(ctx)
         st.warning("No layer in this store has values to map.")
         layout.unavailable(missing)
         return
     keys = [lay.key for lay in layers]
-    ensure_choice("ex_layer", keys, keys[0])
-    st.session_state.setdefault("ex_layer", keys[0])
-    with sb:
-        st.selectbox("Layer", keys, key="ex_layer", persist_state="session", format_func=lambda k: get_layer(k).label)
-        layer = get_layer(st.session_state["ex_layer"])
-        c1, c2 = st.columns([3, 2])
-        ensure_choice("ex_classes", list(cls.METHODS), cls.DEFAULT_METHOD)
-        st.session_state.setdefault("ex_classes", cls.DEFAULT_METHOD)
-        c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get)
-        ensure_choice("ex_k", list(range(3, 10)), cls.DEFAULT_K)
-        st.session_state.setdefault("ex_k", cls.DEFAULT_K)
-        c2.selectbox("Number", list(range(3, 10)), key="ex_k", persist_state="session",
-                     disabled=st.session_state["ex_classes"] == "national_deciles")
-        ensure_choice("ex_palette", list(cls.PALETTES), cls.DEFAULT_PALETTE)
-        st.session_state.setdefault("ex_palette", cls.DEFAULT_PALETTE)
-        st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette", persist_state="session",
-                     format_func=cls.PALETTES.get)
-        ensure_choice("ex_basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP)
-        st.session_state.setdefault("ex_basemap", maps.DEFAULT_BASEMAP)
-        st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap", persist_state="session",
-                     format_func=lambda b: maps.BASEMAPS[b][0])
+    _display_choice(keys)
+    layer = get_layer(st.session_state["ex_layer"])
 
     # Services in view.
     type_labels = _service_type_labels()
@@ -221,13 +243,6 @@ def render(ctx: ViewContext) -> None:
     if not upload.empty:
         types_present.append("_upload")
     ensure_subset("ex_services", types_present, [])
-    with sb:
-        if types_present:
-            st.pills("Services on the map", types_present, key="ex_services", persist_state="session",
-                     selection_mode="multi",
-                     format_func=lambda t: "Your uploaded list" if t == "_upload"
-                     else type_labels.get(t, t))
-        st.caption("Services are clustered; zoom in or click a cluster to see each one.")
 
     # Values for the layer, aligned to the wards in view.
     vals_all = values_for(token, layer, ace)
@@ -252,7 +267,7 @@ def render(ctx: ViewContext) -> None:
         st.warning(f"The index could not be recomputed with these weights: {ace_error}",
                    icon=":material/warning:")
 
-    # Map and side panel.
+    # The map first, then the sidebar widgets, the side panel, the table and the scatter.
     ward_codes = list(view["ward_code"])
     ensure_choice("ward", [None, *ward_codes], None)
     selected = st.session_state.get("ward")
@@ -260,20 +275,44 @@ def render(ctx: ViewContext) -> None:
     with mcol:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
         st.caption(_classes_text(layer, classes))
+    with st.sidebar:
+        st.subheader("Explore", anchor=False)
+        _area_widget(ctx)
+    if has_index:
+        _index_widgets(ctx)
+    with st.sidebar:
+        _display_widgets(keys)
+        if types_present:
+            st.pills("Services on the map", types_present, key="ex_services", persist_state="session",
+                     selection_mode="multi",
+                     format_func=lambda t: "Your uploaded list" if t == "_upload"
+                     else type_labels.get(t, t))
+        st.caption("Services are clustered; zoom in or click a cluster to see each one.")
     with pcol:
         _ward_panel(ctx, view, layer, ace, ward_codes)
 
-    # Table and scatter.
-    # Tabs render lazily (only the open one), so the scatter's chart library does not
-    # slow down the first paint of the map.
-    t1, t2 = st.tabs([":material/table: Table of wards", ":material/scatter_plot: Compare two indicators"],
-                     key="ex_tab", on_change="rerun")
-    if t1.open:
-        with t1:
-            _ward_table(view, layer, ace)
-    if t2.open:
-        with t2:
-            _scatter(view, layers, ace)
+    # The table and the scatter. The table's grid is the heaviest thing the browser
+    # renders: drawn in the same run as the map it competes with it for the page's one
+    # main thread and delays the map's first paint by about half a second
+    # (benchmarks/app.py). So a session's first run leaves a note, and the table comes
+    # with the next run, which the map itself asks for once it is up (it reports
+    # "selected_layers", see _draw_map) and which any widget change brings as well.
+    # Tabs render lazily (only the open one).
+    if st.session_state.get(_FIRST_RUN_DONE):
+        t1, t2 = st.tabs([":material/table: Table of wards",
+                          ":material/scatter_plot: Compare two indicators"],
+                         key="ex_tab", on_change="rerun")
+        if t1.open:
+            with t1:
+                _ward_table(view, layer, ace)
+        if t2.open:
+            with t2:
+                _scatter(view, layers, ace)
+    else:
+        st.session_state[_FIRST_RUN_DONE] = True
+        st.caption("The table of wards (the text alternative to the map) follows as soon as "
+                   "the map has loaded.")
+        st.button("Show the table now", key="ex_show_table", icon=":material/table:")
     layout.unavailable(missing)
 
     ctx.selected_lads = list(lad_codes or [])
@@ -281,6 +320,10 @@ def render(ctx: ViewContext) -> None:
     w = _weights()
     sync(PARAMS, extra={"view": "explore"} | (
         {"w": weights_to_url(w)} if w != indexing.default_weights() else {}))
+
+
+#: Session key set by a session's first Explore run (the table comes with the next run).
+_FIRST_RUN_DONE = "_ex_first_run_done"
 
 
 def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
@@ -358,8 +401,11 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
             labels = dict(type_labels) | {"_upload": "Your uploaded list"}
             colours = colours | {"_upload": maps.UPLOAD_COLOUR}
             fgs += maps.service_groups(allsvc, labels, colours)
+    # "selected_layers" (no WMS layers here: always []) differs from its default (None)
+    # once, when the map has been created: that one value is the rerun that brings the
+    # table (see render). Clicks report "last_active_drawing"; pans and zooms report nothing.
     st_folium(m, key=MAP_KEY, height=620, use_container_width=True,
-              feature_group_to_add=fgs, returned_objects=["last_active_drawing"],
+              feature_group_to_add=fgs, returned_objects=["last_active_drawing", "selected_layers"],
               on_change=_on_map_change)
 
 

@@ -115,15 +115,26 @@ def sources_footer(info: data.StoreInfo | None) -> None:
         return
     table, lines = _footer(info.token)
     with st.expander("Sources, vintages and licences", expanded=False):
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"publisher": "Publisher", "title": "Dataset",
-                                    "vintage": "Vintage", "licence": "Licence"})
+        # a plain HTML table: on every page, and a data grid here would load the grid's
+        # scripts before the map can paint
+        st.html(_sources_table(table))
         for line in lines:
             st.caption(line)
         built = info.meta.get("built_at", "unknown")
         st.caption(f"Store built {built} · scope: {scope_label(info)} · file: `{info.path}`")
     if lines:
         st.caption(" ".join(lines[:2]))
+
+
+def _sources_table(table: pd.DataFrame) -> str:
+    """The sources as an escaped HTML table (publisher, dataset, vintage, licence)."""
+    cols = [c for c in ("publisher", "title", "vintage", "licence") if c in table.columns]
+    heads = {"publisher": "Publisher", "title": "Dataset", "vintage": "Vintage", "licence": "Licence"}
+    head = "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
+    rows = "".join("<tr>" + "".join(f"<td>{_escape(str(r[c]) if pd.notna(r[c]) else '')}</td>"
+                                     for c in cols) + "</tr>"
+                   for _, r in table.iterrows())
+    return f'<table class="nm-sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def scope_label(info: data.StoreInfo) -> str:
