@@ -136,14 +136,10 @@ def test_services_layer_and_scatter(at):
     assert "Pearson correlation" in _text(at)
 
 
-def test_table_follows_the_map_by_one_run(at):
-    """A session's first run sends the map without the table; the next run has it."""
+def test_without_a_browser_everything_renders_in_one_run(at):
+    """AppTest sends no request headers: no map-first split, the table is there at once."""
     at.run()
     _ok(at)
-    assert not at.dataframe
-    assert "follows as soon as the map has loaded" in _text(at)
-    assert any(b.label == "Show the table now" for b in at.button)
-    at.run()  # in a browser, the map asks for this run itself once it is up
-    _ok(at)
-    assert at.dataframe and len(at.dataframe[0].value) == 21
-    assert "follows as soon as" not in _text(at)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 21
+    assert at.selectbox(key="ex_layer").value == "ace"
+    assert "follow as soon as the map has loaded" not in _text(at)

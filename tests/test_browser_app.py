@@ -147,15 +147,19 @@ def test_ward_click_selects_it(page, server):
     shot(page, "explore_selected_ward")
 
 
-def test_table_arrives_after_the_map_without_redrawing_it(page, server):
-    """The map paints first; its first report brings the table of wards, map untouched."""
-    page.goto(f"{server.url}/?basemap=none")
+def test_controls_and_table_arrive_after_the_map_without_redrawing_it(page, server):
+    """The map paints first; its first report brings the widgets, panel and table, map untouched."""
+    page.goto(f"{server.url}/?basemap=none&layer=income_rate")
     fr = wait_painted(page, n=21)
     grid = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     grid.wait_for()
     assert grid.count() == 1
+    page.get_by_role("slider", name="Health deprivation and disability").wait_for()
+    page.get_by_text("What drives a ward").wait_for()
+    assert "Income deprivation" in page.get_by_test_id("stSidebar").inner_text()
     assert int(fr.locator("#nm-painted").get_attribute("data-version")) == 1
-    shot(page, "explore_table_after_map")
+    assert "layer=income_rate" in page.url
+    shot(page, "explore_controls_after_map")
 
 
 def _download(page, label: str) -> bytes:

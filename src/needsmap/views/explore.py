@@ -275,6 +275,10 @@ def render(ctx: ViewContext) -> None:
     with mcol:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
         st.caption(_classes_text(layer, classes))
+    if _map_only_first(pcol):
+        sync(PARAMS, extra={"view": "explore"} | (
+            {"w": weights_to_url(weights)} if weights != indexing.default_weights() else {}))
+        return
     with st.sidebar:
         st.subheader("Explore", anchor=False)
         _area_widget(ctx)
@@ -291,28 +295,16 @@ def render(ctx: ViewContext) -> None:
     with pcol:
         _ward_panel(ctx, view, layer, ace, ward_codes)
 
-    # The table and the scatter. The table's grid is the heaviest thing the browser
-    # renders: drawn in the same run as the map it competes with it for the page's one
-    # main thread and delays the map's first paint by about half a second
-    # (benchmarks/app.py). So a session's first run leaves a note, and the table comes
-    # with the next run, which the map itself asks for once it is up (it reports
-    # "selected_layers", see _draw_map) and which any widget change brings as well.
-    # Tabs render lazily (only the open one).
-    if st.session_state.get(_FIRST_RUN_DONE):
-        t1, t2 = st.tabs([":material/table: Table of wards",
-                          ":material/scatter_plot: Compare two indicators"],
-                         key="ex_tab", on_change="rerun")
-        if t1.open:
-            with t1:
-                _ward_table(view, layer, ace)
-        if t2.open:
-            with t2:
-                _scatter(view, layers, ace)
-    else:
-        st.session_state[_FIRST_RUN_DONE] = True
-        st.caption("The table of wards (the text alternative to the map) follows as soon as "
-                   "the map has loaded.")
-        st.button("Show the table now", key="ex_show_table", icon=":material/table:")
+    # Tabs render lazily (only the open one), so the scatter's chart library does not
+    # slow down the first paint of the map.
+    t1, t2 = st.tabs([":material/table: Table of wards", ":material/scatter_plot: Compare two indicators"],
+                     key="ex_tab", on_change="rerun")
+    if t1.open:
+        with t1:
+            _ward_table(view, layer, ace)
+    if t2.open:
+        with t2:
+            _scatter(view, layers, ace)
     layout.unavailable(missing)
 
     ctx.selected_lads = list(lad_codes or [])
@@ -322,8 +314,32 @@ def render(ctx: ViewContext) -> None:
         {"w": weights_to_url(w)} if w != indexing.default_weights() else {}))
 
 
-#: Session key set by a session's first Explore run (the table comes with the next run).
+#: Session key set by a browser session's first Explore run (the map alone).
 _FIRST_RUN_DONE = "_ex_first_run_done"
+
+
+def _map_only_first(pcol) -> bool:  # noqa: ANN001 - streamlit column
+    """On a browser session's first run, stop after the map; return whether it did.
+
+    The page's one main thread renders every element before the map's iframe can load,
+    and the sidebar's widgets, the side panel and the table of wards (a data grid) cost
+    it about half a second (benchmarks/app.py). So a new browser session gets the
+    heading, the caveat and the map first; everything else comes with the next run,
+    which the map itself asks for once it is up (it reports "selected_layers", see
+    _draw_map), or the button left here. The widgets' values are already in the
+    session, so the second run draws them as the first run used them. Sessions without
+    a browser (AppTest, no request headers) render everything at once.
+    """
+    if st.session_state.get(_FIRST_RUN_DONE):
+        return False
+    st.session_state[_FIRST_RUN_DONE] = True
+    if not (st.context.headers or {}).get("User-Agent"):
+        return False
+    with pcol:
+        st.caption("The controls, the ward panel and the table of wards (the text "
+                   "alternative to the map) follow as soon as the map has loaded.")
+        st.button("Show them now", key="ex_show_all", icon=":material/tune:")
+    return True
 
 
 def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
@@ -403,7 +419,7 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
             fgs += maps.service_groups(allsvc, labels, colours)
     # "selected_layers" (no WMS layers here: always []) differs from its default (None)
     # once, when the map has been created: that one value is the rerun that brings the
-    # table (see render). Clicks report "last_active_drawing"; pans and zooms report nothing.
+    # rest of the page (see _map_only_first). Clicks report "last_active_drawing"; pans and zooms report nothing.
     st_folium(m, key=MAP_KEY, height=620, use_container_width=True,
               feature_group_to_add=fgs, returned_objects=["last_active_drawing", "selected_layers"],
               on_change=_on_map_change)
