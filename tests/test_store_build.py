@@ -225,3 +225,45 @@ def test_build_without_cilif_files_goes_on_and_says_so(tmp_path, mirror):
     assert w.v[0].startswith("not available")
     li = q(db, "SELECT count(cilif_children) AS n FROM lsoa_indicators")
     assert li.n[0] == 0
+
+
+def test_boundary_error_on_the_worker_thread_fails_the_build_cleanly(tmp_path, mirror, monkeypatch,
+                                                                     blackpool_store):
+    """An error while the worker thread reads the boundaries reaches the build as itself
+    (no hang waiting for the LSOA table), and the previous store stays as it was."""
+    import shutil
+    import threading
+
+    from rich.console import Console
+
+    from needsmap.ingest import boundaries
+    from needsmap.ingest.report import InputError
+    from needsmap.settings import Settings
+    from needsmap.store.build import build
+
+    def broken(path, props):  # noqa: ANN001, ANN202
+        if "lsoa21" in str(path):
+            raise InputError(str(path), "cannot read as GeoJSON/vector data: truncated", row=35000)
+        return real(path, props)
+
+    real = boundaries.read_features
+    monkeypatch.setattr(boundaries, "read_features", broken)
+    db = tmp_path / "bp.duckdb"
+    shutil.copy(blackpool_store, db)
+    before = db.read_bytes()
+    out: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            build(Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "c", offline=True),
+                  las=["Blackpool"], console=Console(quiet=True))
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            out.append(exc)
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    th.join(timeout=180)
+    assert not th.is_alive(), "the build hung after the worker failed"
+    assert out and isinstance(out[0], InputError) and "lsoa21_ew_bsc_dec2021.geojson" in str(out[0])
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("bp.duckdb.building-*"))

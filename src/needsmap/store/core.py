@@ -78,11 +78,7 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         load_spatial(con)  # needed from here on; loaded while the worker still runs
         if not lsoa_ready.done():
             _checkpoint_while_waiting(con)
-        try:
-            lsoa_tbl = lsoa_ready.result()
-        except BaseException:
-            fut.result()  # the worker's own error, if it failed before the LSOA table
-            raise
+        lsoa_tbl = lsoa_ready.result()  # or the worker's error, if it failed before the table
         t = _tick(ctx, "geometry_wait", t)
 
         # the national LSOA table (every LSOA of the lookup must have a boundary), then
@@ -271,6 +267,16 @@ def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
     aggregates indicators while this thread dissolves wards (in two halves, on
     two threads).
     """
+    try:
+        return _geometry(ctx, lsoa_src, wd24_src, lookup_ready, lsoa_ready)
+    except BaseException as exc:
+        if not lsoa_ready.done():
+            lsoa_ready.set_exception(exc)  # the main thread waits on it: hand it the error
+        raise
+
+
+def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, object]],  # noqa: ANN001
+              lookup_ready: Future[_Lookup], lsoa_ready: Future[pa.Table]) -> _Geometry:
     t = time.perf_counter()
     p, fr = lsoa_src
     raw = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
