@@ -276,6 +276,8 @@ def render(ctx: ViewContext) -> None:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
         st.caption(_classes_text(layer, classes))
     if _map_only_first(pcol):
+        ctx.selected_lads = list(lad_codes or [])
+        ctx.selected_ward = selected
         sync(PARAMS, extra={"view": "explore"} | (
             {"w": weights_to_url(weights)} if weights != indexing.default_weights() else {}))
         return
