@@ -24,56 +24,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from needsmap.serve import AppProcess
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, db: Path | None, script: Path = REPO / "app.py") -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NEEDSMAP_DB=str(db)) if db else dict(os.environ)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script),
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=script.parent, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise SystemExit(f"streamlit did not start for {db}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def painted(page, version: int = 1, timeout: float = 180.0) -> dict[str, str]:  # noqa: ANN001
@@ -132,7 +94,7 @@ def streamlit_floor(browser, runs: int) -> float:  # noqa: ANN001
     with tempfile.TemporaryDirectory(prefix="needsmap-bench-") as tmp:
         script = Path(tmp) / "hello.py"
         script.write_text('import streamlit as st\nst.write("hello needsmap")\n')
-        srv = Server(None, script)
+        srv = AppProcess(None, script)
         try:
             ctx = browser.new_context()
             # the moment the text enters the DOM, on the page's own clock (as for the map)
@@ -201,7 +163,7 @@ def main() -> int:
             if not db.exists():
                 print(f"skip {label}: no store at {db} (use --build)")
                 continue
-            srv = Server(db)
+            srv = AppProcess(db)
             try:
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
                 cold, info = time_load(ctx, srv.url + "/" + query)

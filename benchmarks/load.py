@@ -42,7 +42,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,8 @@ from pathlib import Path
 
 import duckdb
 import psutil
+
+from needsmap.serve import AppProcess
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -95,12 +96,6 @@ def tree_cpu(pid: int) -> float:
     except psutil.Error:
         pass
     return total
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def store_choices(db: Path) -> tuple[list[str], list[str], dict[str, str]]:
@@ -337,32 +332,6 @@ async def drive_ws(port: int, n: int, seconds: float, lads: list[str], layers: l
     return stats
 
 
-def start_app(db: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, NEEDSMAP_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-
-
-def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    import httpx
-
-    t = time.monotonic()
-    while time.monotonic() - t < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited: " + (proc.stderr.read() or b"").decode()[-2000:])
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("streamlit did not come up")
-
-
 def pct(xs: list[float], q: float) -> float:
     if not xs:
         return float("nan")
@@ -391,11 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     if not a.db or not a.db.is_file():
         ap.error("--db must name a built store (whole England for the benchmark)")
     lads, layers, names = store_choices(a.db)
-    port = free_port()
-    app = start_app(a.db, port)
+    app = AppProcess(a.db, timeout=60, new_session=True)  # own group: killpg stops it whole
+    port = app.port
     sampler = None
     try:
-        wait_up(port, app)
         sampler = MemorySampler(app.pid)
         sampler.start()
         base_rss = sampler.proc.memory_info().rss
@@ -420,9 +388,10 @@ def main(argv: list[str] | None = None) -> int:
             sampler.join(timeout=2)
         try:
             os.killpg(app.pid, signal.SIGTERM)
-            app.wait(timeout=10)
+            app.proc.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(app.pid, signal.SIGKILL)
+        app.log.close()
     all_t = [t for ts in stats.times.values() for t in ts]
     fig = {
         "client": a.client, "store": str(a.db), "lads": len(lads), "sessions": a.sessions, "seconds": round(wall, 1),

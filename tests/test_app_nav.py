@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_support import APP, app_store
+from test_app_support import APP, app_store, app_test, page_text
 
 from needsmap import CAVEAT
 
 
 @pytest.fixture
 def at(request, monkeypatch) -> AppTest:
-    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
-    return AppTest.from_file(APP, default_timeout=240)
+    return app_test(request, monkeypatch)
 
 
-def _page_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [str(getattr(h, "proto", "")) for h in at.get("html")]
-    return "\n".join(str(p) for p in parts)
+_page_text = page_text
 
 
 def test_every_view_renders_with_caveat_and_sources(at):

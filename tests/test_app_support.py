@@ -7,9 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from needsmap.serve import APP as APP_PATH
+from needsmap.serve import AppProcess
 from needsmap.settings import REPO_ROOT
 
-APP = str(REPO_ROOT / "app.py")
+APP = str(APP_PATH)
+
+
+def app_test(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """An AppTest of ``app.py`` on the Blackpool store (not yet run)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    return AppTest.from_file(APP, default_timeout=240)
+
+
+def page_text(at) -> str:  # noqa: ANN001 - AppTest
+    """The page's markdown, captions and HTML, as one text to search."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(getattr(h, "proto", "")) for h in at.get("html")]
+    return "\n".join(str(p) for p in parts)
 
 
 def app_store(request: pytest.FixtureRequest) -> Path:
@@ -54,61 +71,8 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class AppServer:
-    """``streamlit run app.py`` on 127.0.0.1 with ``NEEDSMAP_DB`` set, in a subprocess."""
-
-    def __init__(self, db: Path, timeout: float = 120) -> None:
-        import subprocess
-        import sys
-        import time
-        import urllib.request
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NEEDSMAP_DB=str(db))
-        self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"needsmap-app-{self.port}.log",
-                        "w+b")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", APP, "--server.address", "127.0.0.1",
-             "--server.port", str(self.port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start in {timeout}s: {self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        import subprocess
-
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+#: The app served on 127.0.0.1 for the browser tests: ``AppServer(db)``.
+AppServer = AppProcess
 
 
 def local_only(route) -> None:  # noqa: ANN001 - playwright Route

@@ -19,12 +19,12 @@ import argparse
 import importlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.serve import streamlit_command
 from needsmap.settings import REPO_ROOT, Settings, default_db_path
 
 #: Subcommands implemented in topic modules: name -> "module:register".
@@ -85,10 +85,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env["NEEDSMAP_DB"] = str(Path(args.db).expanduser() if args.db else default_db_path())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-           "--server.address", args.address, "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env, cwd=REPO_ROOT)
+    return subprocess.call(streamlit_command(address=args.address, port=args.port), env=env,
+                           cwd=REPO_ROOT)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
