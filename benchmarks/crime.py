@@ -60,10 +60,12 @@ def worker_ours(db: str, scale: int, threads: int, jitter: bool = False) -> dict
     each month's rows join back to ``crime_snap`` and are counted by LSOA. Only the
     current month is held in memory.
     """
-    from needsmap.crime.ingest import _to_bng, assign_new_points
+    from needsmap.crime.ingest import assign_new_points
+    from needsmap.crs import transformer
+    from needsmap.settings import BNG, WGS84
     from needsmap.store.db import connect
 
-    _to_bng()  # the pyproj transformer is built once per process (as in a build), before timing
+    transformer(WGS84, BNG)  # built once per thread (as in a build), before timing
     con = connect(threads=threads)
     quoted = db.replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS s (READ_ONLY)")  # ATTACH takes no parameters

@@ -6,8 +6,9 @@ can name it. The helpers here are vectorised and record each rejected row in
 the file's :class:`~needsmap.ingest.report.FileReport`:
 
 * :func:`geocode_postcodes` -- postcode -> easting/northing from Code-Point Open.
-* :func:`bng_from_lonlat` / :func:`lonlat_from_bng` -- EPSG:4326 <-> EPSG:27700
-  with pyproj (offline grid-free transform, about 2 m; ``PROJ_NETWORK`` off).
+* :func:`needsmap.crs.bng_from_lonlat` / :func:`~needsmap.crs.lonlat_from_bng`
+  -- EPSG:4326 <-> EPSG:27700 with pyproj (offline grid-free transform, about 2 m;
+  ``PROJ_NETWORK`` off).
 * :func:`reject_outside_gb` -- coordinates outside the British National Grid
   extent.
 * :func:`reject_duplicates` -- the second and later copies of a row.
@@ -19,9 +20,7 @@ column of the source.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from needsmap.ingest.codepoint import (
     COUNTRY_NAMES,
@@ -42,10 +41,6 @@ ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff]"
 
 #: British National Grid extent (metres) used for sanity checks.
 BNG_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
-
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-_TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
 
 def empty_candidates() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("easting", "northing") else object)
@@ -156,18 +151,6 @@ def geocode_postcodes(df: pd.DataFrame, fr: FileReport, postcodes: PostcodeIndex
     df.loc[sel, "northing"] = hit.loc[sel, "northing"]
     df.loc[sel, "geocode"] = "postcode"
     return df
-
-
-def bng_from_lonlat(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Transform longitude/latitude (EPSG:4326) to easting/northing (EPSG:27700)."""
-    x, y = _TO_BNG.transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
-    return np.asarray(x), np.asarray(y)
-
-
-def lonlat_from_bng(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Transform easting/northing (EPSG:27700) to longitude/latitude (EPSG:4326)."""
-    lon, lat = _TO_WGS.transform(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
-    return np.asarray(lon), np.asarray(lat)
 
 
 def reject_outside_gb(df: pd.DataFrame, fr: FileReport, raw: pd.Series,

@@ -16,7 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from needsmap.access.geocode import lonlat_from_bng, reject
+from needsmap.access.geocode import reject
+from needsmap.crs import lonlat_from_bng
 from needsmap.ingest.report import FileReport
 from needsmap.store.db import read_query
 

@@ -97,7 +97,7 @@ def validate_upload(data: bytes, con: duckdb.DuckDBPyConnection | None = None,
                       "point outside England (not in an English LSOA 2021)", escape_cell(str(n)))
         accepted = located.loc[~miss]
     else:
-        from needsmap.access.geocode import lonlat_from_bng
+        from needsmap.crs import lonlat_from_bng
 
         lon, lat = lonlat_from_bng(cand["easting"].to_numpy(), cand["northing"].to_numpy())
         accepted = cand.assign(lon=lon, lat=lat, lsoa_code=None, ward_code=None, lad_code=None)

@@ -39,17 +39,15 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
+from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.report import FileReport, InputError
-from needsmap.settings import BNG, WGS84
 from needsmap.sources.resolve import sha256_file
 from needsmap.store.db import run_sql
 
@@ -244,11 +242,6 @@ def load_lsoa11_lookup(con: duckdb.DuckDBPyConnection, path: Path | None) -> boo
 
 # -- point-in-polygon -------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _to_bng() -> Transformer:
-    return Transformer.from_crs(WGS84, BNG, always_xy=True)
-
-
 def _lsoa_polygons(con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
     """The store's LSOA 2021 polygons (EPSG:27700, shapely) and their codes, cached per store."""
     key = (id(con), con.execute("SELECT count(*), min(lsoa_code), max(lsoa_code) FROM lsoa").fetchone())
@@ -289,7 +282,7 @@ def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
     lat = np.asarray(xy["lat"], dtype="float64")
     if not len(lon):
         return 0  # every coordinate already cached
-    x, y = _to_bng().transform(lon, lat)
+    x, y = bng_from_lonlat(lon, lat)
     polys, codes = _lsoa_polygons(con)
     ipoly, ipt = shapely.STRtree(shapely.points(x, y)).query(polys, predicate="contains")
     idx = np.full(len(lon), -1, dtype=np.int64)

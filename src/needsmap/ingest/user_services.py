@@ -39,13 +39,13 @@ import pandas as pd
 from needsmap.access.export import FORMULA_PREFIXES
 from needsmap.access.geocode import (
     BNG_BOUNDS,
-    bng_from_lonlat,
     candidates,
     geocode_postcodes,
     reject,
     reject_duplicates,
 )
 from needsmap.access.vocab import SERVICE_TYPES, normalise_type, unknown_type_reason
+from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.codepoint import PostcodeIndex
 from needsmap.ingest.report import FileReport, InputError
 
