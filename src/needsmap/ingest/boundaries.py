@@ -14,7 +14,6 @@ metres written into GeoJSON) or whose CRS cannot be identified raises
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +23,7 @@ import pyogrio
 import shapely
 
 from needsmap.crs import reproject
+from needsmap.geomthreads import in_halves
 from needsmap.ingest.report import FileReport, InputError, require_file
 from needsmap.settings import BNG, WGS84
 
@@ -70,33 +70,49 @@ def validate(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, n
              code_pattern: str) -> gpd.GeoDataFrame:
     """Validate features from :func:`read_features`; record rejects in ``fr``; reproject.
 
-    Returns the kept features in EPSG:27700 with ``code``, ``name``, ``_row`` (the
-    1-based feature number) and ``geometry_wgs84``.
+    :func:`check_codes` then :func:`check_geometry`. Returns the kept features in
+    EPSG:27700 with ``code``, ``name``, ``_row`` (the 1-based feature number) and
+    ``geometry_wgs84``.
     """
-    name = str(path)
+    gdf = check_codes(gdf, path, fr, code_col, name_col, code_pattern)
+    return check_geometry(gdf, path, fr)
+
+
+def check_codes(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, name_col: str,
+                code_pattern: str) -> gpd.GeoDataFrame:
+    """The code checks: present, a GSS code matching ``code_pattern``, not duplicated.
+
+    Sets ``fr.rows_read``; renames ``code_col``/``name_col`` to ``code``/``name``
+    (plain object strings) and adds ``_row``. A caller may drop features that are
+    out of its scope between this and :func:`check_geometry`, so that geometry
+    work is spent only on features it keeps.
+    """
     fr.rows_read = len(gdf)
     gdf["_row"] = np.arange(1, len(gdf) + 1)
     gdf = gdf.rename(columns={code_col: "code", name_col: "name"})
-
-    def reject(mask: pd.Series, reason: str, column: str) -> None:
-        nonlocal gdf
-        if mask.any():
-            bad = gdf[mask]
-            for r, c in zip(bad["_row"].tolist(), bad["code"].astype(str).tolist(), strict=True):
-                fr.reject(int(r), column, reason, c)
-            gdf = gdf[~mask]
-
     # plain object strings: Arrow-backed strings make later ``isin`` lookups slow
     code = gdf["code"].astype("string").str.strip().astype(object)
     gdf["code"] = code
-    reject(~code.fillna("").str.fullmatch(code_pattern).astype(bool), f"{code_col} is not a valid GSS code",
-           code_col)
-    reject(gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
+    gdf = reject_features(gdf, fr, ~code.fillna("").str.fullmatch(code_pattern).astype(bool),
+                  f"{code_col} is not a valid GSS code", code_col)
+    return reject_features(gdf, fr, gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
+
+
+def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.GeoDataFrame:
+    """The geometry checks on features that passed :func:`check_codes`; reproject.
+
+    Missing, empty or non-areal geometry is rejected; coordinates that are not
+    longitude/latitude raise :class:`InputError`; invalid geometry is repaired with
+    :func:`shapely.make_valid` (counted in ``fr.note``); features whose point on
+    surface lies outside England are rejected. Returns the kept features in
+    EPSG:27700 with ``geometry_wgs84``.
+    """
+    name = str(path)
     geom = gdf.geometry
-    reject(geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
+    gdf = reject_features(gdf, fr, geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
     kind = gdf.geometry.geom_type
-    reject(~kind.isin(["Polygon", "MultiPolygon"]),
-           "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
+    gdf = reject_features(gdf, fr, ~kind.isin(["Polygon", "MultiPolygon"]),
+                  "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
     lonlat = gdf.crs.equals(WGS84)
     if len(gdf):
         to_ll = gdf if lonlat else gdf.to_crs(WGS84)
@@ -105,7 +121,7 @@ def validate(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, n
             raise InputError(name, f"coordinates are not longitude/latitude (bounds {to_ll.total_bounds.round(1).tolist()}); "
                              f"the file declares {gdf.crs.to_string()} but looks like another CRS "
                              "(British National Grid metres?)", column="geometry")
-    invalid = ~pd.Series(_in_halves(shapely.is_valid, gdf.geometry.values), index=gdf.index)
+    invalid = ~pd.Series(in_halves(shapely.is_valid, gdf.geometry.values), index=gdf.index)
     n_invalid = int(invalid.sum())
     if n_invalid:
         gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.loc[invalid, "geometry"].values)
@@ -113,17 +129,19 @@ def validate(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, n
         gdf.loc[invalid, "geometry"] = [
             _polygonal(g) for g in gdf.loc[invalid, "geometry"].values
         ]
-        reject(gdf.geometry.isna() | gdf.geometry.is_empty, "geometry has no area after make_valid", "geometry")
+        gdf = reject_features(gdf, fr, gdf.geometry.isna() | gdf.geometry.is_empty,
+                      "geometry has no area after make_valid", "geometry")
     if len(gdf):
         ll = gdf if lonlat else gdf.to_crs(WGS84)
         c = ll.geometry.representative_point()
         x0, y0, x1, y1 = ENGLAND_LONLAT
         outside = ~((c.x >= x0) & (c.x <= x1) & (c.y >= y0) & (c.y <= y1))
-        reject(pd.Series(outside.values, index=gdf.index), "geometry lies outside England", "geometry")
+        gdf = reject_features(gdf, fr, pd.Series(outside.values, index=gdf.index),
+                      "geometry lies outside England", "geometry")
         wgs = gdf.geometry if lonlat else gdf.geometry.to_crs(WGS84)
     else:
         wgs = gdf.geometry
-    out = gdf.set_geometry(gpd.GeoSeries(_in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
+    out = gdf.set_geometry(gpd.GeoSeries(in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
                                          index=gdf.index, crs=BNG))
     out["geometry_wgs84"] = wgs.values
     if n_invalid:
@@ -131,12 +149,19 @@ def validate(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str, n
     return out
 
 
-def _in_halves(fn, values: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    """``fn(values)`` computed on two halves in two threads (GEOS and PROJ release the GIL)."""
-    if len(values) < 2000:
-        return np.asarray(fn(values))
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="needsmap-geom") as pool:
-        return np.concatenate(list(pool.map(fn, np.array_split(values, 2))))
+def reject_features(gdf: gpd.GeoDataFrame, fr: FileReport, mask: pd.Series, reason: str,
+                    column: str, with_name: bool = False) -> gpd.GeoDataFrame:
+    """Record the features under ``mask`` as rejected in ``fr``; return the rest.
+
+    The raw text recorded is the feature's code (``code,name`` if ``with_name``).
+    """
+    if not mask.any():
+        return gdf
+    bad = gdf[mask]
+    raw = bad["code"].astype(str) + ("," + bad["name"].astype(str) if with_name else "")
+    for r, c in zip(bad["_row"].tolist(), raw.tolist(), strict=True):
+        fr.reject(int(r), column, reason, c)
+    return gdf[~mask]
 
 
 def _to_bng_from(crs):  # noqa: ANN001, ANN202

@@ -150,7 +150,7 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
             if name not in wanted:
                 continue
             t = time.perf_counter()
-            if name != "core":  # the core stage loads spatial itself, after its table loads
+            if name != "core":  # the core stage needs only DuckDB's core GEOMETRY functions
                 load_spatial(con)
             fn = _load_stage(spec)
             if fn is None:
@@ -160,9 +160,10 @@ def build(settings: Settings, las: list[str] | None = None, console: Console | N
             with console.status(f"[bold]build: {name}[/bold]"):
                 fn(ctx)
             ctx.timings[name] = time.perf_counter() - t
-            if name == "core":
+            if name == "core" and any(n in wanted for n, _ in STAGES[1:]):
                 # core tables to disk now, then DuckDB's defaults for the later stages (crime:
-                # millions of rows, where full compression keeps the store small)
+                # millions of rows, where full compression keeps the store small); a core-only
+                # build leaves this to the final checkpoint
                 con.execute("CHECKPOINT")
                 con.execute("RESET checkpoint_threshold")
                 con.execute("RESET disabled_compression_methods")

@@ -23,11 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from needsmap import geomthreads
 from needsmap.crs import reproject
 from needsmap.ingest import boundaries, census, cilif, iod, lookup
 from needsmap.ingest.report import InputError
 from needsmap.settings import BNG, WGS84
-from needsmap.store.db import load_spatial, run_sql
+from needsmap.store.db import run_sql
 
 VINTAGES = {
     "vintage_iod": "IoD2025 (MHCLG)",
@@ -47,8 +48,9 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     dissolve: GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
     DuckDB loads the tables on this thread, with one thread fewer than cores. The
     worker needs the lookup only to drop LSOAs outside it and to dissolve wards; it
-    waits for that one input. The spatial extension is loaded (0.2 s) after the
-    table loads, while the worker still runs.
+    waits for that one input. The stage needs no spatial extension: DuckDB's core
+    ``ST_GeomFromWKB`` writes the ``GEOMETRY`` columns (loading the extension costs
+    0.2-0.5 s in a new process; the later stages load it).
     """
     con = ctx.con
     rep = ctx.report
@@ -75,7 +77,6 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
                 lookup_ready.set_exception(exc)  # release the worker; this error wins
             raise
         t = _tick(ctx, None)
-        load_spatial(con)  # needed from here on; loaded while the worker still runs
         if not lsoa_ready.done():
             _checkpoint_while_waiting(con)
         lsoa_tbl = lsoa_ready.result()  # or the worker's error, if it failed before the table
@@ -98,6 +99,8 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
             vintages["vintage_cilif"] = "not available (source files missing)"
         run_sql(con, "core_areas", vintages)
         t = _tick(ctx, "aggregate", t)
+        if not fut.done():
+            _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the dissolve
         geo = fut.result()
     con.execute(f"SET threads = {threads}")
     t = _tick(ctx, "dissolve_wait", t)
@@ -121,11 +124,12 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
 
 
 def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
-    """Write the tables loaded so far to disk while the geometry worker is still busy.
+    """Write the tables made so far to disk while the geometry worker is still busy.
 
-    The build's one checkpoint is otherwise serial at the end; this moves the
-    tabular part of it into time the main thread would spend waiting. If DuckDB
-    refuses, the final checkpoint covers it.
+    The build's checkpoint is otherwise serial at the end (0.3 s for the core
+    tables); the stage calls this twice, in time the main thread would spend
+    waiting: for the LSOA table, then for the ward dissolve. If DuckDB refuses,
+    the final checkpoint covers it.
     """
     try:
         con.execute("CHECKPOINT")
@@ -201,16 +205,6 @@ def _load(ctx, source_id: str, loader) -> None:  # noqa: ANN001
     loader(ctx.con, p, ctx.report.file(source_id, str(p)))
 
 
-def _drop(fr, g: gpd.GeoDataFrame, mask: pd.Series, column: str, reason: str,  # noqa: ANN001
-          with_name: bool = False) -> gpd.GeoDataFrame:
-    """Record the features under ``mask`` as rejected (row, code[, name]) and return the rest."""
-    bad = g[mask]
-    raw = bad["code"] + ("," + bad["name"].astype(str) if with_name else "")
-    for r, t in zip(bad["_row"].tolist(), raw.tolist(), strict=True):
-        fr.reject(int(r), column, reason, t)
-    return g[~mask]
-
-
 def resolve_las(con, requested: list[str] | None) -> list[str] | None:  # noqa: ANN001
     """Map LA names or LAD24 codes (case-insensitive) to LAD24 codes; unknown names raise."""
     if not requested:
@@ -280,29 +274,30 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
     t = time.perf_counter()
     p, fr = lsoa_src
     raw = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
-    raw_wd24 = [(wp, wfr, boundaries.read_features(wp, ["WD24CD", "WD24NM", "LAD24CD"]))
-                for wp, wfr in wd24_src]
+    g = boundaries.check_codes(raw, p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
     ctx.timings["core.worker_read"] = time.perf_counter() - t
-    t = time.perf_counter()
-    g = boundaries.validate(raw, p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
-    official = [(wfr, boundaries.validate(r, wp, wfr, "WD24CD", "WD24NM", r"[EW]05[0-9]{6}"))
-                for wp, wfr, r in raw_wd24]
-    ctx.timings["core.worker_validate"] = time.perf_counter() - t
     lu = lookup_ready.result()
     t = time.perf_counter()
-    g = _drop(fr, g, ~g["code"].str.startswith("E"), "LSOA21CD", "out of scope: not an English LSOA")
-    g = _drop(fr, g, ~g["code"].isin(lu.ward_of.keys()), "LSOA21CD",
-              "LSOA missing from the LSOA21->WD24 lookup")
+    # scope first, so that validation and reprojection are spent only on LSOAs kept
+    g = boundaries.reject_features(g, fr, ~g["code"].str.startswith("E"), "out of scope: not an English LSOA",
+                                   "LSOA21CD")
+    g = boundaries.reject_features(g, fr, ~g["code"].isin(lu.ward_of.keys()),
+                                   "LSOA missing from the LSOA21->WD24 lookup", "LSOA21CD")
+    g = boundaries.check_geometry(g, p, fr)
     fr.rows_kept = len(g)
+    lsoa_ready.set_result(_lsoa_table(g))
+    ctx.timings["core.worker_validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    official = [(wfr, boundaries.validate(
+        boundaries.read_features(wp, ["WD24CD", "WD24NM", "LAD24CD"]), wp, wfr, "WD24CD", "WD24NM",
+        r"[EW]05[0-9]{6}")) for wp, wfr in wd24_src]
     off_codes, off27, off84 = _official_wards(official, lu)
     rows, starts = _dissolve_groups(g, lu, set(off_codes))
     mid = len(starts) // 2  # split at a ward boundary
     split = int(starts[mid]) if len(starts) else 0
-    lsoa_ready.set_result(_lsoa_table(g))
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="needsmap-dissolve") as pool:
-        parts = [pool.submit(_dissolve, rows[:split], starts[:mid]),
-                 pool.submit(_dissolve, rows[split:], starts[mid:] - split)]
-        (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
+    parts = [geomthreads.submit(_dissolve, rows[:split], starts[:mid]),
+             geomthreads.submit(_dissolve, rows[split:], starts[mid:] - split)]
+    (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
     methods = ["ons_wd24_bgc"] * len(off_codes) + ["lsoa21_best_fit_dissolve"] * (len(c1) + len(c2))
     ward_tbl = pa.table({
         "ward_code": pa.array(off_codes + c1 + c2, pa.string()),
@@ -314,15 +309,23 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
     return _Geometry(ward_tbl, f1 + f2)
 
 
+def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Land area (km²), point on surface (x, y) and WKB of EPSG:27700 polygons."""
+    pos = shapely.point_on_surface(geoms)
+    return shapely.area(geoms) / 1e6, shapely.get_x(pos), shapely.get_y(pos), shapely.to_wkb(geoms)
+
+
 def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
-    """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB."""
-    pos = g.geometry.representative_point()
+    """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB (two threads)."""
+    geoms = np.asarray(g.geometry.values, dtype=object)
+    halves = [geomthreads.submit(_lsoa_parts, h) for h in np.array_split(geoms, 2)]
+    area, x, y, wkb = (np.concatenate(p) for p in zip(*(f.result() for f in halves), strict=True))
     return pa.table({
         "lsoa_code": pa.array(g["code"].tolist(), pa.string()),
-        "area_km2": (g.geometry.area / 1e6).to_numpy(),
-        "centroid_x": pos.x.to_numpy(),
-        "centroid_y": pos.y.to_numpy(),
-        "wkb": pa.array(shapely.to_wkb(g.geometry.values), pa.binary()),
+        "area_km2": area,
+        "centroid_x": x,
+        "centroid_y": y,
+        "wkb": pa.array(wkb, pa.binary()),
     })
 
 
@@ -335,9 +338,10 @@ def _official_wards(official: list, lu: _Lookup) -> tuple[list[str], np.ndarray,
     lu_wards = set(lu.ward_of.values())
     frames = []
     for fr, g in official:
-        g = _drop(fr, g, ~g["code"].isin(lu_wards), "WD24CD",
-                  "ward gets no LSOA under the best-fit lookup (known limit of best fit)",
-                  with_name=True)
+        g = boundaries.reject_features(
+            g, fr, ~g["code"].isin(lu_wards),
+            "ward gets no LSOA under the best-fit lookup (known limit of best fit)", "WD24CD",
+            with_name=True)
         fr.rows_kept = len(g)
         frames.append(g)
     if not frames:
