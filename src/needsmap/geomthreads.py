@@ -34,9 +34,9 @@ def pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def submit(fn: Callable[..., Any], *args: Any) -> Future:
-    """Run ``fn(*args)`` on the geometry pool."""
-    return pool().submit(fn, *args)
+def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """Run ``fn(*args, **kwargs)`` on the geometry pool."""
+    return pool().submit(fn, *args, **kwargs)
 
 
 def in_halves(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> np.ndarray:
