@@ -125,6 +125,24 @@ def test_wrong_vintage_code_and_missing_from_lookup(tmp_path, con, mirror):
                for r in fr.rejected)
 
 
+def test_blank_or_padded_age_group(tmp_path, con, mirror):
+    lines = head_lines(mirror, CENSUS, 6)  # E01000001's six bands; the first is the child band
+    padded = lines[1].split(",")
+    padded[2] = "  " + padded[2] + " "  # padding around a real band is accepted
+    blank = lines[2].split(",")
+    blank[2] = ""  # a blank band must not count towards the population
+    p = write(tmp_path, "census_band.csv", [lines[0], ",".join(padded), ",".join(blank), *lines[3:]])
+    fr = LoadReport().file("c", str(p))
+    census.load_census(con, p, fr)
+    balanced(fr)
+    assert [(r["row"], r["column"]) for r in fr.rejected] == [(2, "age_group")]
+    assert fr.rejected[0]["reason"].startswith("unknown age_group")
+    kids_real = int(lines[1].rsplit(",", 1)[1])
+    others = sum(int(ln.rsplit(",", 1)[1]) for ln in lines[3:])
+    assert con.execute("SELECT population, children_0_15 FROM census_lsoa").fetchall() == [
+        (kids_real + others, kids_real)]
+
+
 def test_negative_and_nan_counts_rejected(tmp_path, con, mirror):
     lines = head_lines(mirror, CENSUS, 6)
     lines[2] = lines[2].rsplit(",", 1)[0] + ",-5\n"

