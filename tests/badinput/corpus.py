@@ -116,6 +116,8 @@ class Env:
             con = duckdb.connect()
             f = self.mirror / "lookups/lsoa11_msoa11_lu.csv"
             load_msoa_lookup(con, f, FileReport("prereq", str(f)))
+            # the loader's table is temporary (one connection's); variants run on cursors
+            con.execute("CREATE TABLE main.msoa11 AS SELECT * FROM temp.msoa11")
         elif kind == "spatial":
             if self.store is None:
                 raise LookupError("needs a built store (its lsoa table)")

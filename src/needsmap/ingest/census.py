@@ -1,6 +1,7 @@
 """Census 2021 usual residents by six age bands, LSOA 2021 (long format).
 
-Produces ``census_lsoa`` (lsoa_code, population, children_0_15): population is
+Produces the temporary table ``census_lsoa`` (lsoa_code, population, children_0_15),
+read by ``queries/core_lsoa.sql``: population is
 the sum of the six bands; children are the band ``Aged 15 years and under``.
 """
 
@@ -40,7 +41,7 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
     others = ", ".join("'" + b + "'" for b in AGE_BANDS if b != CHILD_BAND)
     child = (f"CASE WHEN age_group = '{CHILD_BAND}' THEN {v} WHEN age_group IN ({others}) THEN NULL "
              f"WHEN trim(age_group) = '{CHILD_BAND}' THEN {v} END")
-    con.execute(f"""CREATE OR REPLACE TABLE census_lsoa AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE census_lsoa AS
         SELECT lsoa21_code AS lsoa_code,
                sum({v})::BIGINT AS population,
                sum({child})::BIGINT AS children_0_15,

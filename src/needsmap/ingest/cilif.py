@@ -13,6 +13,10 @@ Apportioning to LSOA 2021 (then wards) uses child populations::
 with ``kids20`` the mid-2020 population aged 0-15 (ONS sape23dt2) and ``kids21``
 Census 2021 residents aged 15 and under. The same weights handle unchanged,
 split, merged and irregular (X) LSOA changes.
+
+The loaders make temporary tables (``cilif_msoa``, ``msoa11``, ``lsoa11_lsoa21``,
+``sape20``) read by ``queries/core_lsoa.sql``; the store keeps the result,
+``lsoa_indicators.cilif_children``.
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
         ("duplicate area name", "Year", "(row_number() OVER (PARTITION BY area ORDER BY _row) > 1)"),
     ]
     kept = apply_rules(con, "_cilif_raw", fr, rules, ["area", "value"])
-    con.execute(f"""CREATE OR REPLACE TABLE cilif_msoa AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE cilif_msoa AS
         SELECT m.msoa_code, k.area AS msoa_name, {num_expr('value')} AS children_low_income
         FROM {kept} k JOIN (SELECT DISTINCT msoa_code, msoa_name FROM msoa11) m ON k.area = m.msoa_name""")
     fr.rows_kept = con.execute("SELECT count(*) FROM cilif_msoa").fetchone()[0]
@@ -95,7 +99,7 @@ def load_msoa_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport)
         duplicate_rule(raw, "LSOA11CD"),
     ]
     kept = apply_rules(con, raw, fr, rules, cols)
-    con.execute(f"""CREATE OR REPLACE TABLE msoa11 AS SELECT LSOA11CD AS lsoa11_code,
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE msoa11 AS SELECT LSOA11CD AS lsoa11_code,
         MSOA11CD AS msoa_code, MSOA11NM AS msoa_name FROM {kept}""")
     fr.rows_kept = con.execute("SELECT count(*) FROM msoa11").fetchone()[0]
 
@@ -111,7 +115,7 @@ def load_lsoa11_lsoa21(con: duckdb.DuckDBPyConnection, path: Path, fr: FileRepor
          "(row_number() OVER (PARTITION BY LSOA11CD, LSOA21CD ORDER BY _row) > 1)"),
     ]
     kept = apply_rules(con, raw, fr, rules, cols)
-    con.execute(f"""CREATE OR REPLACE TABLE lsoa11_lsoa21 AS SELECT LSOA11CD AS lsoa11_code,
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE lsoa11_lsoa21 AS SELECT LSOA11CD AS lsoa11_code,
         LSOA21CD AS lsoa21_code, CHGIND AS change FROM {kept}""")
     fr.rows_kept = con.execute("SELECT count(*) FROM lsoa11_lsoa21").fetchone()[0]
 
@@ -124,5 +128,5 @@ def load_sape(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> Non
     rules += numeric_rule(["all_ages", *ages], allow_negative=False, allow_suppressed=False)
     kept = apply_rules(con, raw, fr, rules, cols)
     kids = " + ".join(num_expr(c) for c in ages)
-    con.execute(f"CREATE OR REPLACE TABLE sape20 AS SELECT lsoa11_code, {kids} AS children_0_15 FROM {kept}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE sape20 AS SELECT lsoa11_code, {kids} AS children_0_15 FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM sape20").fetchone()[0]

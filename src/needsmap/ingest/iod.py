@@ -1,5 +1,8 @@
 """English Indices of Deprivation 2025 at LSOA 2021.
 
+Temporary tables read by ``queries/core_lsoa.sql`` (whose ``lsoa_indicators`` keeps every
+value; the connection's temporary tables are not written to the store):
+
 ``iod_domains``: scores of the IMD and domains (File 7 columns).
 ``iod_indicators``: income and IDACI numerators (File 8).
 ``iod_idaci_official``: the official IDACI score (File 5) where present.
@@ -64,7 +67,7 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
     kept = apply_rules(con, raw, fr, rules, cols)
     sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in DOMAIN_SCORES.items())
     sel += ", " + ", ".join(f"{num_expr(c, 'INTEGER')} AS {a}" for c, a in DOMAIN_RANKS.items())
-    con.execute(f"CREATE OR REPLACE TABLE iod_domains AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE iod_domains AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_domains").fetchone()[0]
     sup = suppressed_counts(con, kept, list(DOMAIN_SCORES))
     sup = {k: v for k, v in sup.items() if v}
@@ -80,7 +83,7 @@ def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     rules += numeric_rule(list(NUMERATORS), allow_negative=False, allow_suppressed=True)
     kept = apply_rules(con, raw, fr, rules, cols)
     sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in NUMERATORS.items())
-    con.execute(f"CREATE OR REPLACE TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_indicators").fetchone()[0]
     sup = suppressed_counts(con, kept, list(NUMERATORS))
     fr.note = "suppressed (blank) numerators, true count 0-9: " + ", ".join(
@@ -91,7 +94,7 @@ def load_idaci_official(con: duckdb.DuckDBPyConnection, path: Path | None, fr: F
                         key: str, col: str) -> None:
     """Official IDACI score (rate) from File 5, or from an exact extract of it."""
     if path is None or fr is None:
-        con.execute("CREATE OR REPLACE TABLE iod_idaci_official (lsoa_code VARCHAR, idaci_score DOUBLE)")
+        con.execute("CREATE OR REPLACE TEMP TABLE iod_idaci_official (lsoa_code VARCHAR, idaci_score DOUBLE)")
         return
     raw = read_csv_raw(con, path, fr, [key, col])
     rules = _common_rules(key)
@@ -100,6 +103,6 @@ def load_idaci_official(con: duckdb.DuckDBPyConnection, path: Path | None, fr: F
     rules.append((f"{col} outside 0-1", col, f"(TRY_CAST({col} AS DOUBLE) > 1)"))
     kept = apply_rules(con, raw, fr, rules, [key, col])
     q = f'"{col}"'
-    con.execute(f'CREATE OR REPLACE TABLE iod_idaci_official AS SELECT "{key}" AS lsoa_code, '
+    con.execute(f'CREATE OR REPLACE TEMP TABLE iod_idaci_official AS SELECT "{key}" AS lsoa_code, '
                 f"TRY_CAST({q} AS DOUBLE) AS idaci_score FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_idaci_official").fetchone()[0]

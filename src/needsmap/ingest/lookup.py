@@ -23,7 +23,7 @@ def load_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
         gss_rule("LSOA21CD", r"[EW]0[1-9][0-9]{6}", "LSOA 2021"),
         gss_rule("WD24CD", r"[EW]05[0-9]{6}", "ward"),
         gss_rule("LAD24CD", r"[EW]0[6-9][0-9]{6}", "local authority district"),
-        ("missing ward or LAD name", "WD24NM", "(nullif(trim(WD24NM), '') IS NULL OR nullif(trim(LAD24NM), '') IS NULL)"),
+        ("missing ward or LAD name", "WD24NM", "(coalesce(trim(WD24NM), '') = '' OR coalesce(trim(LAD24NM), '') = '')"),
         duplicate_rule(raw, "LSOA21CD"),
         ("out of scope: not in England", "LAD24CD", "(NOT starts_with(LAD24CD, 'E'))"),
         ("LSOA in an English LAD but not an English LSOA code", "LSOA21CD", "(NOT starts_with(LSOA21CD, 'E01'))"),
