@@ -63,3 +63,9 @@ def test_in_halves_equals_the_whole_array(lsoas):
     assert (geomthreads.in_halves(shapely.is_valid, lsoas) == shapely.is_valid(lsoas)).all()
     small = lsoas[:10]  # below the split size: computed on the calling thread
     assert (geomthreads.in_halves(shapely.area, small) == shapely.area(small)).all()
+
+
+def test_in_halves_from_a_pool_thread_runs_inline(lsoas):
+    # a pool task that asks for halves must not wait on the pool it occupies
+    got = geomthreads.submit(geomthreads.in_halves, shapely.area, lsoas).result(timeout=30)
+    assert (got == shapely.area(lsoas)).all()

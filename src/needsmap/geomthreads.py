@@ -21,6 +21,7 @@ import numpy as np
 #: Arrays shorter than this are handled on the calling thread.
 MIN_SPLIT = 2000
 
+_PREFIX = "needsmap-geom"
 _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
@@ -31,7 +32,7 @@ def pool() -> ThreadPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
-                                       thread_name_prefix="needsmap-geom",
+                                       thread_name_prefix=_PREFIX,
                                        initializer=yield_to_main_thread)
         return _pool
 
@@ -63,9 +64,10 @@ def in_halves(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> np.ndarray
     """``fn(values)`` computed on two halves on two pool threads, concatenated.
 
     ``fn`` must be elementwise (its result for a half is its result for those
-    elements) and return one array.
+    elements) and return one array. Called from a pool thread, it runs ``fn`` there
+    (waiting on the pool from inside it could deadlock).
     """
-    if len(values) < MIN_SPLIT:
+    if len(values) < MIN_SPLIT or threading.current_thread().name.startswith(_PREFIX + "_"):
         return np.asarray(fn(values))
     a, b = np.array_split(np.asarray(values), 2)
     fa, fb = submit(fn, a), submit(fn, b)

@@ -55,7 +55,7 @@ def read_features(path: Path, props: list[str]) -> gpd.GeoDataFrame:
     or an unknown CRS.
     """
     name = require_file(path)
-    gdf = read_feature_lines(path, props)  # the ONS layout, 4x faster; None for any other
+    gdf = read_feature_lines(path, props)  # the ONS layout, 3-4x faster; None for any other
     if gdf is None:
         try:
             gdf = pyogrio.read_dataframe(path, use_arrow=True)
@@ -99,7 +99,7 @@ def check_codes(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport, code_col: str
     code = gdf["code"].astype("string").str.strip().astype(object)
     gdf["code"] = code
     gdf = reject_features(gdf, fr, ~code.fillna("").str.fullmatch(code_pattern).astype(bool),
-                  f"{code_col} is not a valid GSS code", code_col)
+                          f"{code_col} is not a valid GSS code", code_col)
     return reject_features(gdf, fr, gdf["code"].duplicated(keep="first"), f"duplicate {code_col}", code_col)
 
 
@@ -117,7 +117,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
     gdf = reject_features(gdf, fr, geom.isna() | geom.is_empty, "missing or empty geometry", "geometry")
     kind = gdf.geometry.geom_type
     gdf = reject_features(gdf, fr, ~kind.isin(["Polygon", "MultiPolygon"]),
-                  "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
+                          "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
     lonlat = gdf.crs.equals(WGS84)
     if len(gdf):
         to_ll = gdf if lonlat else gdf.to_crs(WGS84)
@@ -135,14 +135,14 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
             _polygonal(g) for g in gdf.loc[invalid, "geometry"].values
         ]
         gdf = reject_features(gdf, fr, gdf.geometry.isna() | gdf.geometry.is_empty,
-                      "geometry has no area after make_valid", "geometry")
+                              "geometry has no area after make_valid", "geometry")
     if len(gdf):
         ll = gdf if lonlat else gdf.to_crs(WGS84)
         c = ll.geometry.representative_point()
         x0, y0, x1, y1 = ENGLAND_LONLAT
         outside = ~((c.x >= x0) & (c.x <= x1) & (c.y >= y0) & (c.y <= y1))
         gdf = reject_features(gdf, fr, pd.Series(outside.values, index=gdf.index),
-                      "geometry lies outside England", "geometry")
+                              "geometry lies outside England", "geometry")
         wgs = gdf.geometry if lonlat else gdf.geometry.to_crs(WGS84)
     else:
         wgs = gdf.geometry
