@@ -60,15 +60,20 @@ def submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
     return pool().submit(fn, *args, **kwargs)
 
 
-def in_halves(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> np.ndarray:
-    """``fn(values)`` computed on two halves on two pool threads, concatenated.
+def halves(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> list[Any]:
+    """``[fn(first half), fn(second half)]``, computed on two pool threads.
 
     ``fn`` must be elementwise (its result for a half is its result for those
-    elements) and return one array. Called from a pool thread, it runs ``fn`` there
-    (waiting on the pool from inside it could deadlock).
+    elements). Short arrays give ``[fn(values)]`` on the calling thread, and so does
+    a call from a pool thread (waiting on the pool from inside it could deadlock).
     """
+    values = np.asarray(values)
     if len(values) < MIN_SPLIT or threading.current_thread().name.startswith(_PREFIX + "_"):
-        return np.asarray(fn(values))
-    a, b = np.array_split(np.asarray(values), 2)
-    fa, fb = submit(fn, a), submit(fn, b)
-    return np.concatenate([np.asarray(fa.result()), np.asarray(fb.result())])
+        return [fn(values)]
+    jobs = [submit(fn, h) for h in np.array_split(values, 2)]
+    return [j.result() for j in jobs]
+
+
+def in_halves(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> np.ndarray:
+    """:func:`halves` for an ``fn`` that returns one array: the results, concatenated."""
+    return np.concatenate([np.asarray(r) for r in halves(fn, values)])

@@ -45,7 +45,7 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     """Run the core stage.
 
     Two threads: the boundary files (GeoJSON parse, validation, reprojection, ward
-    dissolve: GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
+    dissolve: pyarrow, GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
     DuckDB loads the tables on this thread, with one thread fewer than cores. The
     worker needs the lookup only to drop LSOAs outside it and to dissolve wards; it
     waits for that one input. The stage needs no spatial extension: DuckDB's core
@@ -317,9 +317,8 @@ def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
     """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB (two threads)."""
-    geoms = np.asarray(g.geometry.values, dtype=object)
-    halves = [geomthreads.submit(_lsoa_parts, h) for h in np.array_split(geoms, 2)]
-    area, x, y, wkb = (np.concatenate(p) for p in zip(*(f.result() for f in halves), strict=True))
+    parts = geomthreads.halves(_lsoa_parts, np.asarray(g.geometry.values, dtype=object))
+    area, x, y, wkb = (np.concatenate(p) for p in zip(*parts, strict=True))
     return pa.table({
         "lsoa_code": pa.array(g["code"].tolist(), pa.string()),
         "area_km2": area,
