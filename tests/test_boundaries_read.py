@@ -48,7 +48,7 @@ def write(tmp_path: Path, name: str, opening: bytes, features: list[bytes], clos
 @pytest.fixture(scope="module")
 def sample(lines) -> list[bytes]:
     """The first 4,000 real feature lines (about 1.6 MB, above the reader's size floor)."""
-    return [ln for ln in lines[1:4001]]
+    return lines[1:4001]
 
 
 def test_whole_lsoa_file_matches_gdal_bit_for_bit(mirror):
