@@ -1,14 +1,12 @@
 """needsmap: the Streamlit map app (UI only; run with `needsmap app` or `streamlit run app.py`).
 
 Views live in ``needsmap.views``: Explore (analysts), Target (commissioners), Upload
-(a user's own service list) and, when ``needsmap.views.snapshot`` exists, Snapshot. The
-store is found through ``NEEDSMAP_DB`` or the default path and opened read-only.
+(a user's own service list) and Snapshot (boards). The store is found through
+``NEEDSMAP_DB`` or the default path and opened read-only.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from pathlib import Path
 
@@ -22,18 +20,18 @@ st.set_page_config(page_title="needsmap · ward need in England",
                    layout="wide", initial_sidebar_state="expanded")
 
 from needsmap.store.db import StoreError  # noqa: E402
-from needsmap.views import data, layout, maps  # noqa: E402
+from needsmap.views import data, explore, layout, maps, snapshot, target, upload  # noqa: E402
 from needsmap.views.context import ViewContext  # noqa: E402
 from needsmap.views.state import Param, restore  # noqa: E402
 
 log = logging.getLogger("needsmap.app")
 
-#: key -> (label, icon, module). Snapshot (issue 6) is added when its module exists.
-VIEWS: dict[str, tuple[str, str, str]] = {
-    "explore": ("Explore", ":material/map:", "needsmap.views.explore"),
-    "target": ("Target", ":material/target:", "needsmap.views.target"),
-    "upload": ("Upload services", ":material/upload_file:", "needsmap.views.upload"),
-    "snapshot": ("Snapshot", ":material/description:", "needsmap.views.snapshot"),
+#: key -> (label, icon, module with ``render(ctx)``).
+VIEWS = {
+    "explore": ("Explore", ":material/map:", explore),
+    "target": ("Target", ":material/target:", target),
+    "upload": ("Upload services", ":material/upload_file:", upload),
+    "snapshot": ("Snapshot", ":material/description:", snapshot),
 }
 
 
@@ -41,21 +39,9 @@ VIEWS: dict[str, tuple[str, str, str]] = {
 OWN_CAVEAT = {"explore", "target", "upload"}
 
 
-def available_views() -> dict[str, tuple[str, str, str]]:
-    out = {}
-    for key, spec in VIEWS.items():
-        try:
-            found = importlib.util.find_spec(spec[2]) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            out[key] = spec
-    return out
-
-
 def main() -> None:
     layout.page_style()
-    views = available_views()
+    views = VIEWS
     restore([Param("view", "view", "explore")], "app")
     if st.session_state.get("view") not in views:
         st.session_state["view"] = "explore"
@@ -82,7 +68,7 @@ def main() -> None:
     def run() -> None:
         if key not in OWN_CAVEAT:  # views from other modules get the caveat from the app
             layout.caveat()
-        importlib.import_module(module).render(ctx)
+        module.render(ctx)
 
     layout.guarded(run, f"{label} view")
     if st.query_params.get("view") != key:  # views without their own permalink params

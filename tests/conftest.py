@@ -29,7 +29,7 @@ def mirror() -> Path:
 def _build(tmp_root: Path, name: str, las: list[str] | None) -> Path:
     from rich.console import Console
 
-    from needsmap.store.build import build
+    from needsmap.pipeline import build
 
     db = tmp_root / f"{name}.duckdb"
     settings = Settings(db_path=db, mirror=mirror_dir(), cache_dir=tmp_root / "cache", offline=True)

@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from needsmap.ingest import boundaries
-from needsmap.ingest.geojson_lines import MIN_BYTES, read_feature_lines
+from needsmap.ingest._geojson_lines import MIN_BYTES, read_feature_lines
 from needsmap.ingest.report import InputError
 
 LSOA = "boundaries/lsoa21_ew_bsc_dec2021.geojson"

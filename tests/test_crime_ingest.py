@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from needsmap.crime.ingest import (
+from needsmap.ingest.police import (
     REASONS,
     SNAKE_COLUMNS,
     STANDARD_COLUMNS,

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from needsmap.context import BuildContext, BuildOptions
 from needsmap.crime.build import crime_score_comparison, stage
 from needsmap.ingest.report import LoadReport
 from needsmap.settings import Settings
 from needsmap.sources import Resolver, load_catalogue
-from needsmap.store.build import BuildContext
 from needsmap.store.db import connect, open_store
 
 
@@ -48,8 +48,9 @@ def test_stage_without_files_skips_gracefully(ctx):
 
 
 def test_stage_with_user_paths_records_sources(ctx, mirror: Path):
-    ctx.extra["police_paths"] = [str(mirror / "crime/police_uk/2022-05"),
-                                 str(mirror / "crime/police_uk/2024-07/2024-07-gwent-street.csv")]
+    ctx.options = BuildOptions(police_paths=(
+        str(mirror / "crime/police_uk/2022-05"),
+        str(mirror / "crime/police_uk/2024-07/2024-07-gwent-street.csv")))
     stage(ctx)
     ctx.report.check()
     assert [Path(f.file).name for f in ctx.report.files] == [

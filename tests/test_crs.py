@@ -1,4 +1,4 @@
-"""needsmap.crs and needsmap.geomthreads on real LSOA 2021 boundaries from the mirror."""
+"""needsmap.crs and needsmap._threads on real LSOA 2021 boundaries from the mirror."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from needsmap import crs, geomthreads
+from needsmap import _threads, crs
 from needsmap.settings import BNG, WGS84
 
 
@@ -57,15 +57,15 @@ def test_each_thread_gets_its_own_transformer():
 
 def test_in_halves_equals_the_whole_array(lsoas):
     whole = crs.reproject(lsoas, WGS84, BNG)
-    halves = geomthreads.in_halves(lambda g: crs.reproject(g, WGS84, BNG), lsoas)
+    halves = _threads.in_halves(lambda g: crs.reproject(g, WGS84, BNG), lsoas)
     assert len(halves) == len(lsoas)
     assert shapely.equals_exact(whole, halves, tolerance=0).all()
-    assert (geomthreads.in_halves(shapely.is_valid, lsoas) == shapely.is_valid(lsoas)).all()
+    assert (_threads.in_halves(shapely.is_valid, lsoas) == shapely.is_valid(lsoas)).all()
     small = lsoas[:10]  # below the split size: computed on the calling thread
-    assert (geomthreads.in_halves(shapely.area, small) == shapely.area(small)).all()
+    assert (_threads.in_halves(shapely.area, small) == shapely.area(small)).all()
 
 
 def test_in_halves_from_a_pool_thread_runs_inline(lsoas):
     # a pool task that asks for halves must not wait on the pool it occupies
-    got = geomthreads.submit(geomthreads.in_halves, shapely.area, lsoas).result(timeout=30)
+    got = _threads.submit(_threads.in_halves, shapely.area, lsoas).result(timeout=30)
     assert (got == shapely.area(lsoas)).all()

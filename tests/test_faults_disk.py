@@ -115,7 +115,7 @@ def test_build_into_read_only_directory_is_clear(tmp_path, mirror):
 
 
 def test_build_onto_full_disk_is_clear_and_keeps_previous(tmp_path, mirror):
-    pytest.importorskip("needsmap.store.core", reason="core build stage not landed yet")
+    pytest.importorskip("needsmap.areas.build", reason="core build stage not landed yet")
     with tmpfs(tmp_path / "full", size="3m") as full:
         prev = _make_prev(full / "needsmap.duckdb")
         sha = digest(prev)
@@ -133,10 +133,10 @@ def test_build_onto_full_disk_is_clear_and_keeps_previous(tmp_path, mirror):
 
 
 def test_build_onto_full_disk_in_process_raises_build_error(tmp_path, mirror):
-    pytest.importorskip("needsmap.store.core", reason="core build stage not landed yet")
+    pytest.importorskip("needsmap.areas.build", reason="core build stage not landed yet")
     from rich.console import Console
 
-    from needsmap.store.build import BuildError, build
+    from needsmap.pipeline import BuildError, build
 
     with tmpfs(tmp_path / "full", size="3m") as full:
         prev = _make_prev(full / "needsmap.duckdb")

@@ -13,7 +13,6 @@ of kills; the delays used are printed.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import random
 import signal
@@ -22,25 +21,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from needsmap.store.build import STAGES
 from needsmap.store.db import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _missing_stages() -> list[str]:
-    out = []
-    for name, spec in STAGES:
-        mod = spec.split(":")[0]
-        try:
-            found = importlib.util.find_spec(mod) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            out.append(f"{name} ({mod})")
-    return out
 
 
 def _start(db: Path, mirror: Path, cache: Path) -> subprocess.Popen[bytes]:
@@ -51,9 +36,6 @@ def _start(db: Path, mirror: Path, cache: Path) -> subprocess.Popen[bytes]:
 
 
 def test_sigkill_at_random_points_keeps_previous_store(tmp_path, mirror, report_figure):
-    missing = _missing_stages()
-    if missing:
-        pytest.skip(f"build stages not landed yet: {', '.join(missing)}")
     seed = int(os.environ.get("NEEDSMAP_KILL_SEED", "20261201"))
     rounds = int(os.environ.get("NEEDSMAP_KILL_ROUNDS", "2"))
     rng = random.Random(seed)

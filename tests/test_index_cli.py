@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_index_methods import random_frame
 
-import needsmap.index.build as index_build
+import needsmap.index.tables as index_build
 from needsmap.cli import main
 from needsmap.settings import SCHEMA_VERSION
 

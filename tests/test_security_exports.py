@@ -1,7 +1,7 @@
 """Exports are inert in spreadsheets: no XLSX cell is a formula, no CSV cell starts like one.
 
 Uses the real writers (``needsmap.views.exports`` on top of
-``needsmap.access.export.escape_frame``) and reopens the XLSX with openpyxl.
+``needsmap.escape.escape_frame``) and reopens the XLSX with openpyxl.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-export = pytest.importorskip("needsmap.access.export")
+export = pytest.importorskip("needsmap.escape")
 views_exports = pytest.importorskip("needsmap.views.exports")
 
 PAYLOADS = [

@@ -125,17 +125,18 @@ def test_la_filter_injection_on_the_cli_is_inert(tmp_path, mirror):
 def test_resolve_las_treats_text_as_data(mirror):
     from needsmap.ingest.lookup import load_lookup
     from needsmap.ingest.report import FileReport
-    from needsmap.store.core import resolve_las
+    from needsmap.scope import resolve_las
     from needsmap.store.db import connect
 
     con = connect(None)
     f = mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv"
     load_lookup(con, f, FileReport("t", str(f)))
     n = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24").fetchone()[0]
+    lads = con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24").fetchall()
     for text in HOSTILE:
         with pytest.raises(KeyError, match="unknown local authority"):
-            resolve_las(con, [text])
-    assert resolve_las(con, ["blackpool", " E06000009 "]) == ["E06000009"]
+            resolve_las([text], lads)
+    assert resolve_las(["blackpool", " E06000009 "], lads).lad_codes == ("E06000009",)
     assert con.execute("SELECT count(*) FROM lookup_lsoa21_wd24").fetchone()[0] == n
     con.close()
 
@@ -201,10 +202,10 @@ def test_hostile_ward_and_locality_names_are_inert(store_copy):
 
 
 def test_hostile_uploaded_csv_text_is_inert(store_copy, mirror, tmp_path):
-    from needsmap.access.locate import locate
+    from needsmap.areas.locate import locate
     from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
     from needsmap.ingest.report import FileReport
-    from needsmap.ingest.user_services import read_service_csv
+    from needsmap.ingest.services.user_lists import read_service_csv
     from needsmap.store.db import connect
 
     pc = PostcodeIndex(load_codepoint(mirror / "postcodes/codepo_gb.zip", tmp_path / "c"))

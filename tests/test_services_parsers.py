@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from needsmap.access.vocab import SERVICE_TYPES, gias_type, normalise_type
 from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint, normalise_postcodes
-from needsmap.ingest.epraccur import read_epraccur
-from needsmap.ingest.gias import read_gias
-from needsmap.ingest.libraries import read_libraries
 from needsmap.ingest.report import LoadReport
+from needsmap.ingest.services.epraccur import read_epraccur
+from needsmap.ingest.services.gias import read_gias
+from needsmap.ingest.services.libraries import read_libraries
+from needsmap.ingest.services.vocab import SERVICE_TYPES, gias_type, normalise_type
 
 
 @pytest.fixture(scope="module")

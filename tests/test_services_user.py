@@ -16,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from needsmap.access.build import safe_label, services_stage
-from needsmap.access.export import FORMULA_PREFIXES, escape_frame
+from needsmap.access.services import safe_label
+from needsmap.access.services import stage as services_stage
 from needsmap.access.upload import validate_upload
+from needsmap.context import BuildContext, BuildOptions
+from needsmap.escape import FORMULA_PREFIXES, escape_frame
 from needsmap.ingest.report import LoadReport
 from needsmap.settings import MAX_UPLOAD_BYTES, Settings
 from needsmap.sources import Resolver, load_catalogue
-from needsmap.store.build import BuildContext
 from needsmap.store.db import connect
 
 BLACKPOOL = "E06000009"
@@ -133,7 +134,8 @@ def test_services_stage_with_user_list(blackpool_store, mirror, tmp_path) -> Non
     s = Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "cache", offline=True)
     ctx = BuildContext(con=con, settings=s, resolver=Resolver(s.cache_dir, s.mirror, offline=True),
                        catalogue=load_catalogue(), report=LoadReport(),
-                       console=Console(quiet=True), extra={"user_services": [str(user)]})
+                       console=Console(quiet=True),
+                       options=BuildOptions(user_services=(str(user),)))
     try:
         services_stage(ctx)
         ctx.report.check()
@@ -150,7 +152,7 @@ def test_services_stage_with_user_list(blackpool_store, mirror, tmp_path) -> Non
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_escape_cell(text: str) -> None:
-    from needsmap.access.export import escape_cell
+    from needsmap.escape import escape_cell
 
     assert escape_cell(text) == "'" + text
     assert escape_cell("Library") == "Library"

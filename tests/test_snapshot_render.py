@@ -129,27 +129,21 @@ def test_blackpool_store_locality_and_an_area_without_geometry(blackpool_store):
     assert "Map not available" in render_html(du)
 
 
-def test_core_only_store_falls_back_gracefully(tmp_path, mirror):
-    """Without the index, services, access and crime tables the page still renders, and says
-    what is missing instead of failing."""
+def test_incomplete_store_is_a_clear_error(tmp_path, mirror):
+    """A store without the later stages' tables is refused with the table's name, not drawn
+    half-empty (the store contract is needsmap.store.schema)."""
     from rich.console import Console
 
+    from needsmap.pipeline import build
     from needsmap.settings import Settings
-    from needsmap.store.build import build
+    from needsmap.store.schema import SchemaError
 
     db = tmp_path / "core.duckdb"
     build(Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "cache", offline=True),
-          las=["Blackpool"], stages=["core"], console=Console(stderr=True, quiet=True))
+          las=["Blackpool"], stages=["areas"], console=Console(stderr=True, quiet=True))
     con = open_store(db)
     try:
-        snap = C.build_snapshot(con, "North Blackpool", ["E05015186", "E05015187"])
+        with pytest.raises(SchemaError, match="no table 'ward_ace'.*rebuild it"):
+            C.build_snapshot(con, "North Blackpool", ["E05015186", "E05015187"])
     finally:
         con.close()
-    ace = snap.headline[-1]
-    assert ace.label == "ACE index position" and ace.value == "not in store"
-    assert "not in this store" in snap.ward_basis and all(w.rank == "\u2014" for w in snap.wards)
-    assert snap.services == [] and "not in this store" in snap.services_note
-    assert not any(r.label.startswith("Recorded crime") for r in snap.headline)
-    assert snap.map is not None  # coloured by child poverty decile instead
-    html = render_html(snap)
-    assert "Child poverty rate, England ward decile" in snap.map.legend_title and "<html" in html

@@ -8,7 +8,6 @@ served from the cache without a single request.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,22 +15,10 @@ import pytest
 from badinput.loopback import Loopback, serve
 from rich.console import Console
 
+from needsmap.pipeline import build
 from needsmap.settings import Settings
 from needsmap.sources import Resolver, load_catalogue
-from needsmap.store.build import STAGES, build
 from needsmap.store.db import open_store
-
-
-def _missing_stages() -> list[str]:
-    out = []
-    for name, spec in STAGES:
-        try:
-            ok = importlib.util.find_spec(spec.split(":")[0]) is not None
-        except ModuleNotFoundError:
-            ok = False
-        if not ok:
-            out.append(name)
-    return out
 
 
 @pytest.fixture()
@@ -53,9 +40,6 @@ def _wards(db: Path) -> list[tuple]:
 
 def test_build_with_no_mirror_downloads_everything(tmp_path, server, monkeypatch,
                                                    blackpool_store):
-    missing = _missing_stages()
-    if missing:
-        pytest.skip(f"build stages not landed yet: {missing}")
     monkeypatch.setenv("NEEDSMAP_BASE_URL", server.url)
     monkeypatch.delenv("NEEDSMAP_MIRROR", raising=False)
     cache = tmp_path / "cache"

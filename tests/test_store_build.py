@@ -161,8 +161,8 @@ def test_cli_build_unknown_la_is_a_clear_error(tmp_path, mirror):
 def test_failed_build_leaves_previous_store_untouched(tmp_path, mirror, monkeypatch, blackpool_store):
     import shutil
 
+    from needsmap import pipeline as build_mod
     from needsmap.settings import Settings
-    from needsmap.store import build as build_mod
 
     db = tmp_path / "store.duckdb"
     shutil.copy(blackpool_store, db)
@@ -172,9 +172,7 @@ def test_failed_build_leaves_previous_store_untouched(tmp_path, mirror, monkeypa
         ctx.con.execute("CREATE TABLE half_written AS SELECT 1")
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(build_mod, "STAGES", [*build_mod.STAGES[:1], ("boom", "x:y")])
-    monkeypatch.setattr(build_mod, "_load_stage", lambda spec: boom if spec == "x:y" else
-                        build_mod.importlib.import_module("needsmap.store.core").stage)
+    monkeypatch.setattr(build_mod, "STAGES", {"areas": build_mod.STAGES["areas"], "boom": boom})
     with pytest.raises(RuntimeError, match="injected"):
         build_mod.build(Settings(db_path=db, mirror=mirror, cache_dir=tmp_path / "c", offline=True),
                         las=["Blackpool"])
@@ -203,9 +201,9 @@ def test_build_without_cilif_files_goes_on_and_says_so(tmp_path, mirror):
     """A mirror lacking a CiLIF file still builds; cilif_* is NULL and the summary names the file."""
     from rich.console import Console
 
+    from needsmap.pipeline import build
     from needsmap.settings import Settings
     from needsmap.sources import load_catalogue
-    from needsmap.store.build import build
 
     cat = load_catalogue()
     part = tmp_path / "mirror"
@@ -217,7 +215,7 @@ def test_build_without_cilif_files_goes_on_and_says_so(tmp_path, mirror):
         dest.symlink_to(mirror / src.path)
     db = tmp_path / "bp.duckdb"
     s = build(Settings(db_path=db, mirror=part, cache_dir=tmp_path / "cache", offline=True),
-              las=["Blackpool"], stages=["core"], console=Console(quiet=True))
+              las=["Blackpool"], stages=["areas"], console=Console(quiet=True))
     assert cat.get("cilif_msoa").path in s["sources_unavailable"]["cilif"]
     w = q(db, "SELECT count(*) AS n, count(cilif_rate) AS with_cilif, count(child_poverty_rate) AS cp, "
               "any_value(vintage_cilif) AS v FROM ward_indicators")
@@ -238,8 +236,8 @@ def test_boundary_error_on_the_worker_thread_fails_the_build_cleanly(tmp_path, m
 
     from needsmap.ingest import boundaries
     from needsmap.ingest.report import InputError
+    from needsmap.pipeline import build
     from needsmap.settings import Settings
-    from needsmap.store.build import build
 
     def broken(path, props):  # noqa: ANN001, ANN202
         if "lsoa21" in str(path):

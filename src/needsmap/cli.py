@@ -16,7 +16,6 @@ Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import subprocess
 from pathlib import Path
@@ -24,16 +23,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.crime import cli as crime_cli
+from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
 from needsmap.settings import REPO_ROOT, Settings, default_db_path
+from needsmap.snapshot import cli as snapshot_cli
 
-#: Subcommands implemented in topic modules: name -> "module:register".
-#: ``register(subparsers, common)`` adds a parser whose ``func(args)`` returns an exit code.
-EXTERNAL = {
-    "index": "needsmap.index.cli:register",
-    "crime": "needsmap.crime.cli:register",
-    "snapshot": "needsmap.snapshot.cli:register",
-}
+#: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
+#: parser whose ``func(args)`` returns an exit code.
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli)
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -51,20 +49,21 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from needsmap.context import BuildOptions
     from needsmap.ingest.report import InputError
+    from needsmap.pipeline import BuildError, build
+    from needsmap.scope import UnknownArea
     from needsmap.sources import ChecksumError, SourceUnavailable
-    from needsmap.store.build import BuildError, build
+    from needsmap.store.db import StoreError
 
     console = Console(stderr=True)
     settings = Settings.from_args(args.db, args.mirror, args.cache, args.offline)
-    extra = {}
-    if args.police:
-        extra["police_paths"] = args.police
-    if args.services:
-        extra["user_services"] = args.services
+    options = BuildOptions(police_paths=tuple(args.police or ()),
+                           user_services=tuple(args.services or ()))
     try:
-        summary = build(settings, las=args.la or None, console=console, extra=extra)
-    except (InputError, SourceUnavailable, ChecksumError, BuildError, KeyError) as exc:
+        summary = build(settings, las=args.la or None, console=console, options=options)
+    except (InputError, SourceUnavailable, ChecksumError, BuildError, UnknownArea,
+            StoreError) as exc:
         console.print(f"[bold red]build failed:[/bold red] {exc}")
         console.print("The previous store (if any) is untouched.")
         return 1
@@ -127,15 +126,8 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--port", type=int, default=8501)
     r.set_defaults(func=cmd_run)
 
-    for spec in EXTERNAL.values():
-        mod, fn = spec.split(":")
-        try:
-            register = getattr(importlib.import_module(mod), fn)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-            continue
-        register(sub, common)
+    for topic in TOPIC_COMMANDS:
+        topic.register(sub, common)
     return parser
 
 

@@ -121,7 +121,7 @@ class Env:
         elif kind == "spatial":
             if self.store is None:
                 raise LookupError("needs a built store (its lsoa table)")
-            from needsmap.crime.ingest import ensure_tables, load_lsoa11_lookup
+            from needsmap.ingest.police import ensure_tables, load_lsoa11_lookup
             from needsmap.store.db import connect
 
             con = connect(None)
@@ -198,7 +198,7 @@ def _run_sql_loader(modname: str, fn: str, prereq: str | None = None, args: tupl
 
 
 def _run_police(v: Variant, env: Env) -> Reports:
-    from needsmap.crime.ingest import (
+    from needsmap.ingest.police import (
         CrimeFileReport,
         PoliceFile,
         ensure_tables,
@@ -226,7 +226,7 @@ def _services_finish(df: Any, fr: Any, env: Env) -> None:
     if env.store is None or len(df) == 0:
         fr.rows_kept = int(df["row"].nunique()) if len(df) else 0
         return
-    from needsmap.access.locate import locate, reject_unlocated
+    from needsmap.areas.locate import locate, reject_unlocated
 
     con = env.con("spatial")
     try:
@@ -237,7 +237,7 @@ def _services_finish(df: Any, fr: Any, env: Env) -> None:
 
 
 def _run_gias(v: Variant, env: Env) -> Reports:
-    from needsmap.ingest.gias import read_gias
+    from needsmap.ingest.services.gias import read_gias
 
     fr = _fr(v)
     _services_finish(read_gias(v.path, fr), fr, env)
@@ -245,7 +245,7 @@ def _run_gias(v: Variant, env: Env) -> Reports:
 
 
 def _run_epraccur(v: Variant, env: Env) -> Reports:
-    from needsmap.ingest.epraccur import read_epraccur
+    from needsmap.ingest.services.epraccur import read_epraccur
 
     fr = _fr(v)
     _services_finish(read_epraccur(v.path, fr, env.postcodes), fr, env)
@@ -253,7 +253,7 @@ def _run_epraccur(v: Variant, env: Env) -> Reports:
 
 
 def _run_libraries(v: Variant, env: Env) -> Reports:
-    from needsmap.ingest.libraries import read_libraries
+    from needsmap.ingest.services.libraries import read_libraries
 
     fr = _fr(v)
     _services_finish(read_libraries(v.path, fr, env.postcodes), fr, env)
@@ -261,7 +261,7 @@ def _run_libraries(v: Variant, env: Env) -> Reports:
 
 
 def _run_user_csv(v: Variant, env: Env) -> Reports:
-    from needsmap.ingest.user_services import read_service_csv
+    from needsmap.ingest.services.user_lists import read_service_csv
 
     fr = _fr(v)
     df = read_service_csv(v.path.read_bytes(), fr, env.postcodes, default_type="pharmacy",
@@ -395,9 +395,9 @@ def build_corpus(mirror: Path, out: Path, only: Sequence[str] | None = None) -> 
 
 def available(loader: str) -> str | None:
     """Return why ``loader``'s module cannot be imported yet, or None."""
-    mods = {"police_uk": "needsmap.crime.ingest", "gias": "needsmap.ingest.gias",
-            "epraccur": "needsmap.ingest.epraccur", "libraries": "needsmap.ingest.libraries",
-            "user_service_csv": "needsmap.ingest.user_services",
+    mods = {"police_uk": "needsmap.ingest.police", "gias": "needsmap.ingest.services.gias",
+            "epraccur": "needsmap.ingest.services.epraccur", "libraries": "needsmap.ingest.services.libraries",
+            "user_service_csv": "needsmap.ingest.services.user_lists",
             "localities": "needsmap.snapshot.localities"}
     mod = mods.get(loader, "needsmap.ingest.report")
     try:

@@ -1,15 +1,13 @@
-"""Services layer and access gaps (issue 4).
+"""Services and access: where services are, and how far children live from them.
 
-``vocab``    the controlled vocabulary of service types and each source's mapping.
-``geocode``  source rows -> located candidates (Code-Point Open, pyproj).
-``locate``   point-in-polygon to LSOA / ward / LAD (``queries/services_locate.sql``).
-``build``    the ``services`` and ``access`` build stages.
-``measures`` nearest-service distances, ward access summaries, :func:`gaps`.
-``upload``   validate a user service CSV from bytes (the app's Upload view).
-``export``   CSV-injection escaping for every export.
+``services`` the ``services`` build stage: every service list, located in its LSOA -> ``service``.
+``measures`` the ``access`` build stage: nearest-service distances, ward access, gaps.
+``upload``   validate a user's service list from bytes (the app's Upload view).
+
+The readers of the service files, the service vocabulary and postcode geocoding are
+in :mod:`needsmap.ingest.services`; point-in-LSOA is :mod:`needsmap.areas.locate`.
 """
 
-from needsmap.access.export import escape_cell, escape_frame
 from needsmap.access.measures import gaps
 
-__all__ = ["escape_cell", "escape_frame", "gaps"]
+__all__ = ["gaps"]

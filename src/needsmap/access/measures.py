@@ -41,15 +41,11 @@ import pandas as pd
 import pyarrow as pa
 from scipy.spatial import cKDTree
 
-from needsmap.store.db import read_query, run_sql
+from needsmap.context import BuildContext
+from needsmap.sql import read_query, run_sql
+from needsmap.store.db import has_table
 
 MEASURE = "straight_line_km"
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()[0])
 
 
 def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray,
@@ -124,6 +120,11 @@ def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     return {"lsoa_access rows": near.num_rows, "gaps need": "ace" if ace else "indicators only"}
 
 
+def stage(ctx: BuildContext) -> None:
+    """Build stage ``access``: nearest-service distances and ward summaries."""
+    ctx.summary.update(build_access(ctx.con))
+
+
 def default_need(con: duckdb.DuckDBPyConnection) -> str:
     """``'ace'`` when the store has the ACE index, else ``'imd_score'``."""
     row = con.execute("SELECT count(*) FROM ward_need WHERE need_measure = 'ace'").fetchone()
@@ -140,7 +141,7 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
     con
         Open store (read-only is fine).
     service_type
-        A type present in ``service`` (see :data:`needsmap.access.vocab.SERVICE_TYPES`).
+        A type present in ``service`` (see :data:`needsmap.ingest.services.vocab.SERVICE_TYPES`).
     need
         ``'ace'`` (the modelled ACE risk index, when built) or a ward indicator:
         ``imd_score``, ``income_rate``, ``employment_rate``, ``education_score``,

@@ -2,7 +2,7 @@
 
 :func:`validate_upload` never writes a file and never uses the uploaded file
 name as a path (it only becomes a sanitised display label, see
-:func:`needsmap.access.build.safe_label`). It never raises for a bad upload:
+:func:`needsmap.access.services.safe_label`). It never raises for a bad upload:
 file-level problems (too big, not UTF-8 text, malformed quoting, missing
 columns) come back as one rejected row with ``row = 0``.
 
@@ -14,7 +14,7 @@ by point-in-polygon, and points outside England are rejected.
 
 Text that reaches the accepted or rejected frames is *not* altered, except the
 rejected ``raw`` text, which is already CSV-escaped; any export of either frame
-must still go through :func:`needsmap.access.export.escape_frame`.
+must still go through :func:`needsmap.escape.escape_frame`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from needsmap.access.build import safe_label
-from needsmap.access.export import escape_cell
-from needsmap.access.locate import locate
-from needsmap.access.measures import has_table
+from needsmap.access.services import safe_label
+from needsmap.areas.locate import locate
+from needsmap.escape import escape_cell
 from needsmap.ingest.codepoint import PostcodeIndex
 from needsmap.ingest.report import FileReport, InputError
-from needsmap.ingest.user_services import read_service_csv
+from needsmap.ingest.services.user_lists import read_service_csv
 from needsmap.settings import MAX_UPLOAD_BYTES
+from needsmap.store.db import has_table
 
 ACCEPTED_COLUMNS = ["row", "name", "type", "postcode", "easting", "northing", "lon", "lat",
                     "geocode", "lsoa_code", "ward_code", "lad_code"]

@@ -1,6 +1,6 @@
 """Recorded crime from police.uk street-level files, as ward counts and rates (issue 7).
 
-* :mod:`needsmap.crime.ingest` -- find, check and load the monthly files (DuckDB
+* :mod:`needsmap.ingest.police` -- find, check and load the monthly files (DuckDB
   ``read_csv`` with rejects captured), assign points to LSOA 2021 and ward.
 * :mod:`needsmap.crime.build` -- the build stage and the output tables
   (``ward_crime``, ``ward_crime_monthly``, ``crime_coverage``).

@@ -28,7 +28,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from needsmap.crime.ingest import (
+from needsmap.context import BuildContext
+from needsmap.ingest.police import (
     SOURCE_ID,
     CrimeFileReport,
     PoliceFile,
@@ -39,7 +40,7 @@ from needsmap.crime.ingest import (
     parse_name,
     sha256_of,
 )
-from needsmap.store.db import run_sql
+from needsmap.sql import run_sql
 
 #: Crime types in the rolling 12-month total (issue 7: violence, burglary, criminal
 #: damage and anti-social behaviour).
@@ -65,7 +66,7 @@ _CRIME_TABLES = ("crime_point", "crime_file", "crime_snap", "crime_coverage",
                  "ward_crime_monthly", "ward_crime")
 
 
-def catalogue_files(ctx) -> tuple[list[PoliceFile], list[str]]:  # noqa: ANN001 - BuildContext
+def catalogue_files(ctx: BuildContext) -> tuple[list[PoliceFile], list[str]]:
     """The catalogue collection ``police_uk`` files found in the user cache or the mirror.
 
     police.uk publishes street-level files as archives assembled on request
@@ -90,7 +91,7 @@ def catalogue_files(ctx) -> tuple[list[PoliceFile], list[str]]:  # noqa: ANN001 
     return files, missing
 
 
-def user_files(ctx, paths: Sequence[str | Path]) -> list[PoliceFile]:  # noqa: ANN001
+def user_files(ctx: BuildContext, paths: Sequence[str | Path]) -> list[PoliceFile]:
     """Files and directories given by the user; each is recorded as a source with its SHA-256."""
     coll = ctx.catalogue.collection("police_uk")
     files = discover(paths)
@@ -184,15 +185,15 @@ def crime_score_comparison(con: duckdb.DuckDBPyConnection,
             "pearson_log": float(pearsonr(np.log(df.rate), df.crime_score)[0])}
 
 
-def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
+def stage(ctx: BuildContext) -> None:
     """Build stage ``crime``.
 
-    Uses ``ctx.extra["police_paths"]`` (files or directories) if given, else the
+    Uses ``ctx.options.police_paths`` (files or directories) if given, else the
     catalogue collection ``police_uk``. With no files the crime tables are still
     created (every ward with ``full_coverage = false``) and the load report says so.
     """
     con = ctx.con
-    paths = ctx.extra.get("police_paths") or ctx.extra.get("police_files")
+    paths = ctx.options.police_paths
     missing: list[str] = []
     if paths:
         files = user_files(ctx, list(paths))

@@ -44,7 +44,7 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
         For a structurally bad file; the store is untouched.
     """
     from needsmap.crime.build import build_outputs, drop_crime_tables, load
-    from needsmap.crime.ingest import discover
+    from needsmap.ingest.police import discover
     from needsmap.ingest.report import LoadReport
     from needsmap.store.db import StoreError, connect, open_store
 
@@ -81,7 +81,7 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
 
 def _record_sources(con: duckdb.DuckDBPyConnection, files: list) -> None:
     """Replace the police.uk rows of the ``source`` table with the files just loaded."""
-    from needsmap.crime.ingest import sha256_of
+    from needsmap.ingest.police import sha256_of
     from needsmap.sources import load_catalogue
 
     if not con.execute("SELECT count(*) FROM information_schema.tables "

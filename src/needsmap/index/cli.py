@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.table import Table
 
 from needsmap import CAVEAT
-from needsmap.index.build import write_tables
 from needsmap.index.indicators import NAMES
 from needsmap.index.methods import (
     DEFAULT_METHOD,
@@ -32,6 +31,7 @@ from needsmap.index.methods import (
     parse_weights,
 )
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED
+from needsmap.index.tables import write_tables
 from needsmap.settings import default_db_path
 from needsmap.store.db import StoreError, connect, open_store
 

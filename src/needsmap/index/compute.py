@@ -34,7 +34,8 @@ from needsmap.index.methods import (
 )
 from needsmap.index.ranking import classes, group_counts, position_desc, rank_desc
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED, rank_stability
-from needsmap.store.db import StoreError, open_store, run_sql
+from needsmap.sql import run_sql
+from needsmap.store.db import StoreError, has_table, open_store
 
 #: Columns of the SQL scoring step ``ace_scored`` and of the numpy twin, in order.
 _SCORED_COLUMNS: tuple[str, ...] = (
@@ -69,19 +70,6 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
         con.create_function("ace_ndtri", _ndtri, ["DOUBLE"], "DOUBLE", type="arrow")
     except (duckdb.CatalogException, duckdb.NotImplementedException):
         pass  # already registered on this connection
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Return whether a table or view called ``name`` is visible on ``con``."""
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}
-    ).fetchone()
-    if row and row[0]:
-        return True
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = $n", {"n": name}
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def prepare_inputs(con: duckdb.DuckDBPyConnection) -> None:

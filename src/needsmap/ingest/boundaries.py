@@ -22,9 +22,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from needsmap import geomthreads
+from needsmap import _threads
 from needsmap.crs import reproject
-from needsmap.ingest.geojson_lines import read_feature_lines
+from needsmap.ingest._geojson_lines import read_feature_lines
 from needsmap.ingest.report import FileReport, InputError, require_file
 from needsmap.settings import BNG, WGS84
 
@@ -48,9 +48,9 @@ def read_features(path: Path, props: list[str]) -> gpd.GeoDataFrame:
     """Read the features of a boundary file, unvalidated.
 
     A file in the ONS layout (one feature per line) is parsed by
-    :mod:`needsmap.ingest.geojson_lines`; any other with GDAL, through pyogrio.
+    :mod:`needsmap.ingest._geojson_lines`; any other with GDAL, through pyogrio.
     Both release the GIL, as do GEOS and PROJ, so this and :func:`validate` can run on a
-    worker thread beside DuckDB (``needsmap.store.core``). Raises
+    worker thread beside DuckDB (``needsmap.areas.build``). Raises
     :class:`InputError` for an unreadable file, a missing property in ``props``
     or an unknown CRS.
     """
@@ -126,7 +126,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
             raise InputError(name, f"coordinates are not longitude/latitude (bounds {to_ll.total_bounds.round(1).tolist()}); "
                              f"the file declares {gdf.crs.to_string()} but looks like another CRS "
                              "(British National Grid metres?)", column="geometry")
-    invalid = ~pd.Series(geomthreads.in_halves(shapely.is_valid, gdf.geometry.values), index=gdf.index)
+    invalid = ~pd.Series(_threads.in_halves(shapely.is_valid, gdf.geometry.values), index=gdf.index)
     n_invalid = int(invalid.sum())
     if n_invalid:
         gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.loc[invalid, "geometry"].values)
@@ -146,7 +146,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
         wgs = gdf.geometry if lonlat else gdf.geometry.to_crs(WGS84)
     else:
         wgs = gdf.geometry
-    out = gdf.set_geometry(gpd.GeoSeries(geomthreads.in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
+    out = gdf.set_geometry(gpd.GeoSeries(_threads.in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
                                          index=gdf.index, crs=BNG))
     out["geometry_wgs84"] = wgs.values
     if n_invalid:

@@ -1,7 +1,7 @@
 """Census 2021 usual residents by six age bands, LSOA 2021 (long format).
 
 Produces the temporary table ``census_lsoa`` (lsoa_code, population, children_0_15),
-read by ``queries/core_lsoa.sql``: population is
+read by ``queries/areas_lsoa.sql``: population is
 the sum of the six bands; children are the band ``Aged 15 years and under``.
 """
 

@@ -15,7 +15,7 @@ Census 2021 residents aged 15 and under. The same weights handle unchanged,
 split, merged and irregular (X) LSOA changes.
 
 The loaders make temporary tables (``cilif_msoa``, ``msoa11``, ``lsoa11_lsoa21``,
-``sape20``) read by ``queries/core_lsoa.sql``; the store keeps the result,
+``sape20``) read by ``queries/areas_lsoa.sql``; the store keeps the result,
 ``lsoa_indicators.cilif_children``.
 """
 

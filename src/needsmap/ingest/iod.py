@@ -1,6 +1,6 @@
 """English Indices of Deprivation 2025 at LSOA 2021.
 
-Temporary tables read by ``queries/core_lsoa.sql`` (whose ``lsoa_indicators`` keeps every
+Temporary tables read by ``queries/areas_lsoa.sql`` (whose ``lsoa_indicators`` keeps every
 value; the connection's temporary tables are not written to the store):
 
 ``iod_domains``: scores of the IMD and domains (File 7 columns).

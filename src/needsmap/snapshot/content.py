@@ -1,16 +1,14 @@
 """Assemble everything one snapshot page shows, from the store.
 
 :func:`build_snapshot` returns a :class:`Snapshot` (plain data, no HTML) for one area:
-a locality (a group of wards) or a whole LA. Tables that later build stages add
-(``ward_ace`` from the index, ``service`` / ``ward_access`` from the services stage,
-``ward_crime`` from police.uk) are optional: their presence is checked in
-``information_schema`` and the page says plainly when something is not in the store.
+a locality (a group of wards) or a whole LA. It reads the tables of a complete build
+(:data:`TABLES`, columns from :mod:`needsmap.store.schema`); a store without one of them
+raises :class:`~needsmap.store.schema.SchemaError` saying which, before anything is drawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,15 +18,22 @@ import pandas as pd
 import shapely
 
 from needsmap import CAVEAT
+from needsmap.scope import resolve_la as resolve_la_name
 from needsmap.settings import BNG
 from needsmap.snapshot import figures as F
 from needsmap.snapshot.mapimg import MapResult, draw_map
+from needsmap.sql import run_sql
+from needsmap.store import schema
 
 #: Services within this distance (metres) of the area's boundary count as "near".
 NEAR_M = 1000.0
 ENGLAND = "__england__"
 LA = "__la__"
 AREA = "__area__"
+
+#: The store tables a snapshot reads.
+TABLES = ("lsoa", "lsoa_indicators", "ward", "ward_indicators_england", "lad_indicators",
+          "ward_ace", "service", "ward_access", "ward_crime", "meta", "source")
 
 
 @dataclass
@@ -110,29 +115,6 @@ class Snapshot:
 # ------------------------------------------------------------------ store helpers
 
 
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether ``table`` (or a view of that name) exists in the store."""
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [table]).fetchone()[0])
-
-
-def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Column names of ``table`` (empty if it does not exist)."""
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position", [table]).fetchall()]
-
-
-def pick(cols: Sequence[str], *patterns: str) -> str | None:
-    """The first column matching one of the regex ``patterns`` (in pattern order)."""
-    for p in patterns:
-        rx = re.compile(p)
-        for c in cols:
-            if rx.fullmatch(c):
-                return c
-    return None
-
-
 def lad_of(con: duckdb.DuckDBPyConnection, ward_codes: Sequence[str]) -> list[tuple[str, str, float]]:
     """The LAs the wards lie in, largest population first: ``[(code, name, population)]``."""
     return [tuple(r) for r in con.execute(
@@ -149,17 +131,11 @@ def la_wards(con: duckdb.DuckDBPyConnection, lad_code: str) -> list[str]:
 
 
 def resolve_la(con: duckdb.DuckDBPyConnection, name_or_code: str) -> tuple[str, str]:
-    """Map an LA name or LAD24 code (case-insensitive) to ``(code, name)``."""
-    rows = con.execute("SELECT DISTINCT lad_code, lad_name FROM lsoa").fetchall()
-    key = name_or_code.strip().lower()
-    for code, name in rows:
-        if key in (code.lower(), name.lower()):
-            return code, name
-    import difflib
+    """Map an LA name or LAD24 code (any case and spacing) to ``(code, name)``.
 
-    close = difflib.get_close_matches(name_or_code, [n for _, n in rows], n=5)
-    raise KeyError(f"unknown local authority {name_or_code!r}"
-                   + (f"; did you mean: {', '.join(close)}?" if close else ""))
+    Raises :class:`~needsmap.scope.UnknownArea` (a ``KeyError``) with close names.
+    """
+    return resolve_la_name(name_or_code, run_sql(con, "snapshot_lads").fetchall())
 
 
 # ------------------------------------------------------------------ the snapshot
@@ -187,6 +163,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     with_map
         Draw the map (needs ward geometry in the store).
     """
+    schema.require_tables(con, TABLES)
     wards = list(dict.fromkeys(ward_codes))
     las = lad_of(con, wards)
     if not las:
@@ -212,19 +189,13 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     crime = _recorded_crime(con, wards, la_code, kind)
     if crime is not None:
         rows.insert(5, _row(*crime, kind, note="police.uk street-level crime; selected types"))
-    if ace is not None:
-        rows.append(_row(*ace["figs"], kind, note=ace["note"]))
-    else:
-        rows.append(HeadlineRow("ACE index position", "not in store", "", "", F.Comparison("", "none"),
-                                "", F.Comparison("", "none"),
-                                note="run `needsmap index` to add the modelled ACE index"))
-    ward_rows, basis, ward_deciles = _ward_rows(con, wards, ace is not None)
+    rows.append(_row(*ace["figs"], kind, note=ace["note"]))
+    ward_rows, basis, ward_deciles = _ward_rows(con, wards)
     services, access_cols, s_note, pts = _services(con, wards)
     m, m_note = None, ""
     if with_map:
         m, m_note = _map(con, wards, la_code, ward_rows, ward_deciles, pts,
-                         "ACE index, England decile" if ace is not None
-                         else "Child poverty rate, England ward decile")
+                         "ACE index, England decile")
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     srcs = _sources(con)
     if kind == "locality" and len(las) > 1:
@@ -264,9 +235,6 @@ def _row(area: F.Figure, la: F.Figure, eng: F.Figure, kind: str, note: str = "")
 def _recorded_crime(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str,
                     kind: str) -> tuple[F.Figure, F.Figure, F.Figure] | None:
     """Recorded crime per 1,000 residents (Byar CI), when ``ward_crime`` fully covers the area."""
-    need = {"ward_code", "lad_code", "crimes_12m", "population", "full_coverage"}
-    if not has_table(con, "ward_crime") or not need <= set(columns(con, "ward_crime")):
-        return None
     label = "Recorded crime per 1,000 residents (12 months)"
     figs = []
     for scope in ("area", "la", "england"):
@@ -282,13 +250,8 @@ def _recorded_crime(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: s
     return figs[0], figs[1], figs[2]
 
 
-def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict | None:
+def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict:
     """ACE position: share of children in wards of England's highest-risk fifth (deciles 1-2)."""
-    if not has_table(con, "ward_ace"):
-        return None
-    cols = columns(con, "ward_ace")
-    if "ace_decile_england" not in cols:
-        return None
     out = {}
     for gid, where in ((AREA, "area"), (LA, "la"), (ENGLAND, "england")):
         out[gid] = F.query_df(con, "snapshot_ace", {"wards": wards, "lad": la_code,
@@ -311,36 +274,16 @@ def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict
     return {"figs": figs, "note": note}
 
 
-def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
-               with_ace: bool) -> tuple[list[WardRow], str, dict[str, float | None]]:
+def _ward_rows(con: duckdb.DuckDBPyConnection,
+               wards: list[str]) -> tuple[list[WardRow], str, dict[str, float | None]]:
     groups = {w: [w] for w in wards}
     agg = F.aggregate(con, groups)
     names = dict(con.execute("SELECT DISTINCT ward_code, ward_name FROM lsoa WHERE ward_code IN "
                              "(SELECT unnest($w))", {"w": wards}).fetchall())
-    ace = pd.DataFrame()
-    if with_ace:
-        cols = columns(con, "ward_ace")
-        lo = pick(cols, r"stab_rank_p0?5", r"rank_(p0?5|lo|lower|q05)", r".*rank.*p0?5")
-        hi = pick(cols, r"stab_rank_p95", r"rank_(p95|hi|upper|q95)", r".*rank.*p95")
-        share = pick(cols, r"stab_share_same_class", r".*same_(decile|class).*", r".*stability.*share.*")
-        flag = pick(cols, r"unstable", r".*unstable.*")
-        band = pick(cols, r"stability_band", r".*band.*")
-        sel = ["ward_code", "ace_rank_england", "ace_decile_england"]
-        extra = {"lo": lo, "hi": hi, "share": share, "flag": flag, "band": band}
-        parts = ", ".join(sel + [f'"{c}" AS {k}' for k, c in extra.items() if c])
-        ace = con.execute(f"SELECT {parts} FROM ward_ace WHERE ward_code IN (SELECT unnest($w))",  # noqa: S608 - names from information_schema
-                          {"w": wards}).df().set_index("ward_code")
-        basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
-                 "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
-                 "the band, with the share of draws that keep the ward in the same England decile.")
-    else:
-        basis = ("The ACE index is not in this store, so wards are ordered by child poverty rate "
-                 "(highest first); England deciles are of that rate. Stability bands need the index.")
-        dec = con.execute(
-            "SELECT ward_code, d FROM (SELECT ward_code, ntile(10) OVER (ORDER BY "
-            "child_poverty_rate DESC) AS d FROM ward_indicators_england "
-            "WHERE child_poverty_rate IS NOT NULL) WHERE ward_code IN (SELECT unnest($w))",
-            {"w": wards}).df().set_index("ward_code")
+    ace = run_sql(con, "snapshot_ward_ace", {"w": wards}).df().set_index("ward_code")
+    basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
+             "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
+             "the band, with the share of draws that keep the ward in the same England decile.")
     recs = []
     for w in wards:
         r = agg.loc[w]
@@ -348,27 +291,24 @@ def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
         ch = F.count_figure("ch", "ch", r["children_0_15"])
         rec = {"ward_code": w, "ward_name": names.get(w, w), "children": ch.text(),
                "cp": cp.text(), "cp_ci": cp.ci_text(), "cp_value": cp.value or -1}
-        if with_ace and w in ace.index:
+        if w in ace.index:
             a = ace.loc[w]
             rec["order"] = a["ace_rank_england"]
             rec["decile"] = a["ace_decile_england"]
             rec["rank"] = f"{int(a['ace_rank_england']):,}"
             rec["band"] = (f"{int(a['lo']):,}\u2013{int(a['hi']):,}"
-                           if "lo" in a and "hi" in a and pd.notna(a["lo"]) and pd.notna(a["hi"]) else "n/a")
-            if "share" in a and pd.notna(a["share"]):
+                           if pd.notna(a["lo"]) and pd.notna(a["hi"]) else "n/a")
+            if pd.notna(a["share"]):
                 s = float(a["share"])
-                s = s / 100 if s > 1 else s
-                unstable = bool(a["flag"]) if "flag" in a and pd.notna(a["flag"]) else s < 0.8
-                word = str(a["band"]) if "band" in a and pd.notna(a["band"]) else (
+                unstable = bool(a["flag"]) if pd.notna(a["flag"]) else s < 0.5
+                word = str(a["band"]) if pd.notna(a["band"]) else (
                     "unstable" if unstable else "stable")
                 rec["stab"] = f"{word} ({100 * s:.0f}%)"
                 rec["css"] = "unstable" if unstable else "stable"
             else:
                 rec["stab"], rec["css"] = "n/a", ""
-        else:
-            rec["order"] = -rec["cp_value"]
-            d = dec["d"].get(w) if not with_ace and w in dec.index else None
-            rec["decile"] = d
+        else:  # a ward without a score (no indicator values)
+            rec["order"], rec["decile"] = None, None
             rec["rank"], rec["band"], rec["stab"], rec["css"] = "\u2014", "\u2014", "\u2014", ""
         recs.append(rec)
     recs.sort(key=lambda r: (r["order"] is None, r["order"]))
@@ -384,10 +324,6 @@ def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str],
 
 def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
     """Services in and within 1 km of the area, by type, with access figures."""
-    if not has_table(con, "service"):
-        return [], [], "Services are not in this store (build the services stage).", None
-    if not {"name", "type", "easting", "northing", "ward_code"} <= set(columns(con, "service")):
-        return [], [], "The store's service table lacks name/type/easting/northing/ward_code.", None
     name = "snapshot_group"
     con.register(name, pd.DataFrame({"group_id": AREA, "ward_code": wards}, dtype="string"))
     try:
@@ -422,10 +358,6 @@ ACCESS_COLUMNS = [("mean_km", "mean km to nearest"), ("share_1km", "children wit
 
 def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Child-weighted access figures per service type for the area (from ``ward_access``)."""
-    need = {"ward_code", "service_type", "measure", "children_0_15", "mean_km_child_weighted",
-            "share_children_within_1km", "share_children_within_2km", "n_services", "in_coverage"}
-    if not has_table(con, "ward_access") or not need <= set(columns(con, "ward_access")):
-        return {}, []
     df = F.query_df(con, "snapshot_access", {"wards": wards})
     out: dict[str, dict[str, str]] = {}
     for r in df.to_dict("records"):
@@ -447,11 +379,7 @@ def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str,
 def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: list[WardRow],
          deciles: dict[str, float | None], pts: gpd.GeoDataFrame | None,
          legend: str) -> tuple[MapResult | None, str]:
-    if not has_table(con, "ward"):
-        return None, "No ward geometry in this store."
-    df = con.execute(
-        "SELECT ward_code, lad_code, geom_method, ST_AsWKB(geom) AS wkb FROM ward "
-        "WHERE lad_code = $lad OR ward_code IN (SELECT unnest($w))", {"lad": la_code, "w": wards}).df()
+    df = run_sql(con, "snapshot_map_wards", {"lad": la_code, "w": wards}).df()
     if df.empty:
         return None, "The store has no geometry for these wards (built for another area?)."
     g = gpd.GeoDataFrame(df.drop(columns="wkb"), geometry=shapely.from_wkb(df["wkb"].map(bytes)),
@@ -471,22 +399,13 @@ def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: l
 
 def _vintages(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
     """The data vintages behind the figures (the indicator tables' ``vintage_*`` columns)."""
-    cols = [c for c in columns(con, "lad_indicators") if c.startswith("vintage_")]
-    out: list[str] = []
-    if cols:
-        row = con.execute(f"SELECT {', '.join(cols)} FROM lad_indicators WHERE lad_code = ?",  # noqa: S608 - names from information_schema
-                          [la_code]).fetchone()
-        out += [str(v) for v in (row or []) if v]
-    if has_table(con, "service"):
-        out.append("services: see sources")
-    return out
+    row = run_sql(con, "snapshot_vintages", {"lad": la_code}).fetchone()
+    return [str(v) for v in (row or []) if v] + ["services: see sources"]
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     """The store's sources, one line per dataset: monthly files of one series are collapsed."""
-    if not has_table(con, "source"):
-        return []
-    df = con.execute("SELECT publisher, title, licence, vintage FROM source").df().fillna("")
+    df = run_sql(con, "snapshot_sources").df().fillna("")
     out = []
     for (pub, title, lic), g in df.groupby(["publisher", "title", "licence"], sort=True):
         v = sorted(set(g["vintage"]) - {""})

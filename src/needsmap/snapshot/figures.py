@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from needsmap.sql import read_query
 from needsmap.stats import byar_ci, wilson_ci
-from needsmap.store.db import read_query
 
 #: Counts below this are suppressed (and rates built on them).
 SUPPRESS_BELOW = 10

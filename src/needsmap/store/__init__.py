@@ -1,5 +1,6 @@
-"""The DuckDB store: connection, SQL runner and the atomic build."""
+"""The DuckDB store: connections (:mod:`.db`), the table contract (:mod:`.schema`) and the
+atomic write (:mod:`.writer`). The store runs no build stage; :mod:`needsmap.pipeline` does."""
 
-from needsmap.store.db import StoreError, connect, open_store, run_sql
+from needsmap.store.db import StoreError, connect, has_table, open_store
 
-__all__ = ["StoreError", "connect", "open_store", "run_sql"]
+__all__ = ["StoreError", "connect", "has_table", "open_store"]

@@ -1,4 +1,4 @@
-"""DuckDB connections and the ``queries/*.sql`` runner.
+"""DuckDB connections to the store: open, check, and what tables it has.
 
 Spatial work uses DuckDB's ``spatial`` extension, loaded from the PyPI wheel
 ``duckdb-extension-spatial`` (``INSTALL spatial`` cannot download here). The wheel
@@ -9,13 +9,13 @@ only loads into ``duckdb==1.5.5``, which is why that version is pinned. See
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from needsmap.settings import QUERIES_DIR, SCHEMA_VERSION
+from needsmap.settings import SCHEMA_VERSION
+from needsmap.sql import run_sql
 
 
 class StoreError(RuntimeError):
@@ -106,32 +106,6 @@ def open_store(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     return con
 
 
-_PARAM = re.compile(r"\$\{(\w+)\}")
-
-
-def read_query(name: str) -> str:
-    """Return the text of ``queries/<name>.sql``."""
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.exists():
-        raise FileNotFoundError(f"query file not found: {path}")
-    return path.read_text(encoding="utf-8")
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str,
-            params: dict[str, Any] | None = None) -> None:
-    """Run every statement of ``queries/<name>.sql``.
-
-    Values are passed as DuckDB named parameters (``$name``), never pasted into
-    the SQL text. Statements are split on ``;`` at line ends.
-    """
-    text = read_query(name)
-    statements = [s.strip() for s in re.split(r";\s*\n", text) if s.strip()]
-    for stmt in statements:
-        body = "\n".join(
-            line for line in stmt.splitlines() if not line.strip().startswith("--")
-        ).strip()
-        if not body:
-            continue
-        used = set(re.findall(r"\$(\w+)", body))
-        p = {k: v for k, v in (params or {}).items() if k in used}
-        con.execute(body.rstrip(";"), p) if p else con.execute(body.rstrip(";"))
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table or view called ``name`` exists on ``con`` (temporary ones included)."""
+    return run_sql(con, "store_has_table", {"name": name}).fetchone()[0] > 0

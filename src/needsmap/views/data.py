@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ import pandas as pd
 import streamlit as st
 
 from needsmap.settings import default_db_path
-from needsmap.store.db import StoreError, open_store, read_query
+from needsmap.sql import read_query
+from needsmap.store.db import StoreError, open_store
 
 log = logging.getLogger("needsmap.app")
 
@@ -287,63 +287,18 @@ def england_table(token: str) -> pd.DataFrame:
     return df if not df.empty else ward_table(token)
 
 
-def service_columns(info: StoreInfo) -> dict[str, str] | None:
-    """Map the ``service`` table's columns to the names the app uses, or ``None``.
-
-    The services engineer's table carries id, name, type, source, lon/lat; names vary
-    slightly (``service_id``/``id``, ``source``/``source_id``), so look them up.
-    """
-    cols = info.columns("service")
-    if not cols:
-        return None
-
-    def pick(*cands: str) -> str | None:
-        return next((c for c in cands if c in cols), None)
-
-    found = {
-        "id": pick("service_id", "id"),
-        "name": pick("name", "service_name"),
-        "type": pick("type", "service_type"),
-        "source": pick("source", "source_id"),
-        "lon": pick("lon", "longitude"),
-        "lat": pick("lat", "latitude"),
-        "lad_code": pick("lad_code"),
-        "ward_code": pick("ward_code"),
-        "vintage": pick("vintage"),
-    }
-    if not all(found[k] for k in ("name", "type", "lon", "lat")):
-        return None
-    return {k: v for k, v in found.items() if v}
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def services(token: str, lad_codes: tuple[str, ...] | None) -> pd.DataFrame:
-    """Services (``name, type, source, lon, lat`` ...) in the LADs in view."""
-    mapping = service_columns(info_for(token))
-    if mapping is None:
-        return pd.DataFrame(columns=["name", "type", "source", "lon", "lat"])
-    df = table(token, "service").rename(columns={v: k for k, v in mapping.items()})
-    df = df.dropna(subset=["lon", "lat"])
-    if lad_codes is not None:
-        if "lad_code" in df.columns:
-            df = df[df["lad_code"].isin(lad_codes)]
-    return df.reset_index(drop=True)
+    """Services in the LADs in view (``None``: all): ``id, name, type, source, lon, lat, ...``."""
+    df = query_named(token, "app_services", {"lads": None if lad_codes is None
+                                             else list(lad_codes)})
+    return df.rename(columns={"service_id": "id"})
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def sources(token: str) -> pd.DataFrame:
     """The ``source`` table: publisher, title, licence and vintage of every file used."""
     return table(token, "source")
-
-
-def to_json(obj: Any) -> str:
-    """Compact JSON for embedding in the map script."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def env_db_note() -> str:
-    """Where the store path came from, for messages."""
-    return "NEEDSMAP_DB" if os.environ.get("NEEDSMAP_DB") else "the default path"
 
 
 __all__ = [

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
 from needsmap.views.context import ViewContext
@@ -53,10 +54,6 @@ PARAMS = [
 
 
 def _service_type_labels() -> dict[str, str]:
-    try:
-        from needsmap.access.vocab import SERVICE_TYPES
-    except ImportError:  # pragma: no cover - services module absent
-        return {}
     return dict(SERVICE_TYPES)
 
 
@@ -233,7 +230,7 @@ def render(ctx: ViewContext) -> None:
 
     # Services in view.
     type_labels = _service_type_labels()
-    svc = data.services(token, lad_codes) if data.service_columns(info) else pd.DataFrame()
+    svc = data.services(token, lad_codes)
     if svc.empty and "service" not in info.tables:
         missing["Services"] = "the store has no `service` table (the services stage did not run)"
     types_present = [t for t in type_labels if not svc.empty and t in set(svc["type"])]

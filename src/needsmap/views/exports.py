@@ -1,6 +1,6 @@
 """Table exports for the app: CSV, XLSX and GeoPackage, escaped against formula injection.
 
-Every text cell goes through :func:`needsmap.access.export.escape_frame` first (a
+Every text cell goes through :func:`needsmap.escape.escape_frame` first (a
 leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` prefix, OWASP CSV injection),
 so a name such as ``=HYPERLINK(...)`` from a user's list reaches a spreadsheet as text.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from needsmap.access.export import escape_frame
+from needsmap.escape import escape_frame
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:

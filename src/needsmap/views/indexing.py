@@ -15,31 +15,18 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from needsmap.index import (
+    DEFAULT_METHOD,
+    DEFAULT_NAMES,
+    INDICATORS,
+    METHODS,
+    IndexSpecError,
+    compute_index,
+    load_indicator_frame,
+)
 from needsmap.views.data import _connection, info_for, table
 
 log = logging.getLogger("needsmap.app")
-
-try:  # the index module is another engineer's (issue 3); the app degrades without it
-    from needsmap.index import (
-        DEFAULT_METHOD,
-        DEFAULT_NAMES,
-        INDICATORS,
-        METHODS,
-        IndexSpecError,
-        compute_index,
-        load_indicator_frame,
-    )
-
-    HAVE_INDEX = True
-except ImportError:  # pragma: no cover - exercised only without the index package
-    HAVE_INDEX = False
-    DEFAULT_METHOD = "lewer"
-    DEFAULT_NAMES = ("child_poverty", "income", "crime", "density")
-    INDICATORS = ()
-    METHODS = {}
-
-    class IndexSpecError(ValueError):  # type: ignore[no-redef]
-        """Stand-in so callers can catch one exception type."""
 
 
 #: Slider scale: weights are shown as 0-100 and normalised by the index module.
@@ -48,8 +35,6 @@ DEFAULT_WEIGHT = 25
 
 def indicator_labels() -> dict[str, str]:
     """``{name: label}`` for the weight sliders, in registry order."""
-    if not INDICATORS:
-        return {}
     return {i.name: i.label for i in INDICATORS}
 
 
@@ -59,8 +44,6 @@ def default_weights() -> dict[str, int]:
 
 
 def method_labels() -> dict[str, str]:
-    if not METHODS:
-        return {"lewer": "Lewer (mean of ranks)"}
     nice = {"lewer": "Lewer: mean of indicator ranks (default)",
             "weighted": "Weighted normal scores",
             "exponential": "Exponential (IoD transform)"}
@@ -72,10 +55,9 @@ def is_default(method: str, weights: Mapping[str, float]) -> bool:
 
 
 def can_recompute(token: str) -> bool:
-    """True if the index module is importable and the store has its inputs."""
-    return HAVE_INDEX and info_for(token).has(
-        "ward_indicators_england", "child_poverty_rate", "income_rate", "crime_score",
-        "density_per_km2")
+    """True if the store has the index's inputs (every indicator column of the registry)."""
+    return info_for(token).has("ward_indicators_england",
+                               *(i.column for i in INDICATORS if "." not in i.column))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the index inputs…")

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from needsmap import CAVEAT
+from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.views import data, exports, layout
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -38,10 +39,6 @@ NEED_LABELS = {"ace": "ACE index (modelled risk, default weights)"} | {
 
 
 def _type_labels() -> dict[str, str]:
-    try:
-        from needsmap.access.vocab import SERVICE_TYPES
-    except ImportError:  # pragma: no cover
-        return {}
     return dict(SERVICE_TYPES)
 
 

@@ -13,6 +13,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.settings import MAX_UPLOAD_BYTES, REPO_ROOT
 from needsmap.views import data, exports, layout
 from needsmap.views.context import ViewContext
@@ -28,10 +29,6 @@ EXAMPLE = (
 
 
 def _type_labels() -> dict[str, str]:
-    try:
-        from needsmap.access.vocab import SERVICE_TYPES
-    except ImportError:  # pragma: no cover
-        return {}
     return dict(SERVICE_TYPES)
 
 
@@ -67,12 +64,6 @@ def render(ctx: ViewContext) -> None:
             '<div class="nm-sub">Add family hubs, children\'s centres, youth services or any '
             "other list to the map for this session. Nothing is saved to the store.</div>")
     layout.caveat()
-    try:
-        import needsmap.access.upload  # noqa: F401
-    except ImportError:
-        st.warning("Uploads need `needsmap.access.upload` (the services module), which this "
-                   "installation does not have.", icon=":material/warning:")
-        return
     labels = _type_labels()
     left, right = st.columns([3, 2], gap="large")
     with right:

@@ -89,7 +89,7 @@ def reject(fr: FileReport, df: pd.DataFrame, mask: pd.Series, reason: str | pd.S
     mask = mask.fillna(False).astype(bool)
     if mask.any():
         reasons = reason[mask] if isinstance(reason, pd.Series) else pd.Series(reason, index=df.index[mask])
-        from needsmap.access.export import escape_cell
+        from needsmap.escape import escape_cell
 
         idx = mask.index[mask]
         for r, why, text in zip(df.loc[idx, "row"].tolist(), reasons.loc[idx].tolist(),

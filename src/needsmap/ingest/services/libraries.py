@@ -6,7 +6,7 @@ unstaffed, CRL community run, CL commissioned, ICL independent community) and
 ``Year closed``. Every type maps to ``library``. Rejected with reasons: closed
 libraries (a ``Year closed``), repeated rows (same authority, name and
 postcode), unknown library types, and the postcode failures of
-:func:`~needsmap.access.geocode.geocode_postcodes` (Scottish, Welsh and Northern
+:func:`~needsmap.ingest.services.geocode.geocode_postcodes` (Scottish, Welsh and Northern
 Irish libraries fall out as "point outside England").
 """
 
@@ -17,16 +17,16 @@ import os
 import numpy as np
 import pandas as pd
 
-from needsmap.access.geocode import (
+from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.services.geocode import (
     candidates,
     geocode_postcodes,
     raw_text,
     reject,
     reject_duplicates,
 )
-from needsmap.ingest.codepoint import PostcodeIndex
-from needsmap.ingest.report import FileReport
-from needsmap.ingest.user_services import read_csv_table
+from needsmap.ingest.services.user_lists import read_csv_table
 
 REQUIRED = ["Local authority", "Library name", "Postcode", "Type of library", "Year closed"]
 LIBRARY_TYPES = {"LAL": "local authority run", "LAL-": "local authority run, unstaffed",

@@ -49,7 +49,7 @@ import shapely
 from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.sources.resolve import sha256_file
-from needsmap.store.db import run_sql
+from needsmap.sql import run_sql
 
 #: Source id used in the load report for every police.uk file.
 SOURCE_ID = "police_uk"

@@ -4,7 +4,7 @@ The mirror's extract (``services/gias_open_establishments_20250524.csv``) has
 one row per open establishment in England and Wales with ``urn``,
 ``establishment_name``, ``establishment_type``, ``establishment_type_group``,
 ``education_phase``, ``number_of_pupils`` and ``easting``/``northing`` (BNG).
-Service types come from :func:`needsmap.access.vocab.gias_type`.
+Service types come from :func:`needsmap.ingest.services.vocab.gias_type`.
 
 Rejected, each with a reason: establishments whose type is not mapped
 (independent schools, universities, online, overseas/offshore and Welsh
@@ -19,16 +19,16 @@ import os
 
 import pandas as pd
 
-from needsmap.access.geocode import (
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.services.geocode import (
     candidates,
     raw_text,
     reject,
     reject_duplicates,
     reject_outside_gb,
 )
-from needsmap.access.vocab import gias_type
-from needsmap.ingest.report import FileReport
-from needsmap.ingest.user_services import finite_number, read_csv_table
+from needsmap.ingest.services.user_lists import finite_number, read_csv_table
+from needsmap.ingest.services.vocab import gias_type
 
 REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",
             "education_phase", "number_of_pupils", "easting", "northing"]
@@ -37,7 +37,7 @@ REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_ty
 def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     """Parse the GIAS extract into service candidates (see module docstring).
 
-    Returns a frame with :data:`~needsmap.access.geocode.CANDIDATE_COLUMNS`;
+    Returns a frame with :data:`~needsmap.ingest.services.geocode.CANDIDATE_COLUMNS`;
     ``type`` is ``"school_primary|school_secondary"`` for all-through schools
     (split into two services after location).
     """

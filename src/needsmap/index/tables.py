@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
+from needsmap.context import BuildContext
 from needsmap.index.compute import load_indicator_frame, prepare_inputs, score_sql
 from needsmap.index.indicators import BY_NAME, NAMES
 from needsmap.index.methods import check_scope, get_method, normalise_weights, weights_dict
@@ -27,10 +27,7 @@ from needsmap.index.stability import (
     UNSTABLE_SHARE,
     rank_stability,
 )
-from needsmap.store.db import run_sql
-
-if TYPE_CHECKING:
-    from needsmap.store.build import BuildContext
+from needsmap.sql import run_sql
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",

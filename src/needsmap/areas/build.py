@@ -1,15 +1,16 @@
-"""Core build stage: boundaries, lookup, IoD2025, Census 2021 and CiLIF -> indicators.
+"""The areas stage: LSOA and ward geography, and the indicators of every area.
 
-Tables written (see DEVELOPERS.md for the contract): ``lookup_lsoa21_wd24``,
-``lsoa``, ``lsoa_indicators``, ``ward``, ``ward_indicators_england``,
-``ward_indicators``, ``lad_indicators``, ``england_indicators``, ``scope_lad``.
-LSOA-level tables are always national (ranks, point-in-polygon and nearest
-services need all of England); ``--la`` limits the ward tables with geometry.
+Inputs: LSOA 2021 boundaries, May 2024 ward boundaries where available, IoD2025,
+Census 2021 and CiLIF (with the LSOA21->WD24 lookup the pipeline has already
+loaded). Tables written (columns in :mod:`needsmap.store.schema`): ``lsoa``,
+``lsoa_indicators``, ``ward``, ``ward_indicators_england``, ``ward_indicators``,
+``lad_indicators``, ``england_indicators``. LSOA-level tables are always national
+(ranks, point-in-polygon and nearest services need all of England); the scope
+limits the ward tables with geometry.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,12 +24,13 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from needsmap import geomthreads
+from needsmap import _threads
+from needsmap.context import BuildContext
 from needsmap.crs import reproject
-from needsmap.ingest import boundaries, census, cilif, iod, lookup
+from needsmap.ingest import boundaries, census, cilif, iod
 from needsmap.ingest.report import InputError
 from needsmap.settings import BNG, WGS84
-from needsmap.store.db import run_sql
+from needsmap.sql import run_sql
 
 VINTAGES = {
     "vintage_iod": "IoD2025 (MHCLG)",
@@ -41,16 +43,14 @@ VINTAGES = {
 WD24_FILES = ("wd24_boundaries_blackpool", "wd24_boundaries_dudley")
 
 
-def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
-    """Run the core stage.
+def stage(ctx: BuildContext) -> None:
+    """Run the areas stage.
 
     Two threads: the boundary files (GeoJSON parse, validation, reprojection, ward
     dissolve: pyarrow, GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
-    DuckDB loads the tables on this thread, with one thread fewer than cores. The
-    worker needs the lookup only to drop LSOAs outside it and to dissolve wards; it
-    waits for that one input. The stage needs no spatial extension: DuckDB's core
-    ``ST_GeomFromWKB`` writes the ``GEOMETRY`` columns (loading the extension costs
-    0.2-0.5 s in a new process; the later stages load it).
+    DuckDB loads the tables on this thread, with one thread fewer than cores. The stage
+    needs no spatial extension: DuckDB's core ``ST_GeomFromWKB`` writes the ``GEOMETRY``
+    columns (loading the extension costs 0.2-0.5 s in a new process; later stages load it).
     """
     con = ctx.con
     rep = ctx.report
@@ -59,23 +59,15 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
     lsoa_src = (p, rep.file("lsoa21_boundaries", str(p)))
     wd24_src = [(wp, rep.file(sid, str(wp))) for sid in WD24_FILES
                 if (wp := ctx.resolve(sid, required=False)) is not None]
-    lookup_ready: Future[_Lookup] = Future()
-    lsoa_ready: Future[pa.Table] = Future()
+    lu = _lookup_for_geometry(con)
     # one core for the worker, the others for DuckDB: on 2 cores, DuckDB's default of 2
     # threads beside a busy worker costs 0.6 CPU-s of oversubscription (measured)
     threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - 1)}")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-geometry") as pool:
-        fut = pool.submit(_prepare_geometry, ctx, lsoa_src, wd24_src, lookup_ready, lsoa_ready)
-        try:
-            _load_lookup(ctx)
-            lookup_ready.set_result(_lookup_for_geometry(con))
-            t = _tick(ctx, "lookup", t)
-            _load_tables(ctx)
-        except BaseException as exc:
-            if not lookup_ready.done():
-                lookup_ready.set_exception(exc)  # release the worker; this error wins
-            raise
+        lsoa_ready: Future[pa.Table] = Future()
+        fut = pool.submit(_prepare_geometry, ctx, lsoa_src, wd24_src, lu, lsoa_ready)
+        _load_tables(ctx)
         t = _tick(ctx, None)
         if not lsoa_ready.done():
             _checkpoint_while_waiting(con)
@@ -85,19 +77,19 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         # the national LSOA table (every LSOA of the lookup must have a boundary), then
         # LSOA indicators and their aggregation, while the worker dissolves wards
         con.register("_lsoa_geom", lsoa_tbl)
-        run_sql(con, "core_lsoa_geom")
+        run_sql(con, "areas_lsoa_geom")
         con.unregister("_lsoa_geom")
-        lacking = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_code NOT IN "
-                              "(SELECT lsoa_code FROM lsoa)").fetchone()[0]
+        lacking = run_sql(con, "areas_lsoa_lacking").fetchone()[0]
         if lacking:
             raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
         t = _tick(ctx, "boundaries", t)
-        run_sql(con, "core_lsoa", {"cilif_available": ctx.extra["cilif_available"]})
+        cilif_ok = bool(ctx.facts["cilif_available"])
+        run_sql(con, "areas_lsoa", {"cilif_available": cilif_ok})
         run_sql(con, "aggregate_indicators")
         vintages = dict(VINTAGES)
-        if not ctx.extra["cilif_available"]:
+        if not cilif_ok:
             vintages["vintage_cilif"] = "not available (source files missing)"
-        run_sql(con, "core_areas", vintages)
+        run_sql(con, "areas_areas", vintages)
         t = _tick(ctx, "aggregate", t)
         if not fut.done():
             _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the dissolve
@@ -107,19 +99,19 @@ def stage(ctx) -> None:  # noqa: ANN001 - BuildContext
 
     # ward geometry, written once: real WD24 polygons where the mirror has them, else the dissolve
     con.register("_ward_geom", geo.ward)
-    run_sql(con, "core_wards")
+    run_sql(con, "areas_wards")
     con.unregister("_ward_geom")
     ctx.summary["ward_dissolve_full_union_fallbacks"] = geo.fallbacks
     _tick(ctx, "ward_geometry", t)
 
-    n_wards = con.execute("SELECT count(*) FROM ward_indicators").fetchone()[0]
+    counts = run_sql(con, "areas_summary").fetchone()
     ctx.summary.update({
-        "scope": ", ".join(ctx.las) if ctx.las else "England",
-        "lsoas": con.execute("SELECT count(*) FROM lsoa").fetchone()[0],
-        "wards_england": con.execute("SELECT count(*) FROM ward_indicators_england").fetchone()[0],
-        "wards_in_scope": n_wards,
-        "lads": con.execute("SELECT count(*) FROM scope_lad").fetchone()[0],
-        "population": con.execute("SELECT sum(population) FROM ward_indicators").fetchone()[0],
+        "scope": ctx.scope.label,
+        "lsoas": counts[0],
+        "wards_england": counts[1],
+        "wards_in_scope": counts[2],
+        "lads": counts[3],
+        "population": counts[4],
     })
 
 
@@ -135,20 +127,6 @@ def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
         con.execute("CHECKPOINT")
     except duckdb.Error:
         pass
-
-
-def _load_lookup(ctx) -> None:  # noqa: ANN001
-    """Load the LSOA21->WD24 lookup and fix the build scope (``scope_lad``)."""
-    con = ctx.con
-    _load(ctx, "lsoa21_wd24_lookup", lookup.load_lookup)
-    ctx.las = resolve_las(con, ctx.extra.get("las_requested"))
-    if ctx.las:
-        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
-                    "FROM lookup_lsoa21_wd24 WHERE lad_code IN (SELECT unnest($l)) ORDER BY 1",
-                    {"l": ctx.las})
-    else:
-        con.execute("CREATE OR REPLACE TABLE scope_lad AS SELECT DISTINCT lad_code, lad_name "
-                    "FROM lookup_lsoa21_wd24 ORDER BY 1")
 
 
 def _load_tables(ctx) -> None:  # noqa: ANN001
@@ -180,14 +158,14 @@ def _load_tables(ctx) -> None:  # noqa: ANN001
     paths = {sid: ctx.resolve(sid, required=False) for sid in loaders}
     missing = [sid for sid, path in paths.items() if path is None]
     if missing:
-        run_sql(con, "core_cilif_absent")
+        run_sql(con, "areas_cilif_absent")
         ctx.summary.setdefault("sources_unavailable", {})["cilif"] = (
             "Children in Low Income Families not built: missing " + ", ".join(
                 ctx.catalogue.get(sid).path for sid in missing))
     else:
         for sid, loader in loaders.items():
             loader(con, paths[sid], rep.file(sid, str(paths[sid])))
-    ctx.extra["cilif_available"] = not missing
+    ctx.facts["cilif_available"] = not missing
     _tick(ctx, "cilif", t)
 
 
@@ -195,7 +173,7 @@ def _tick(ctx, name: str | None, since: float | None = None) -> float:  # noqa: 
     """Record ``core.<name>`` seconds since ``since`` in the build timings; return now."""
     now = time.perf_counter()
     if name is not None and since is not None:
-        ctx.timings[f"core.{name}"] = now - since
+        ctx.timings[f"areas.{name}"] = now - since
     return now
 
 
@@ -203,27 +181,6 @@ def _load(ctx, source_id: str, loader) -> None:  # noqa: ANN001
     """Resolve a catalogued file and run its loader with a fresh file report."""
     p = ctx.resolve(source_id)
     loader(ctx.con, p, ctx.report.file(source_id, str(p)))
-
-
-def resolve_las(con, requested: list[str] | None) -> list[str] | None:  # noqa: ANN001
-    """Map LA names or LAD24 codes (case-insensitive) to LAD24 codes; unknown names raise."""
-    if not requested:
-        return None
-    lads = con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24").fetchall()
-    by_code = {c.upper(): c for c, _ in lads}
-    by_name = {n.lower(): c for c, n in lads}
-    out = []
-    for item in requested:
-        key = item.strip()
-        if key.upper() in by_code:
-            out.append(by_code[key.upper()])
-        elif key.lower() in by_name:
-            out.append(by_name[key.lower()])
-        else:
-            close = difflib.get_close_matches(key, [n for _, n in lads], n=5)
-            raise KeyError(f"unknown local authority {item!r} (not an English LAD24 name or code)"
-                           + (f"; did you mean: {', '.join(close)}?" if close else ""))
-    return sorted(set(out))
 
 
 @dataclass(frozen=True)
@@ -251,7 +208,7 @@ def _lookup_for_geometry(con) -> _Lookup:  # noqa: ANN001
 
 
 def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
-                      wd24_src: list[tuple[Path, object]], lookup_ready: Future[_Lookup],
+                      wd24_src: list[tuple[Path, object]], lu: _Lookup,
                       lsoa_ready: Future[pa.Table]) -> _Geometry:
     """Worker: read and validate the boundary files, then build LSOA and ward geometry.
 
@@ -262,7 +219,7 @@ def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
     two threads).
     """
     try:
-        return _geometry(ctx, lsoa_src, wd24_src, lookup_ready, lsoa_ready)
+        return _geometry(ctx, lsoa_src, wd24_src, lu, lsoa_ready)
     except BaseException as exc:
         if not lsoa_ready.done():
             lsoa_ready.set_exception(exc)  # the main thread waits on it: hand it the error
@@ -270,13 +227,12 @@ def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
 
 
 def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, object]],  # noqa: ANN001
-              lookup_ready: Future[_Lookup], lsoa_ready: Future[pa.Table]) -> _Geometry:
+              lu: _Lookup, lsoa_ready: Future[pa.Table]) -> _Geometry:
     t = time.perf_counter()
     p, fr = lsoa_src
     raw = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
     g = boundaries.check_codes(raw, p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
-    ctx.timings["core.worker_read"] = time.perf_counter() - t
-    lu = lookup_ready.result()
+    ctx.timings["areas.worker_read"] = time.perf_counter() - t
     t = time.perf_counter()
     # scope first, so that validation and reprojection are spent only on LSOAs kept
     g = boundaries.reject_features(g, fr, ~g["code"].str.startswith("E"), "out of scope: not an English LSOA",
@@ -286,7 +242,7 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
     g = boundaries.check_geometry(g, p, fr)
     fr.rows_kept = len(g)
     lsoa_ready.set_result(_lsoa_table(g))
-    ctx.timings["core.worker_validate"] = time.perf_counter() - t
+    ctx.timings["areas.worker_validate"] = time.perf_counter() - t
     t = time.perf_counter()
     official = [(wfr, boundaries.validate(
         boundaries.read_features(wp, ["WD24CD", "WD24NM", "LAD24CD"]), wp, wfr, "WD24CD", "WD24NM",
@@ -295,8 +251,8 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
     rows, starts = _dissolve_groups(g, lu, set(off_codes))
     mid = len(starts) // 2  # split at a ward boundary
     split = int(starts[mid]) if len(starts) else 0
-    parts = [geomthreads.submit(_dissolve, rows[:split], starts[:mid]),
-             geomthreads.submit(_dissolve, rows[split:], starts[mid:] - split)]
+    parts = [_threads.submit(_dissolve, rows[:split], starts[:mid]),
+             _threads.submit(_dissolve, rows[split:], starts[mid:] - split)]
     (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
     methods = ["ons_wd24_bgc"] * len(off_codes) + ["lsoa21_best_fit_dissolve"] * (len(c1) + len(c2))
     ward_tbl = pa.table({
@@ -305,7 +261,7 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
         "wkb": pa.array(shapely.to_wkb(np.concatenate([off27, d27_1, d27_2])), pa.binary()),
         "wkb_wgs84": pa.array(shapely.to_wkb(np.concatenate([off84, d84_1, d84_2])), pa.binary()),
     })
-    ctx.timings["core.worker_geometry"] = time.perf_counter() - t
+    ctx.timings["areas.worker_geometry"] = time.perf_counter() - t
     return _Geometry(ward_tbl, f1 + f2)
 
 
@@ -317,7 +273,7 @@ def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
     """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB (two threads)."""
-    parts = geomthreads.halves(_lsoa_parts, np.asarray(g.geometry.values, dtype=object))
+    parts = _threads.halves(_lsoa_parts, np.asarray(g.geometry.values, dtype=object))
     area, x, y, wkb = (np.concatenate(p) for p in zip(*parts, strict=True))
     return pa.table({
         "lsoa_code": pa.array(g["code"].tolist(), pa.string()),

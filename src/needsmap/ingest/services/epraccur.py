@@ -16,16 +16,16 @@ import os
 import numpy as np
 import pandas as pd
 
-from needsmap.access.geocode import (
+from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.report import FileReport
+from needsmap.ingest.services.geocode import (
     candidates,
     geocode_postcodes,
     raw_text,
     reject,
     reject_duplicates,
 )
-from needsmap.ingest.codepoint import PostcodeIndex
-from needsmap.ingest.report import FileReport
-from needsmap.ingest.user_services import read_csv_table
+from needsmap.ingest.services.user_lists import read_csv_table
 
 COLUMNS = [
     "organisation_code", "name", "national_grouping", "high_level_health_geography",

@@ -1,29 +1,23 @@
-"""Build stages for the services layer and the access measures.
+"""The ``services`` build stage: every service list, located in its LSOA -> ``service``.
 
-``services_stage(ctx)`` (after ``core``) loads every service source for the
-whole of England, whatever the ``--la`` scope (the nearest service may lie
-across an authority border):
+It loads every service source for the whole of England, whatever the build's scope
+(the nearest service may lie across an authority border):
 
-=============================  ===========================================  =============
-catalogue id                   parser                                       types
-=============================  ===========================================  =============
-``gias_open``                  :func:`needsmap.ingest.gias.read_gias`       schools, nursery, college...
-``epraccur``                   :func:`needsmap.ingest.epraccur.read_epraccur`  gp_practice
-``libraries``                  :func:`needsmap.ingest.libraries.read_libraries`  library
-``trafford_childrens_centres`` user-list parser, default ``childrens_centre``  childrens_centre
-``gm_pharmacies``              user-list parser, default ``pharmacy``       pharmacy
-``--services CSV`` (each)      :func:`needsmap.ingest.user_services.read_service_csv`  any
-=============================  ===========================================  =============
+=============================  ======================================================  =================
+catalogue id                   reader                                                  types
+=============================  ======================================================  =================
+``gias_open``                  :func:`needsmap.ingest.services.gias.read_gias`          schools, nursery...
+``epraccur``                   :func:`needsmap.ingest.services.epraccur.read_epraccur`  gp_practice
+``libraries``                  :func:`needsmap.ingest.services.libraries.read_libraries`  library
+``trafford_childrens_centres`` user-list reader, default ``childrens_centre``            childrens_centre
+``gm_pharmacies``              user-list reader, default ``pharmacy``                   pharmacy
+``--services CSV`` (each)      :func:`needsmap.ingest.services.user_lists.read_service_csv`  any
+=============================  ======================================================  =================
 
 Postcodes are geocoded offline from Code-Point Open (``codepoint_open``); every
-candidate is then placed in an LSOA by point-in-polygon
-(:func:`needsmap.access.locate.locate`). It writes ``service``,
-``service_coverage`` and ``postcode`` (the Code-Point lookup, so the app can
-geocode an uploaded list offline).
-
-``access_stage(ctx)`` (after ``index``) computes ``lsoa_access``,
-``ward_access``, ``ward_need`` and the ``ward_gaps`` view
-(:mod:`needsmap.access.measures`).
+candidate is then placed in its LSOA by :func:`needsmap.areas.locate.locate`. It
+writes ``service``, ``service_coverage`` and ``postcode`` (the Code-Point lookup, so
+the app can geocode an uploaded list offline).
 """
 
 from __future__ import annotations
@@ -35,17 +29,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from needsmap.access.geocode import CANDIDATE_COLUMNS
-from needsmap.access.locate import locate, reject_unlocated
+from needsmap.areas.locate import locate, reject_unlocated
+from needsmap.context import BuildContext
 from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
-from needsmap.ingest.epraccur import read_epraccur
-from needsmap.ingest.gias import read_gias
-from needsmap.ingest.libraries import read_libraries
 from needsmap.ingest.report import FileReport, InputError
-from needsmap.ingest.user_services import read_service_csv
+from needsmap.ingest.services.epraccur import read_epraccur
+from needsmap.ingest.services.geocode import CANDIDATE_COLUMNS
+from needsmap.ingest.services.gias import read_gias
+from needsmap.ingest.services.libraries import read_libraries
+from needsmap.ingest.services.user_lists import read_service_csv
 from needsmap.sources.catalogue import Source
 from needsmap.sources.resolve import sha256_file
-from needsmap.store.db import run_sql
+from needsmap.sql import run_sql
 
 #: Sources whose coverage is all of England (others cover only the LADs they have points in).
 NATIONAL_SOURCES = ("gias_open", "epraccur", "libraries")
@@ -64,7 +59,7 @@ def safe_label(name: str, fallback: str = "list") -> str:
     return label or fallback
 
 
-def load_postcodes(ctx) -> PostcodeIndex:  # noqa: ANN001 - BuildContext
+def load_postcodes(ctx: BuildContext) -> PostcodeIndex:
     src = ctx.catalogue.get("codepoint_open")
     path = ctx.resolve("codepoint_open")
     table = load_codepoint(path, ctx.settings.cache_dir, sha256=src.sha256)
@@ -75,7 +70,7 @@ def _tag(df: pd.DataFrame, key: str, source: str, vintage: str) -> pd.DataFrame:
     return df.assign(_file=key, source=source, vintage=vintage)
 
 
-def services_stage(ctx) -> None:  # noqa: ANN001 - BuildContext
+def stage(ctx: BuildContext) -> None:
     """Load, geocode and locate every service source into ``service``."""
     con = ctx.con
     postcodes = load_postcodes(ctx)
@@ -99,7 +94,7 @@ def services_stage(ctx) -> None:  # noqa: ANN001 - BuildContext
         column_map={"pharmacy_name": "name"}))
 
     seen_labels: set[str] = set()
-    for i, p in enumerate(ctx.extra.get("user_services") or [], start=1):
+    for i, p in enumerate(ctx.options.user_services, start=1):
         path = Path(p)
         if not path.is_file():
             raise InputError(str(path), "user service list not found")
@@ -185,12 +180,4 @@ def write_postcode_table(con, postcodes: PostcodeIndex) -> None:  # noqa: ANN001
         con.unregister("_codepoint")
 
 
-def access_stage(ctx) -> None:  # noqa: ANN001 - BuildContext
-    """Nearest-service distances and ward summaries (see :mod:`needsmap.access.measures`)."""
-    from needsmap.access.measures import build_access
-
-    info = build_access(ctx.con)
-    ctx.summary.update(info)
-
-
-__all__ = ["CANDIDATE_COLUMNS", "access_stage", "safe_label", "services_stage"]
+__all__ = ["CANDIDATE_COLUMNS", "safe_label", "stage"]

@@ -16,10 +16,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from needsmap.access.geocode import reject
 from needsmap.crs import lonlat_from_bng
 from needsmap.ingest.report import FileReport
-from needsmap.store.db import read_query
+from needsmap.ingest.services.geocode import reject
+from needsmap.sql import read_query
 
 #: Largest distance (m) from the nearest English LSOA polygon at which a point is snapped.
 #: The generalised coastline moves shore points by up to ~100 m (the largest seen in the

@@ -4,7 +4,7 @@ A CSV with a header row and the columns (see ``geodata/service_template.csv``
 and ``docs/services.md``):
 
 ``name`` (required), ``type`` (required; one of
-:data:`needsmap.access.vocab.SERVICE_TYPES`), and a location given by
+:data:`needsmap.ingest.services.vocab.SERVICE_TYPES`), and a location given by
 ``easting``/``northing`` (EPSG:27700 metres) **or** ``latitude``/``longitude``
 (WGS84 degrees) **or** ``postcode``. When a row gives more than one, the first
 complete one in that order wins (explicit coordinates are more precise than a
@@ -21,7 +21,7 @@ formula-like text (a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return: OWASP CSV injection), unknown type (the reason lists the valid
 types), unparseable or non-finite numbers, incomplete coordinate pairs,
 swapped latitude/longitude, coordinates outside Great Britain, postcode
-failures (see :func:`~needsmap.access.geocode.geocode_postcodes`), and
+failures (see :func:`~needsmap.ingest.services.geocode.geocode_postcodes`), and
 duplicates (same name, type and location as an earlier row). File-level
 problems raise :class:`~needsmap.ingest.report.InputError`.
 """
@@ -36,18 +36,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from needsmap.access.export import FORMULA_PREFIXES
-from needsmap.access.geocode import (
+from needsmap.crs import bng_from_lonlat
+from needsmap.escape import FORMULA_PREFIXES
+from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.services.geocode import (
     BNG_BOUNDS,
     candidates,
     geocode_postcodes,
     reject,
     reject_duplicates,
 )
-from needsmap.access.vocab import SERVICE_TYPES, normalise_type, unknown_type_reason
-from needsmap.crs import bng_from_lonlat
-from needsmap.ingest.codepoint import PostcodeIndex
-from needsmap.ingest.report import FileReport, InputError
+from needsmap.ingest.services.vocab import SERVICE_TYPES, normalise_type, unknown_type_reason
 
 HEADER_ALIASES = {
     "service_name": "name", "service": "name", "service_type": "type", "category": "type",

@@ -1,0 +1,428 @@
+"""The store contract: every table the build writes, its columns, and what each one means.
+
+Writers and readers both use this module. The build checks the finished store
+against it (:func:`check_store`: no missing, no extra columns, in order), and
+readers take column lists from it (:func:`columns`) and fail with a clear message
+when a table or column is absent (:func:`require`), instead of guessing names.
+
+Geometry columns: ``geom`` is EPSG:27700 (metres), ``geom_wgs84`` is EPSG:4326.
+Rates are fractions (0-1) unless the name says ``per_1000``; ``*_score`` columns are
+IoD2025 domain scores (higher = more deprived); ``decile`` 1 = the highest-need tenth.
+To add a column: add it here, in the writer's SQL, and in ``docs/method.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from needsmap.sql import run_sql
+
+# --------------------------------------------------------------------------- meanings
+#: Meanings of columns that recur across tables (a table may override one).
+COMMON: dict[str, str] = {
+    "lsoa_code": "LSOA 2021 code (GSS E01...)",
+    "lsoa_name": "LSOA 2021 name",
+    "ward_code": "electoral ward (May 2024) code (GSS E05...)",
+    "ward_name": "electoral ward (May 2024) name",
+    "lad_code": "local authority district (May 2024) code (GSS E06/E07/E08/E09...)",
+    "lad_name": "local authority district (May 2024) name",
+    "area_code": "area code (E92000001 for England)",
+    "area_name": "area name",
+    "n_lsoa": "number of LSOAs aggregated",
+    "population": "usual residents, Census 2021 (sum over LSOAs)",
+    "children_0_15": "usual residents aged 15 and under, Census 2021 (sum over LSOAs)",
+    "area_km2": "land area in km² (EPSG:27700 polygon area)",
+    "density_per_km2": "residents per km² of land: population / area_km2",
+    "idaci_numerator": "IoD2025 IDACI numerator: children 0-15 in income-deprived families",
+    "child_poverty_method": "how child_poverty_rate was obtained (official IDACI score or "
+                            "numerator / Census children)",
+    "child_poverty_rate": "share of children 0-15 in income-deprived families (IDACI), 0-1",
+    "child_poverty_children": "children counted as income-deprived (numerator of the rate)",
+    "n_lsoa_cp_imputed": "LSOAs whose child poverty count is numerator / Census children",
+    "n_lsoa_cp_official": "LSOAs with the official IDACI score",
+    "income_numerator": "IoD2025 income domain numerator (people income-deprived)",
+    "income_rate": "IoD2025 income deprivation rate, 0-1 (population-weighted for areas)",
+    "employment_rate": "IoD2025 employment deprivation rate, 0-1 (population-weighted)",
+    "education_score": "IoD2025 education, skills and training score (population-weighted)",
+    "health_score": "IoD2025 health deprivation and disability score (population-weighted)",
+    "crime_score": "IoD2025 crime domain score (population-weighted)",
+    "barriers_score": "IoD2025 barriers to housing and services score",
+    "living_environment_score": "IoD2025 living environment score",
+    "imd_score": "IoD2025 Index of Multiple Deprivation score (population-weighted)",
+    "imd_rank": "IoD2025 IMD rank of the LSOA (1 = most deprived in England)",
+    "imd_decile": "IoD2025 IMD decile of the LSOA (1 = most deprived tenth)",
+    "cilif_children": "DWP children in relative low income families, FYE2022, apportioned "
+                      "from MSOA 2011",
+    "cilif_rate": "cilif_children / children_0_15",
+    "vintage_iod": "vintage of the IoD inputs",
+    "vintage_census": "vintage of the Census inputs",
+    "vintage_lookup": "vintage of the LSOA->ward lookup",
+    "vintage_cilif": "vintage of the CiLIF inputs",
+    "n_ward": "number of wards in the LAD",
+    "geom_method": "how the ward polygon was made (official boundary, or LSOA dissolve)",
+    "geom": "geometry, EPSG:27700",
+    "geom_wgs84": "geometry, EPSG:4326 (for display)",
+    "source_id": "catalogue id of the source file",
+    "file": "input file name",
+    "service_type": "service type (vocabulary key, needsmap.ingest.services.vocab)",
+    "measure": "access measure (straight_line_km)",
+    "police_force": "police force (police.uk slug)",
+    "month": "month of the record",
+    "rows_read": "data rows read from the file",
+    "rows_kept": "rows kept",
+    "rows_rejected": "rows rejected with a reason (rejected_rows)",
+    "header": "header variant of the police.uk file (standard or snake_case)",
+    "lsoa_agree": "kept rows whose own LSOA code agrees with point-in-polygon",
+    "lsoa_checked": "kept rows with an LSOA code to compare",
+    "method": "index combination method (registry needsmap.index.methods.METHODS)",
+    "ace_score": "modelled ACE risk score (method-specific scale; higher = higher modelled "
+                 "risk)",
+    "ace_rank_england": "rank in England (1 = highest modelled risk)",
+    "ace_decile_england": "decile in England (1 = highest modelled risk tenth)",
+    "key": "setting name",
+    "value": "setting value",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table or view of the store."""
+
+    name: str
+    grain: str
+    columns: tuple[str, ...]
+    meanings: tuple[tuple[str, str], ...] = ()
+    kind: str = "table"  # or "view"
+    written_by: str = ""
+
+    def meaning(self, column: str) -> str:
+        """What ``column`` holds."""
+        own = dict(self.meanings)
+        if column in own:
+            return own[column]
+        if column in COMMON:
+            return COMMON[column]
+        raise KeyError(f"{self.name}.{column} has no meaning in needsmap.store.schema")
+
+
+def _cols(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.replace("\n", " ").split(",") if c.strip())
+
+
+_INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
+    child_poverty_children, child_poverty_rate, n_lsoa_cp_imputed, n_lsoa_cp_official,
+    income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
+    cilif_children, cilif_rate""")
+_VINTAGES = _cols("vintage_iod, vintage_census, vintage_lookup, vintage_cilif")
+_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS,
+             *_VINTAGES)
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    # ---- build bookkeeping (pipeline)
+    Table("meta", "one row per key: schema_version, needsmap_version, built_at, scope, "
+          "build_seconds", ("key", "value"), written_by="pipeline"),
+    Table("source", "one row per source file the build used",
+          _cols("source_id, publisher, title, url, licence, vintage, form, path, origin, sha256"),
+          (("publisher", "publisher of the file"), ("title", "dataset title"),
+           ("url", "where the publisher offers it"), ("licence", "licence"),
+           ("vintage", "vintage of the data"), ("form", "official bytes or a re-serialised "
+                                                      "table (see the mirror README)"),
+           ("path", "local path the build read"), ("origin", "cache, mirror, download or user"),
+           ("sha256", "SHA-256 the catalogue expects (NULL for user files)")),
+          written_by="pipeline"),
+    Table("load_report", "one row per input file", _cols(
+        "source_id, file, rows_read, rows_kept, rows_rejected, note"),
+        (("note", "what else the reader noticed (encoding, suppressed cells...)"),),
+        written_by="needsmap.ingest.report"),
+    Table("rejected_rows", "one row per rejected input row", _cols(
+        "source_id, file, row, column, reason, raw"),
+        (("row", "1-based data row (the header is row 0)"), ("column", "column at fault"),
+         ("reason", "why the row was rejected"), ("raw", "the row's text (escaped)")),
+        written_by="needsmap.ingest.report"),
+    Table("lookup_lsoa21_wd24", "one row per English LSOA 2021: ONS best-fit lookup",
+          _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
+          written_by="needsmap.ingest.lookup"),
+    Table("scope_lad", "LADs in the build scope", ("lad_code", "lad_name"),
+          written_by="pipeline"),
+    # ---- areas stage
+    Table("lsoa", "every English LSOA 2021 (always national)", _cols(
+        "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, "
+        "centroid_x, centroid_y, centroid_method, geom"),
+        (("centroid_x", "easting of the LSOA's representative point, EPSG:27700"),
+         ("centroid_y", "northing of the LSOA's representative point, EPSG:27700"),
+         ("centroid_method", "point_on_surface (no population-weighted centroids in the "
+                             "mirror)")),
+        written_by="needsmap.areas"),
+    Table("lsoa_indicators", "every English LSOA 2021: the measures every area is built from",
+          _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, area_km2,
+          density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
+          child_poverty_children, income_numerator, income_rate, employment_rate,
+          education_score, health_score, crime_score, barriers_score, living_environment_score,
+          imd_score, imd_rank, imd_decile, cilif_children"""),
+          (("population", "usual residents, Census 2021"),
+           ("children_0_15", "usual residents aged 15 and under, Census 2021"),
+           ("income_rate", "IoD2025 income deprivation rate, 0-1"),
+           ("employment_rate", "IoD2025 employment deprivation rate, 0-1"),
+           ("education_score", "IoD2025 education, skills and training score"),
+           ("health_score", "IoD2025 health deprivation and disability score"),
+           ("crime_score", "IoD2025 crime domain score"),
+           ("imd_score", "IoD2025 IMD score")),
+          written_by="needsmap.areas"),
+    Table("ward", "wards in scope, with their polygon", _cols(
+        "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
+        written_by="needsmap.areas"),
+    Table("ward_indicators_england", "every English WD24 ward (no geometry)", _WARD_IND,
+          written_by="needsmap.areas"),
+    Table("ward_indicators", "wards in scope with geometry: ward_indicators_england joined "
+          "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), kind="view",
+          written_by="needsmap.areas"),
+    Table("lad_indicators", "every English LAD", (
+        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
+        written_by="needsmap.areas"),
+    Table("england_indicators", "one row: England", (
+        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_VINTAGES),
+        written_by="needsmap.areas"),
+    # ---- services stage
+    Table("service", "one row per service (an all-through school is one per phase)", _cols(
+        """service_id, name, type, source, vintage, lon, lat, easting, northing, lsoa_code,
+        ward_code, lad_code, source_ref, source_category, postcode, pupils, geocode,
+        locate_method, geom, geom_wgs84"""),
+        (("service_id", "<source>:<reference>[:<type>], unique"), ("name", "service name"),
+         ("type", "service type (vocabulary key)"), ("source", "catalogue id or user:<label>"),
+         ("vintage", "vintage of the list"), ("lon", "longitude, EPSG:4326"),
+         ("lat", "latitude, EPSG:4326"), ("easting", "EPSG:27700 x"),
+         ("northing", "EPSG:27700 y"), ("source_ref", "the source's own reference (URN, ODS "
+                                                      "code...)"),
+         ("source_category", "the source's own category"),
+         ("postcode", "normalised postcode, where given"),
+         ("pupils", "number of pupils (GIAS)"),
+         ("geocode", "how the point was obtained (postcode, source coordinates...)"),
+         ("locate_method", "how its LSOA was found (needsmap.areas.locate)"),
+         ("geom", "point, EPSG:27700"), ("geom_wgs84", "point, EPSG:4326")),
+        written_by="needsmap.access.services"),
+    Table("service_coverage", "where a local-only list is meaningful", _cols(
+        "service_type, source, lad_code, coverage"),
+        (("source", "catalogue id of the list"),
+         ("coverage", "national, or local (the LADs holding at least one of its services)")),
+        written_by="needsmap.access.services"),
+    Table("postcode", "every Code-Point Open postcode", _cols(
+        "postcode, easting, northing, country_code"),
+        (("postcode", "normalised postcode (one space before the inward code)"),
+         ("easting", "EPSG:27700 x (NULL: no grid reference)"),
+         ("northing", "EPSG:27700 y (NULL: no grid reference)"),
+         ("country_code", "GSS country code")),
+        written_by="needsmap.access.services"),
+    # ---- crime stage
+    Table("crime_file", "one row per police.uk file loaded", _cols(
+        """file_id, file, police_force, month, header, rows_read, rows_kept, rows_rejected,
+        lsoa_agree, lsoa_checked, note"""),
+        (("file_id", "key of the file"), ("month", "YYYY-MM of the file"),
+         ("note", "the file's load-report note")),
+        written_by="needsmap.crime"),
+    Table("crime_point", "one row per kept street-level record", _cols(
+        """file_id, row, police_force, month, crime_id, crime_type, longitude, latitude, x, y,
+        lsoa_code, ward_code, lad_code, file_lsoa_code, lsoa_agrees"""),
+        (("file_id", "crime_file key"), ("row", "data row in the file"),
+         ("crime_id", "police.uk Crime ID (blank for anti-social behaviour)"),
+         ("crime_type", "police.uk crime type"), ("longitude", "as published, EPSG:4326"),
+         ("latitude", "as published, EPSG:4326"), ("x", "EPSG:27700 x"),
+         ("y", "EPSG:27700 y"), ("file_lsoa_code", "the file's own LSOA code"),
+         ("lsoa_agrees", "file_lsoa_code maps to lsoa_code")),
+        written_by="needsmap.crime"),
+    Table("crime_snap", "each distinct police.uk snap point and its LSOA", _cols(
+        "lon, lat, x, y, lsoa_code"),
+        (("lon", "longitude, EPSG:4326"), ("lat", "latitude, EPSG:4326"),
+         ("x", "EPSG:27700 x"), ("y", "EPSG:27700 y"),
+         ("lsoa_code", "LSOA 2021 of the point (NULL: outside England)")),
+        written_by="needsmap.crime"),
+    Table("crime_coverage", "one row per file: what coverage the crime figures have", _cols(
+        """police_force, month, file, header, rows_read, rows_kept, rows_rejected, lsoa_agree,
+        lsoa_checked, lsoa_agreement"""),
+        (("lsoa_agreement", "lsoa_agree / lsoa_checked"),), written_by="needsmap.crime"),
+    Table("ward_crime_monthly", "ward x month x crime type counts", _cols(
+        "ward_code, lad_code, month, crime_type, crimes"),
+        (("crime_type", "police.uk crime type"), ("crimes", "records")),
+        written_by="needsmap.crime"),
+    Table("ward_crime", "one row per English ward: recorded crime over 12 months", _cols(
+        """ward_code, ward_name, lad_code, lad_name, police_force, window_start, window_end,
+        months_in_window, full_coverage, population, crimes_12m, rate_12m_per_1000,
+        rate_12m_lower95, rate_12m_upper95, all_crimes_12m, violence_12m, burglary_12m,
+        criminal_damage_12m, asb_12m, selected_types"""),
+        (("window_start", "first month of the 12-month window"),
+         ("window_end", "last month of the window (the force's latest loaded month)"),
+         ("months_in_window", "months of the window loaded"),
+         ("full_coverage", "all 12 months loaded for the ward's force"),
+         ("crimes_12m", "records of the selected types in the window"),
+         ("rate_12m_per_1000", "1000 * crimes_12m / population (NULL unless full coverage)"),
+         ("rate_12m_lower95", "Byar 95% lower limit of the rate"),
+         ("rate_12m_upper95", "Byar 95% upper limit of the rate"),
+         ("all_crimes_12m", "records of every type"), ("violence_12m", "violence and sexual "
+                                                                      "offences"),
+         ("burglary_12m", "burglary"), ("criminal_damage_12m", "criminal damage and arson"),
+         ("asb_12m", "anti-social behaviour"), ("selected_types", "types in crimes_12m")),
+        written_by="needsmap.crime"),
+    # ---- index stage
+    Table("ward_ace", "one row per English ward: the modelled ACE risk index", _cols(
+        """ward_code, ward_name, lad_code, lad_name, population, children_0_15, method, scope,
+        ace_score, ace_rank_england, ace_decile_england, ace_rank_in_lad, ace_quintile_in_lad,
+        n_indicators, ns_child_poverty, ns_income, ns_crime, ns_density, ns_health,
+        ns_recorded_crime, crime_source, stab_rank_p05, stab_rank_p95, stab_share_same_class,
+        stab_dropone_rank_min, stab_dropone_rank_max, stab_dropone_share_same_class,
+        stability_band, unstable"""),
+        (("scope", "england (national ranks) or lad (re-ranked within each LAD)"),
+         ("ace_rank_in_lad", "rank within the LAD (1 = highest modelled risk)"),
+         ("ace_quintile_in_lad", "quintile within the LAD (1 = highest fifth)"),
+         ("n_indicators", "indicators with weight and a value for the ward"),
+         ("ns_child_poverty", "normal score of the child poverty indicator"),
+         ("ns_income", "normal score of income deprivation"),
+         ("ns_crime", "normal score of the IoD crime score"),
+         ("ns_density", "normal score of log population density"),
+         ("ns_health", "normal score of the IoD health score"),
+         ("ns_recorded_crime", "normal score of recorded crime (IoD crime where coverage is "
+                               "partial)"),
+         ("crime_source", "which crime measure the ward's score used"),
+         ("stab_rank_p05", "5th percentile of the rank over Dirichlet weight draws"),
+         ("stab_rank_p95", "95th percentile of the rank over Dirichlet weight draws"),
+         ("stab_share_same_class", "share of draws keeping the ward's class"),
+         ("stab_dropone_rank_min", "best rank when one indicator is dropped"),
+         ("stab_dropone_rank_max", "worst rank when one indicator is dropped"),
+         ("stab_dropone_share_same_class", "share of drop-one runs keeping the class"),
+         ("stability_band", "stable / moderate / unstable"),
+         ("unstable", "class kept in under half the draws")),
+        written_by="needsmap.index"),
+    Table("lad_ace", "one row per English LAD: child-weighted mean of ward scores", _cols(
+        """method, lad_code, lad_name, n_wards, population, children_0_15, ace_score,
+        ace_rank_england, ace_decile_england, children_share_top_decile"""),
+        (("n_wards", "wards with a score"),
+         ("ace_score", "children-weighted mean of the wards' scores"),
+         ("ace_rank_england", "rank among LADs (1 = highest modelled risk)"),
+         ("ace_decile_england", "decile among LADs (1 = highest tenth)"),
+         ("children_share_top_decile", "share of the LAD's children in national decile 1 "
+                                       "wards")),
+        written_by="needsmap.index"),
+    Table("ace_config", "one row per setting of the index as built", ("key", "value"),
+          written_by="needsmap.index"),
+    # ---- access stage
+    Table("lsoa_access", "LSOA x service type x measure: distance to the nearest service",
+          _cols("""lsoa_code, service_type, measure, value, unit, distance_km,
+          nearest_service_id, origin_method, in_coverage"""),
+          (("value", "the measure's value"), ("unit", "its unit"),
+           ("distance_km", "straight-line km to the nearest service"),
+           ("nearest_service_id", "service.service_id of the nearest"),
+           ("origin_method", "the LSOA point used"),
+           ("in_coverage", "the type's lists cover the LSOA's LAD")),
+          written_by="needsmap.access.measures"),
+    Table("ward_access", "ward x service type x measure, children-weighted", _cols(
+        """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
+        children_0_15, mean_km_child_weighted, share_children_within_1km,
+        share_children_within_2km, max_km, n_services, services_per_1000_children,
+        in_coverage"""),
+        (("mean_km_child_weighted", "sum(children * km) / sum(children)"),
+         ("share_children_within_1km", "share of children within 1 km, 0-1"),
+         ("share_children_within_2km", "share of children within 2 km, 0-1"),
+         ("max_km", "largest LSOA distance"), ("n_services", "services of the type in the "
+                                                            "ward"),
+         ("services_per_1000_children", "1000 * n_services / children_0_15"),
+         ("in_coverage", "the type's lists cover the ward's LAD")),
+        written_by="needsmap.access.measures"),
+    Table("ward_need", "ward x need measure, tidy", _cols(
+        "ward_code, need_measure, need_value, need_decile, need_rank"),
+        (("need_measure", "ace, or an indicator column"), ("need_value", "its value"),
+         ("need_decile", "decile in England (1 = highest need)"),
+         ("need_rank", "rank in England (1 = highest need)")),
+        written_by="needsmap.access.measures"),
+    Table("ward_gaps", "ward x service type x need measure: the default gap rule", _cols(
+        """ward_code, ward_name, lad_code, lad_name, service_type, measure, need_measure,
+        need_value, need_decile, need_rank, children_0_15, mean_km_child_weighted,
+        share_children_within_1km, share_children_within_2km, n_services,
+        services_per_1000_children, access_percentile, high_need, gap_flag,
+        commissioning_rank"""),
+        (("need_measure", "ace, or an indicator column"), ("need_value", "its value"),
+         ("need_decile", "decile in England (1 = highest need)"),
+         ("need_rank", "rank in England (1 = highest need)"),
+         ("mean_km_child_weighted", "sum(children * km) / sum(children)"),
+         ("share_children_within_1km", "share of children within 1 km, 0-1"),
+         ("share_children_within_2km", "share of children within 2 km, 0-1"),
+         ("n_services", "services of the type in the ward"),
+         ("services_per_1000_children", "1000 * n_services / children_0_15"),
+         ("access_percentile", "percentile of the ward's distance among in-coverage wards"),
+         ("high_need", "in the top need deciles"), ("gap_flag", "high need and far"),
+         ("commissioning_rank", "order among high-need wards (1 = furthest)")),
+        kind="view", written_by="needsmap.access.measures"),
+)}
+
+
+class SchemaError(LookupError):
+    """A table or column the store contract names is missing from a store."""
+
+
+def table(name: str) -> Table:
+    """The contract of table ``name``; unknown names are rejected with the valid list."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown store table {name!r}; tables: {', '.join(TABLES)}") from None
+
+
+def columns(name: str, *, geometry: bool = True) -> tuple[str, ...]:
+    """The columns of table ``name`` in order (without ``geom*`` if ``geometry`` is false)."""
+    cols = table(name).columns
+    return cols if geometry else tuple(c for c in cols if not c.startswith("geom"))
+
+
+def store_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """The store's own tables and views (schema ``main``) with their columns, in order."""
+    rows = run_sql(con, "store_columns").fetchall()
+    return {t: tuple(c) for t, c in rows}
+
+
+def check_store(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Compare a store with :data:`TABLES`; return one line per difference (``[]``: matches)."""
+    found = store_columns(con)
+    problems = []
+    for name, t in TABLES.items():
+        if name not in found:
+            problems.append(f"{name}: missing table")
+            continue
+        got = found[name]
+        missing = [c for c in t.columns if c not in got]
+        extra = [c for c in got if c not in t.columns]
+        if missing:
+            problems.append(f"{name}: missing columns {missing}")
+        if extra:
+            problems.append(f"{name}: columns not in the contract {extra}")
+        if not missing and not extra and got != t.columns:
+            problems.append(f"{name}: columns in another order {list(got)}")
+    for name in found:
+        if name not in TABLES:
+            problems.append(f"{name}: a table not in the contract")
+    return problems
+
+
+def require(con: duckdb.DuckDBPyConnection, name: str, *cols: str) -> None:
+    """Raise :class:`SchemaError` unless the store has table ``name`` with ``cols``.
+
+    The message says what is missing and how to get it (rebuild the store).
+    """
+    require_tables(con, {name: cols})
+
+
+def require_tables(con: duckdb.DuckDBPyConnection,
+                   tables: dict[str, tuple[str, ...]] | tuple[str, ...]) -> None:
+    """Raise :class:`SchemaError` unless the store has every table (and the columns given).
+
+    ``tables`` maps names to the columns needed, or is a tuple of names (every column
+    of the contract is then needed). One look at the catalogue for all of them.
+    """
+    want = tables if isinstance(tables, dict) else {t: columns(t) for t in tables}
+    found = store_columns(con)
+    for name, cols in want.items():
+        if name not in found:
+            raise SchemaError(f"the store has no table {name!r}; it is not a complete needsmap "
+                              "store: rebuild it with `needsmap build`")
+        missing = [c for c in cols if c not in found[name]]
+        if missing:
+            raise SchemaError(f"the store's table {name!r} lacks columns {missing}; rebuild it "
+                              "with `needsmap build`")
