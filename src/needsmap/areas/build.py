@@ -89,7 +89,7 @@ def stage(ctx: BuildContext) -> None:
         vintages = dict(VINTAGES)
         if not cilif_ok:
             vintages["vintage_cilif"] = "not available (source files missing)"
-        run_sql(con, "areas_areas", vintages)
+        run_sql(con, "areas_aggregate", vintages)
         t = _tick(ctx, "aggregate", t)
         if not fut.done():
             _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the dissolve
