@@ -1,6 +1,6 @@
 """Benchmark: point-in-polygon assignment of police.uk points to LSOA 2021 (issue 7).
 
-Compares needsmap's assignment (:func:`needsmap.ingest.police.assign_new_points`:
+Compares needsmap's assignment (:func:`needsmap.crime.load.assign_new_points`:
 distinct snap-point coordinates, cached across months, transformed to EPSG:27700
 located in the ``lsoa`` polygons with a GEOS STRtree (prepared polygons); rows join back to
 the cache) with a
@@ -54,14 +54,14 @@ def worker_ours(db: str, scale: int, threads: int, jitter: bool = False) -> dict
 
     At scale ``k`` a month is the real Lancashire month taken ``k`` times as one batch
     (as all forces' files of a month would be: 32 x 16 k = 0.5 M rows, about a real
-    national month). Pass 1 (as :func:`needsmap.ingest.police.prepass`): each month's
+    national month). Pass 1 (as :func:`needsmap.crime.load.prepass`): each month's
     distinct new coordinates are added to a pending set; then one
     :func:`assign_new_points` call transforms them and runs the spatial join. Pass 2:
     each month's rows join back to ``crime_snap`` and are counted by LSOA. Only the
     current month is held in memory.
     """
+    from needsmap.crime.load import assign_new_points
     from needsmap.crs import transformer
-    from needsmap.ingest.police import assign_new_points
     from needsmap.settings import BNG, WGS84
     from needsmap.store.db import connect
 

@@ -9,3 +9,5 @@ FROM (
     WHERE "Longitude" BETWEEN -180 AND 180 AND "Latitude" BETWEEN -90 AND 90
 ) n
 ANTI JOIN crime_snap s ON s.lon = n.lon AND s.lat = n.lat;
+
+SELECT lon, lat FROM _crime_new;

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from needsmap.crime.load import ensure_tables, load_files
 from needsmap.ingest.police import (
     REASONS,
     SNAKE_COLUMNS,
@@ -20,11 +21,9 @@ from needsmap.ingest.police import (
     CrimeFileReport,
     check_header,
     discover,
-    ensure_tables,
-    load_files,
-    load_lsoa11_lookup,
     parse_name,
 )
+from needsmap.ingest.police import read_lsoa11_lookup as load_lsoa11_lookup
 from needsmap.ingest.report import InputError
 from needsmap.store.db import connect
 

@@ -121,7 +121,8 @@ class Env:
         elif kind == "spatial":
             if self.store is None:
                 raise LookupError("needs a built store (its lsoa table)")
-            from needsmap.ingest.police import ensure_tables, load_lsoa11_lookup
+            from needsmap.crime.load import ensure_tables
+            from needsmap.ingest.police import read_lsoa11_lookup as load_lsoa11_lookup
             from needsmap.store.db import connect
 
             con = connect(None)
@@ -198,14 +199,9 @@ def _run_sql_loader(modname: str, fn: str, prereq: str | None = None, args: tupl
 
 
 def _run_police(v: Variant, env: Env) -> Reports:
-    from needsmap.ingest.police import (
-        CrimeFileReport,
-        PoliceFile,
-        ensure_tables,
-        load_file,
-        load_lsoa11_lookup,
-        parse_name,
-    )
+    from needsmap.crime.load import ensure_tables, load_file
+    from needsmap.ingest.police import CrimeFileReport, PoliceFile, parse_name
+    from needsmap.ingest.police import read_lsoa11_lookup as load_lsoa11_lookup
 
     con = env.con("spatial")
     try:

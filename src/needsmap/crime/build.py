@@ -29,17 +29,16 @@ import numpy as np
 import pandas as pd
 
 from needsmap.context import BuildContext
+from needsmap.crime.load import ensure_tables, load_files
 from needsmap.ingest.police import (
     SOURCE_ID,
     CrimeFileReport,
     PoliceFile,
     discover,
-    ensure_tables,
-    load_files,
-    load_lsoa11_lookup,
     parse_name,
-    sha256_of,
+    read_lsoa11_lookup,
 )
+from needsmap.sources.resolve import sha256_file
 from needsmap.sql import run_sql
 
 #: Crime types in the rolling 12-month total (issue 7: violence, burglary, criminal
@@ -97,7 +96,7 @@ def user_files(ctx: BuildContext, paths: Sequence[str | Path]) -> list[PoliceFil
     files = discover(paths)
     for pf in files:
         src = dataclasses.replace(coll.member(f"{pf.month}/{pf.path.name}"),
-                                  path=str(pf.path), sha256=sha256_of(pf.path))
+                                  path=str(pf.path), sha256=sha256_file(pf.path))
         ctx.record_source(src, pf.path, "user")
     return files
 
@@ -116,7 +115,7 @@ def load(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
          lookup_path: Path | None) -> list[CrimeFileReport]:
     """Load ``files`` into the crime tables (streaming one file at a time)."""
     ensure_tables(con)
-    load_lsoa11_lookup(con, lookup_path)
+    read_lsoa11_lookup(con, lookup_path)
     reports = [CrimeFileReport(SOURCE_ID, str(pf.path)) for pf in files]
     load_files(con, files, reports)
     return reports

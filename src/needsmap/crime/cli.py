@@ -81,8 +81,8 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
 
 def _record_sources(con: duckdb.DuckDBPyConnection, files: list) -> None:
     """Replace the police.uk rows of the ``source`` table with the files just loaded."""
-    from needsmap.ingest.police import sha256_of
     from needsmap.sources import load_catalogue
+    from needsmap.sources.resolve import sha256_file as sha256_of
 
     if not con.execute("SELECT count(*) FROM information_schema.tables "
                        "WHERE table_name = 'source'").fetchone()[0]:
