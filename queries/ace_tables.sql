@@ -1,20 +1,57 @@
--- Write the ACE index tables into the store. Run inside one transaction.
--- Needs ace_scored (ward scores), ace_stability (rank-stability bands) and ace_lad_new.
+-- Write the ACE index tables into the store (run inside one transaction).
+-- Inputs (registered by needsmap.index.tables.write_tables):
+--   _ward_ace_df   the engine's scores for every English ward, with stability bands
+--   _national_df   the national scores (scope england), from which lad_ace is made
+-- $method: the method's registry key.
 CREATE OR REPLACE TABLE ward_ace AS
-SELECT s.ward_code, s.ward_name, s.lad_code, s.lad_name, s.population, s.children_0_15,
-       $method AS method, $scope AS scope,
-       s.ace_score, s.ace_rank_england, s.ace_decile_england,
-       s.ace_rank_in_lad, s.ace_quintile_in_lad, s.n_indicators,
-       s.ns_child_poverty, s.ns_income, s.ns_crime, s.ns_density, s.ns_health,
-       s.ns_recorded_crime,
-       CASE WHEN $crime_weighted THEN s.recorded_crime_source ELSE 'iod_crime_score' END
-           AS crime_source,
-       t.stab_rank_p05, t.stab_rank_p95, t.stab_share_same_class,
-       t.stab_dropone_rank_min, t.stab_dropone_rank_max, t.stab_dropone_share_same_class,
-       t.stability_band, t.unstable
-FROM ace_scored AS s
-LEFT JOIN ace_stability AS t USING (ward_code)
-ORDER BY s.ward_code;
+SELECT ward_code, ward_name, lad_code, lad_name, population::DOUBLE AS population,
+       children_0_15::DOUBLE AS children_0_15, method, scope, ace_score,
+       ace_rank_england::BIGINT AS ace_rank_england,
+       ace_decile_england::BIGINT AS ace_decile_england,
+       ace_rank_in_lad::BIGINT AS ace_rank_in_lad,
+       ace_quintile_in_lad::BIGINT AS ace_quintile_in_lad,
+       n_indicators::INTEGER AS n_indicators,
+       ns_child_poverty, ns_income, ns_crime, ns_density, ns_health, ns_recorded_crime,
+       crime_source,
+       stab_rank_p05::BIGINT AS stab_rank_p05, stab_rank_p95::BIGINT AS stab_rank_p95,
+       stab_share_same_class,
+       stab_dropone_rank_min::BIGINT AS stab_dropone_rank_min,
+       stab_dropone_rank_max::BIGINT AS stab_dropone_rank_max,
+       stab_dropone_share_same_class, stability_band, unstable::BOOLEAN AS unstable
+FROM _ward_ace_df
+ORDER BY ward_code;
 
+-- LA level, always from the national ward scores.
+-- ace_score = Σ c_i s_i / Σ c_i over the LAD's wards, c_i = children aged 0-15 (the index
+-- models childhood adversity; residents where the child count is missing), then ranked
+-- across LADs (1 = highest modelled risk) and cut into LAD deciles (on position, ties
+-- broken by LAD code).
+-- children_share_top_decile = share of the LAD's children living in wards in national decile 1.
 CREATE OR REPLACE TABLE lad_ace AS
-SELECT $method AS method, * FROM ace_lad_new;
+WITH w AS (
+    SELECT *, coalesce(children_0_15, population) AS wt
+    FROM _national_df
+    WHERE ace_score IS NOT NULL
+), a AS (
+    SELECT lad_code, any_value(lad_name) AS lad_name, count(*) AS n_wards,
+           sum(population) AS population, sum(children_0_15) AS children_0_15,
+           sum(wt * ace_score) / nullif(sum(wt), 0) AS ace_score,
+           sum(CASE WHEN ace_decile_england = 1 THEN wt ELSE 0 END) / nullif(sum(wt), 0)
+               AS children_share_top_decile
+    FROM w
+    GROUP BY lad_code
+), r AS (
+    SELECT lad_code, rank() OVER (ORDER BY ace_score DESC) AS ace_rank_england,
+           row_number() OVER (ORDER BY ace_score DESC, lad_code) AS pos,
+           count(*) OVER () AS n
+    FROM a
+    WHERE ace_score IS NOT NULL
+)
+SELECT $method AS method, a.lad_code, a.lad_name, a.n_wards, a.population::DOUBLE AS population,
+       a.children_0_15::DOUBLE AS children_0_15, a.ace_score, r.ace_rank_england,
+       (r.pos - 1) * 10 // r.n + 1 AS ace_decile_england, a.children_share_top_decile
+FROM a
+LEFT JOIN r USING (lad_code)
+ORDER BY r.ace_rank_england NULLS LAST, a.lad_code;
+
+CREATE OR REPLACE TABLE ace_config (key VARCHAR PRIMARY KEY, value VARCHAR);

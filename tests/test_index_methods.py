@@ -47,9 +47,8 @@ def by_ward(df: pd.DataFrame, col: str) -> dict[str, object]:
     return dict(zip(df["ward_code"], df[col], strict=True))
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_lewer_hand_computed(engine):
-    out = compute_index(FRAME, engine=engine)
+def test_lewer_hand_computed():
+    out = compute_index(FRAME)
     assert by_ward(out, "ace_score") == {"a": 1.75, "b": 2.375, "c": 2.625, "d": 3.25}
     assert by_ward(out, "ace_rank_england") == {"a": 4, "b": 3, "c": 2, "d": 1}
     # deciles (r - 1) * 10 // 4 + 1
@@ -59,9 +58,8 @@ def test_lewer_hand_computed(engine):
     assert (out["n_indicators"] == 4).all()
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_normal_scores_and_weighted_hand_computed(engine):
-    out = compute_index(FRAME, "weighted", {"child_poverty": 3, "crime": 1}, engine=engine)
+def test_normal_scores_and_weighted_hand_computed():
+    out = compute_index(FRAME, "weighted", {"child_poverty": 3, "crime": 1})
     ns = by_ward(out, "ns_child_poverty")
     for ward, r in zip("abcd", [1, 2, 3, 4], strict=True):
         assert ns[ward] == pytest.approx(norm.ppf(r / 5), abs=1e-15)
@@ -75,9 +73,8 @@ def test_normal_scores_and_weighted_hand_computed(engine):
     assert by_ward(out, "ace_rank_england") == {"a": 4, "b": 3, "c": 2, "d": 1}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_exponential_hand_computed(engine):
-    out = compute_index(FRAME, "exponential", {"income": 1, "density": 1}, engine=engine)
+def test_exponential_hand_computed():
+    out = compute_index(FRAME, "exponential", {"income": 1, "density": 1})
 
     def x(r, n=4):
         return -23.0 * math.log(1.0 - (r / n) * EXP_C)
@@ -93,9 +90,8 @@ def test_exponential_hand_computed(engine):
     assert by_ward(out, "ace_rank_england") == {"a": 1, "b": 3, "c": 3, "d": 1}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_ties_get_average_ranks(engine):
-    out = compute_index(FRAME, "lewer", {"crime": 1}, engine=engine)
+def test_ties_get_average_ranks():
+    out = compute_index(FRAME, "lewer", {"crime": 1})
     assert by_ward(out, "ace_score") == {"a": 1.0, "b": 2.5, "c": 2.5, "d": 4.0}
     assert by_ward(out, "ace_rank_england") == {"a": 4, "b": 2, "c": 2, "d": 1}
 
@@ -178,11 +174,10 @@ def test_parse_weights():
             parse_weights(bad)
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_missing_indicator_reweights_over_the_rest(engine):
+def test_missing_indicator_reweights_over_the_rest():
     df = FRAME.copy()
     df.loc[df["ward_code"] == "a", "income_rate"] = np.nan
-    out = compute_index(df, engine=engine)
+    out = compute_index(df)
     # income ranks among b, c, d only: d 1, c 2, b 3
     score = by_ward(out, "ace_score")
     assert score["a"] == pytest.approx((1 + 1 + 1) / 3)
@@ -190,9 +185,8 @@ def test_missing_indicator_reweights_over_the_rest(engine):
     assert by_ward(out, "n_indicators") == {"a": 3, "b": 4, "c": 4, "d": 4}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_within_la_rerank(engine):
-    out = compute_index(FRAME, scope="lad", engine=engine)
+def test_within_la_rerank():
+    out = compute_index(FRAME, scope="lad")
     # within L1 (a, b) and L2 (c, d) every indicator except income puts the second ward higher
     assert by_ward(out, "ace_score") == {"a": 1.25, "b": 1.75, "c": 1.25, "d": 1.75}
     assert by_ward(out, "ace_rank_in_lad") == {"a": 2, "b": 1, "c": 2, "d": 1}
@@ -210,12 +204,11 @@ def test_health_is_offered_but_off_by_default():
     assert base["ns_health"].notna().all()  # shown for the UI even when unweighted
 
 
-@pytest.mark.parametrize("engine", ["numpy", "sql"])
-def test_deciles_hold_a_tenth_even_with_ties(engine):
+def test_deciles_hold_a_tenth_even_with_ties():
     df = random_frame(n=97)
     for c in ("child_poverty_rate", "income_rate", "crime_score", "density_per_km2"):
         df[c] = np.repeat([1.0, 2.0, 3.0, 4.0], [40, 30, 20, 7])  # massive ties
-    out = compute_index(df, engine=engine)
+    out = compute_index(df)
     sizes = out["ace_decile_england"].value_counts()
     assert sizes.index.sort_values().tolist() == list(range(1, 11))
     assert (sizes - len(df) / 10).abs().max() <= 1

@@ -10,11 +10,10 @@ See :mod:`needsmap.index.methods` for the formulas, :mod:`needsmap.index.stabili
 for the rank-stability bands and ``docs/method.md`` ("Modelled ACE risk index").
 """
 
-from needsmap.index.compute import (
+from needsmap.index.engine import (
     SCORE_COLUMNS,
     IndicatorFrame,
     compute_index,
-    compute_index_sql,
     load_indicator_frame,
     store_frame,
 )
@@ -33,6 +32,6 @@ from needsmap.index.stability import STABILITY_COLUMNS
 __all__ = [
     "DEFAULT_METHOD", "DEFAULT_NAMES", "INDICATORS", "METHODS", "NAMES", "SCOPES",
     "SCORE_COLUMNS", "STABILITY_COLUMNS", "IndexSpecError", "IndicatorFrame",
-    "compute_index", "compute_index_sql", "get_method", "load_indicator_frame",
+    "compute_index", "get_method", "load_indicator_frame",
     "normalise_weights", "parse_weights", "store_frame",
 ]

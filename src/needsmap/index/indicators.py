@@ -2,11 +2,10 @@
 
 Each :class:`Indicator` names one input of the index, the store column it
 comes from, how it is oriented (always *higher = more adversity*) and whether
-it is in the default set. The SQL that turns store columns into index inputs
-is ``queries/ace_input.sql``; it emits one row per ``(ward, indicator)`` with the
-indicator's registry ``name``. The order of :data:`INDICATORS` is the order in
-which components are summed, in SQL and in numpy alike (so both paths give
-bit-identical scores).
+it is in the default set. The engine (:mod:`needsmap.index.engine`) reads each
+indicator's ``column`` and applies its ``transform`` (the engine's ``TRANSFORMS``
+registry); adding an indicator here adds it everywhere (build, CLI, app). The order
+of :data:`INDICATORS` is the order in which components are summed.
 
 Default set (after Lewer et al. 2020): child poverty, income deprivation,
 crime and log population density, equally weighted. Health deprivation is
@@ -69,7 +68,7 @@ class Indicator:
         return f"ns_{self.name}"
 
 
-#: All indicators, in summation order. Names must match ``queries/ace_input.sql``.
+#: All indicators, in summation order.
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("child_poverty", "child_poverty_rate", "Child poverty rate", "identity", True,
               "MHCLG IoD2025 IDACI numerator / Census 2021 children 0-15",

@@ -2,7 +2,7 @@
 
 Every indicator *k* is ranked across wards, ascending, so that rank
 ``r_k = n_k`` is the most adverse ward (average ranks for ties). From the
-ranks three components are formed (``queries/ace_rank.sql``):
+ranks three components are formed (:func:`needsmap.index.engine.components`):
 
 * rank, ``r_k``;
 * normal score, ``y_k = Φ⁻¹(r_k / (n_k + 1))`` (as in the Indices of

@@ -1,13 +1,62 @@
-"""Vectorised descending ranks, the numpy twin of SQL ``RANK() OVER (... ORDER BY s DESC)``.
+"""Vectorised ranks for the index engine and its rank-stability draws.
 
-Used by the fast recompute path and by the rank-stability draws, so both rank
-exactly as ``queries/ace_score.sql`` does: rank 1 is the highest score, tied
-scores share the best (smallest) rank, and missing scores are not ranked.
+* :func:`average_ranks`: ascending average ranks of indicator values (ties share the
+  mean of their positions), per group, as the IoD ranks indicators.
+* :func:`rank_desc`: descending ranks of scores with SQL ``RANK()`` semantics: rank 1 is
+  the highest score, tied scores share the best (smallest) rank, missing scores are
+  not ranked.
+* :func:`position_desc`: ``ROW_NUMBER()`` positions (ties broken by input order), on
+  which deciles and quintiles are cut.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def average_ranks(values: np.ndarray,
+                  groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending average ranks of each column of ``values``, optionally within groups.
+
+    Parameters
+    ----------
+    values
+        ``(n, K)``: ``K`` indicators of ``n`` wards; NaN (or inf) = missing.
+    groups
+        Optional integer group id per ward ``(n,)``; ranks then restart in each group.
+
+    Returns
+    -------
+    (ranks, counts)
+        Both ``(n, K)`` float arrays: the rank ``r`` (1 = smallest value; tied values
+        share the mean of their positions, i.e. ``min rank + (ties - 1) / 2``) and the
+        number ``n`` of ranked wards in the ward's group; NaN where the value is missing.
+    """
+    v = np.asarray(values, dtype=float)
+    n, k = v.shape
+    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    ranks = np.full((n, k), np.nan)
+    counts = np.full((n, k), np.nan)
+    for j in range(k):
+        ok = np.flatnonzero(np.isfinite(v[:, j]))
+        if not len(ok):
+            continue
+        x, gg = v[ok, j], g[ok]
+        order = np.lexsort((x, gg))
+        xs, gs = x[order], gg[order]
+        pos = np.arange(len(ok))
+        new_grp = np.r_[True, gs[1:] != gs[:-1]]
+        grp_start = np.maximum.accumulate(np.where(new_grp, pos, 0))
+        new_run = new_grp | np.r_[True, xs[1:] != xs[:-1]]
+        run_id = np.cumsum(new_run) - 1
+        run_first = pos[new_run]
+        run_last = np.r_[run_first[1:], len(ok)] - 1
+        avg = (run_first[run_id] + run_last[run_id]) / 2.0 - grp_start + 1.0
+        grp_id = np.cumsum(new_grp) - 1
+        grp_n = np.diff(np.r_[pos[new_grp], len(ok)])
+        ranks[ok[order], j] = avg
+        counts[ok[order], j] = grp_n[grp_id]
+    return ranks, counts
 
 
 def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:

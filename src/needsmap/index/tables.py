@@ -13,11 +13,10 @@ import json
 from collections.abc import Mapping
 
 import duckdb
-import numpy as np
 
 from needsmap.context import BuildContext
-from needsmap.index.compute import load_indicator_frame, prepare_inputs, score_sql
-from needsmap.index.indicators import BY_NAME, NAMES
+from needsmap.index.engine import compute_index, load_indicator_frame
+from needsmap.index.indicators import BY_NAME
 from needsmap.index.methods import check_scope, get_method, normalise_weights, weights_dict
 from needsmap.index.stability import (
     CONCENTRATION,
@@ -25,7 +24,6 @@ from needsmap.index.stability import (
     SEED,
     STABLE_SHARE,
     UNSTABLE_SHARE,
-    rank_stability,
 )
 from needsmap.sql import run_sql
 
@@ -34,7 +32,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",
                  weights: Mapping[str, float] | None = None, scope: str = "england",
                  draws: int = DRAWS, seed: int = SEED, concentration: float = CONCENTRATION,
                  transaction: bool = True) -> dict[str, object]:
-    """Compute the index with the SQL path and write ``ward_ace``, ``lad_ace``, ``ace_config``.
+    """Compute the index (:func:`~needsmap.index.engine.compute_index`) and write it.
+
+    Writes ``ward_ace`` (every English ward, with stability bands), ``lad_ace`` (from
+    the national ward scores, ``queries/ace_lad.sql``) and ``ace_config``.
 
     Parameters
     ----------
@@ -56,25 +57,11 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",
     m = get_method(method)
     scope = check_scope(scope)
     w = normalise_weights(weights)
-    prepare_inputs(con)
     frame = load_indicator_frame(con)
-    # national scores first: lad_ace is always national
-    score_sql(con, m.name, weights, "england")
-    run_sql(con, "ace_lad")
-    if scope != "england":
-        score_sql(con, m.name, weights, scope)
-    cls = con.execute(
-        "SELECT coalesce(ace_decile_england, 0) AS e, coalesce(ace_quintile_in_lad, 0) AS l "
-        "FROM ace_scored ORDER BY ward_code"
-    ).fetchnumpy()
-    base = cls["e"] if scope == "england" else cls["l"]
-    st = rank_stability(frame.components[scope][m.component], w, np.asarray(base),
-                        frame.lad_ids, frame.n_lads, scope, draws, seed, concentration)
-    st.insert(0, "ward_code", frame.ward["ward_code"].to_numpy())
-    con.register("ace_stability_df", st)
-    con.execute("CREATE OR REPLACE TEMP TABLE ace_stability AS SELECT * FROM ace_stability_df")
-    con.unregister("ace_stability_df")
-    crime_weighted = bool(w[NAMES.index("recorded_crime")] > 0)
+    wards = compute_index(frame, m.name, weights, scope, stability=True, draws=draws, seed=seed,
+                          concentration=concentration)
+    # lad_ace always aggregates the national scores
+    national = wards if scope == "england" else compute_index(frame, m.name, weights, "england")
     config = {
         "method": m.name,
         "scope": scope,
@@ -88,12 +75,13 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",
         "reference": "Lewer D, et al. The ACE Index: mapping childhood adversity in England. "
                      "J Public Health 2020;42(4):e487-e495",
     }
+    con.register("_ward_ace_df", wards)
+    con.register("_national_df", national[["ward_code", "lad_code", "lad_name", "population",
+                                           "children_0_15", "ace_score", "ace_decile_england"]])
     if transaction:
         con.execute("BEGIN TRANSACTION")
     try:
-        run_sql(con, "ace_tables", {"method": m.name, "scope": scope,
-                                    "crime_weighted": crime_weighted})
-        con.execute("CREATE OR REPLACE TABLE ace_config (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        run_sql(con, "ace_tables", {"method": m.name})
         con.executemany("INSERT INTO ace_config VALUES (?, ?)", list(config.items()))
         if transaction:
             con.execute("COMMIT")
@@ -101,10 +89,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = "lewer",
         if transaction:
             con.execute("ROLLBACK")
         raise
-    n_wards, n_unstable = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE unstable) FROM ward_ace"
-    ).fetchone()
-    n_lads = con.execute("SELECT count(*) FROM lad_ace").fetchone()[0]
+    finally:
+        con.unregister("_ward_ace_df")
+        con.unregister("_national_df")
+    n_wards, n_unstable, n_lads = run_sql(con, "ace_summary").fetchone()
     return {"ace_wards": n_wards, "ace_lads": n_lads, "ace_unstable_wards": n_unstable,
             "ace_method": m.name, "ace_scope": scope, "ace_weights": weights_dict(w)}
 
