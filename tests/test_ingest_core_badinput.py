@@ -70,16 +70,29 @@ def test_wrong_columns_named(tmp_path, con, mirror):
 def test_wrong_delimiter_is_explained(tmp_path, con, mirror):
     lines = [ln.replace(",", ";") for ln in head_lines(mirror, LOOKUP, 5)]
     p = write(tmp_path, "semicolon.csv", lines)
-    with pytest.raises(InputError, match="another delimiter"):
+    with pytest.raises(InputError, match="delimiter looks like a semicolon"):
         lookup.load_lookup(con, p, LoadReport().file("l", str(p)))
 
 
-def test_latin1_is_a_clear_error(tmp_path, con, mirror):
+def test_windows_1252_is_read_with_a_note(tmp_path, con, mirror):
+    """One encoding policy for every CSV: Windows-1252 ("ANSI") is read and noted."""
     lines = head_lines(mirror, LOOKUP, 5)
-    lines[0] = lines[0].replace("LSOA21NM", "LSOA21NM_é")
-    p = tmp_path / "latin1.csv"
-    p.write_bytes("".join(lines).encode("latin-1"))
-    with pytest.raises(InputError, match="latin1.csv.*UTF-8"):
+    f = lines[1].split(",")
+    f[1] += " – é"  # an en dash and an e-acute in the LSOA name
+    lines[1] = ",".join(f)
+    p = tmp_path / "cp1252.csv"
+    p.write_bytes("".join(lines).encode("cp1252"))
+    fr = LoadReport().file("l", str(p))
+    lookup.load_lookup(con, p, fr)
+    assert "Windows-1252" in fr.note and fr.rows_read == fr.rows_kept + fr.rows_rejected
+    assert con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 WHERE lsoa_name LIKE '%– é%'"
+                       ).fetchone()[0] == 1
+
+
+def test_utf16_is_a_clear_error(tmp_path, con, mirror):
+    p = tmp_path / "utf16.csv"
+    p.write_bytes("".join(head_lines(mirror, LOOKUP, 5)).encode("utf-16"))
+    with pytest.raises(InputError, match="utf16.csv.*UTF-16.*CSV UTF-8"):
         lookup.load_lookup(con, p, LoadReport().file("l", str(p)))
 
 
@@ -165,7 +178,7 @@ def test_truncated_mid_row(tmp_path, con, mirror):
     balanced(fr)
     assert fr.rows_read == 5
     bad = [r for r in fr.rejected if r["row"] == 5]
-    assert bad and "malformed CSV row" in bad[0]["reason"]
+    assert bad and bad[0]["reason"] == "row has 2 fields; the header has 6"
 
 
 def _geo_subset(mirror: Path, n: int) -> dict:

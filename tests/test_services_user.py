@@ -97,13 +97,20 @@ def test_upload_with_bad_rows(blackpool_store, mirror) -> None:
     assert not rejected["raw"].str.startswith(FORMULA_PREFIXES).any()
 
 
+def test_upload_bad_quoting_rejects_the_row() -> None:
+    acc, rej = validate_upload(b'name,type,postcode\n"A,library,FY1 1AN\nB,library,FY1 1AN\n')
+    assert rej["row"].tolist() == [1] and "bad quoting" in rej.loc[0, "reason"]
+
+
 def test_upload_file_level_errors() -> None:
     too_big = b"name,type,postcode\n" + b"x" * (MAX_UPLOAD_BYTES + 1)
     for data, why in [(too_big, "the file is"), (b"", "the file is empty"),
-                      (b"\xff\xfe\x00n\x00a", "not a text CSV"),
+                      (b"\xff\xfe\x00n\x00a", "UTF-16"),
+                      (b"n\x00a\x00m\x00e\x00", "UTF-16"),
+                      (b"name,type\x00,postcode\nA,library,FY1 1AN\n", "not a text CSV"),
+                      (b"name;type;postcode\nA;library;FY1 1AN\n", "delimiter looks like a semicolon"),
                       (b"title,kind\nA,library\n", "missing required column"),
                       (b"name,type\nA,library\n", "no location columns"),
-                      (b'name,type,postcode\n"A,library,FY1 1AN\n', "malformed CSV"),
                       (b"name,name,type,postcode\nA,A,library,FY1 1AN\n", "appears twice")]:
         acc, rej = validate_upload(data)
         assert acc.empty and rej["row"].tolist() == [0], why

@@ -24,14 +24,20 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 def escape_cell(value: object) -> object:
     """Return ``value`` with a leading ``'`` if it is text that starts like a formula.
 
+    Leading whitespace (spaces, a non-breaking space) is looked past: some spreadsheet
+    programs trim it before evaluating the cell.
+
     >>> escape_cell('=HYPERLINK("http://x","y")')
     '\\'=HYPERLINK("http://x","y")'
+    >>> escape_cell("\u00a0=1+1")
+    "'\xa0=1+1"
     >>> escape_cell("Blackpool Library")
     'Blackpool Library'
     >>> escape_cell(-3.5)
     -3.5
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES)
+                                   or value.lstrip().startswith(FORMULA_PREFIXES)):
         return "'" + value
     return value
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from needsmap.ingest.csvio import apply_rules, gss_rule, num_expr, numeric_rule, qi, read_csv_raw
+from needsmap.ingest.csvio import apply_rules, gss_rule, numeric_rule, read_csv_raw
 from needsmap.ingest.report import FileReport
+from needsmap.sql import literal, run_sql
 
 COLUMNS = ["lsoa21_code", "lsoa21_name", "age_group", "usual_residents"]
 AGE_BANDS = ("Aged 15 years and under", "Aged 16 to 24 years", "Aged 25 to 34 years",
@@ -22,7 +23,7 @@ CHILD_BAND = "Aged 15 years and under"
 
 def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
     raw = read_csv_raw(con, path, fr, COLUMNS)
-    bands = ", ".join("'" + b + "'" for b in AGE_BANDS)
+    bands = ", ".join(literal(b) for b in AGE_BANDS)
     rules = [
         gss_rule("lsoa21_code", r"[EW]01[0-9]{6}", "LSOA 2021"),
         # the cell as read first; only a cell that is not a band is trimmed and checked again
@@ -36,19 +37,10 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
          "(lsoa21_code NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
     ]
     kept = apply_rules(con, raw, fr, rules, COLUMNS)
-    v = num_expr("usual_residents", "BIGINT")
-    # the band as read first; only a band that is none of the six as read is trimmed
-    others = ", ".join("'" + b + "'" for b in AGE_BANDS if b != CHILD_BAND)
-    child = (f"CASE WHEN age_group = '{CHILD_BAND}' THEN {v} WHEN age_group IN ({others}) THEN NULL "
-             f"WHEN trim(age_group) = '{CHILD_BAND}' THEN {v} END")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE census_lsoa AS
-        SELECT lsoa21_code AS lsoa_code,
-               sum({v})::BIGINT AS population,
-               sum({child})::BIGINT AS children_0_15,
-               count(*) AS n_bands
-        FROM {kept} GROUP BY 1""")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _census_kept AS SELECT * FROM {kept}")
+    short = run_sql(con, "census_lsoa", {"child_band": CHILD_BAND,
+                                         "other_bands": [b for b in AGE_BANDS if b != CHILD_BAND]}
+                    ).fetchone()[0]
     fr.rows_kept = con.execute(f"SELECT count(*) FROM {kept}").fetchone()[0]
-    short = con.execute("SELECT count(*) FROM census_lsoa WHERE n_bands <> 6").fetchone()[0]
     if short:
         fr.note = f"{short} LSOAs lack one or more of the six age bands"
-    _ = qi  # re-exported helper kept for loaders that quote official headers

@@ -1,11 +1,19 @@
-"""Strict CSV reading into DuckDB, with row-level rejects.
+"""The one strict CSV reader: every CSV file needsmap reads goes through this module.
 
-:func:`read_csv_raw` loads a CSV as all-text columns into a temporary table with a
-``_row`` column (1-based data row; the header is line 1, so data row *r* is
-line *r + 1*). Structural errors (wrong field count, bad quoting, bad
-encoding) are captured with DuckDB's ``store_rejects`` and recorded in the
-file's load report with their line. :func:`apply_rules` then moves rows that
-break declarative validation rules into the report, first failing rule wins.
+* :func:`decode` is the encoding policy: UTF-8 (a BOM is fine); Windows-1252 accepted
+  with a note (Excel's and GIAS's "ANSI"); UTF-16 and binary files refused with a
+  message that says how to re-save the file.
+* :func:`read_csv_raw` loads a CSV as all-text columns into a temporary DuckDB table
+  with a ``_row`` column (1-based data row; the header is row 0). DuckDB reads it in
+  strict mode with ``store_rejects``: a row with the wrong number of fields, bad
+  quoting or a blank line is rejected into the file's load report with its row and
+  reason, never read row by row in Python. :func:`apply_rules` then moves rows that
+  break declarative validation rules into the report (first failing rule wins).
+* :func:`read_csv_table` is the same reader returning a pandas frame of text cells
+  (``row`` + the columns), for small files: the service lists and users' uploads.
+
+Rows are counted so that every file balances: ``rows_read == rows_kept + rows_rejected``.
+Identifiers are quoted with :func:`needsmap.sql.ident`.
 """
 
 from __future__ import annotations
@@ -14,18 +22,26 @@ import codecs
 import csv
 import io
 import math
-from collections.abc import Sequence
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from needsmap.ingest.report import FileReport, InputError, require_file
+from needsmap.sql import ident, literal
 
 #: Markers publishers use for suppressed or unavailable cells.
 SUPPRESSED = ("c", "*", "..", ":", "x", "-", "z", "[c]", "[x]", "[z]", "..c")
 _SUP_VARIANTS = ("", *SUPPRESSED, *(v.upper() for v in SUPPRESSED if v.upper() != v))
+
+#: How to re-save a spreadsheet as the CSV needsmap reads.
+RESAVE = "save it as UTF-8 CSV (Excel: File > Save as > CSV UTF-8 (Comma delimited))"
 
 _counter = 0
 
@@ -36,40 +52,117 @@ def _tmpname(prefix: str) -> str:
     return f"_{prefix}_{_counter}"
 
 
+# ------------------------------------------------------------------------ encoding
+def decode(data: bytes, label: str) -> tuple[str, str]:
+    """Decode a CSV file's bytes by the project's one encoding policy.
+
+    Returns ``(text, note)``; ``note`` is empty for UTF-8 and says so when the file
+    was read as Windows-1252.
+
+    Raises
+    ------
+    InputError
+        For UTF-16 (or UTF-32) text, binary data (NUL bytes), or bytes that are
+        neither UTF-8 nor Windows-1252; the message says how to re-save the file.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+            len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00") or (
+            len(data) >= 4 and data[0:4:2] == b"\x00\x00" and data[1:4:2] != b"\x00\x00"):
+        raise InputError(label, f"the file is UTF-16 text (Excel's 'Unicode text'); {RESAVE}")
+    if b"\x00" in data:
+        raise InputError(label, "not a text CSV file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        try:
+            return data.decode("cp1252"), "decoded as Windows-1252 (not UTF-8)"
+        except UnicodeDecodeError:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(label, f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line "
+                             f"{line}); {RESAVE}") from None
+
+
+def delimiter_hint(header: Sequence[str]) -> str:
+    """A hint when a one-column header looks like another delimiter was used."""
+    if len(header) == 1:
+        for d, name in ((";", "a semicolon (;)"), ("\t", "a tab"), ("|", "a bar (|)")):
+            if d in header[0]:
+                return (f" (the delimiter looks like {name}, not a comma: {RESAVE})")
+    return ""
+
+
+def _first_record(text: str, label: str = "CSV") -> list[str]:
+    """The fields of the first record (the header) of ``text``."""
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as exc:
+        raise InputError(label, f"malformed CSV in the first row: {exc}", row=0) from None
+
+
 def sniff_header(path: Path, delimiter: str = ",") -> list[str]:
-    """Return the header fields of ``path`` (UTF-8, optional BOM) or raise InputError."""
+    """Return the header fields of ``path`` (by :func:`decode`'s policy) or raise InputError."""
     name = require_file(path)
     with open(path, "rb") as fh:
         head = fh.read(65536)
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8):]
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"header is not valid UTF-8 ({exc.reason}); re-save the file as UTF-8",
-                         row=0) from exc
-    fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    if not any(f.strip() for f in fields):
+    first = head.split(b"\n", 1)[0]
+    text, _ = decode(first, name)
+    fields = [f.strip() for f in _first_record(text, name)]
+    if not any(fields):
         raise InputError(name, "no header row", row=0)
-    return [f.strip() for f in fields]
+    return fields
 
 
-def check_columns(path: Path, header: Sequence[str], expected: Sequence[str]) -> None:
+def check_columns(path: Path | str, header: Sequence[str], expected: Sequence[str]) -> None:
     """Raise InputError naming missing columns (and the columns found)."""
     missing = [c for c in expected if c not in header]
     if missing:
-        hint = ""
-        if len(header) == 1 and (";" in header[0] or "\t" in header[0] or "|" in header[0]):
-            hint = " (the file looks like it uses another delimiter; needsmap expects commas)"
-        raise InputError(str(path), f"missing column(s) {missing}; found {list(header)}{hint}",
-                         row=0, column=missing[0])
+        raise InputError(str(path), f"missing column(s) {missing}; found {list(header)}"
+                         f"{delimiter_hint(header)}", row=0, column=missing[0])
+
+
+def _blank_lines(text: str) -> list[int]:
+    """1-based line numbers of empty lines (DuckDB skips them; they are rejected as blank)."""
+    out = []
+    for m in re.finditer(r"\n(?=\r?(\n|$))", text):
+        if m.end() < len(text) or text.endswith("\n\n") or text.endswith("\n\r\n"):
+            out.append(text.count("\n", 0, m.start()) + 2)
+    # a file that ends with one newline has no blank last line
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return [x for x in out if x <= n_lines]
+
+
+def _utf8_source(path: Path, label: str, fr: FileReport) -> tuple[Path, str, Path | None]:
+    """The file (or a UTF-8 copy of it, for Windows-1252), its text, and the copy to delete."""
+    data = Path(path).read_bytes()
+    text, note = decode(data, label)
+    if note:
+        fr.note = (fr.note + "; " if fr.note else "") + note
+        fd, tmp = tempfile.mkstemp(prefix="needsmap-csv-", suffix=".csv")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        return Path(tmp), text, Path(tmp)
+    return Path(path), text, None
+
+
+def _reason(etype: str, raw: str, width: int) -> str:
+    """The load-report reason for a row DuckDB's strict reader rejected ("" = its own)."""
+    if etype in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+        if not raw.strip():
+            return "blank row"
+        try:
+            n = len(next(csv.reader(io.StringIO(raw), strict=True), []))
+        except csv.Error:
+            return "bad quoting (a quote mark is not closed, or text follows a closing quote)"
+        return f"row has {n} fields; the header has {width}"
+    if etype == "UNQUOTED VALUE":
+        return "bad quoting (a quote mark is not closed, or text follows a closing quote)"
+    return ""
 
 
 def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
                  expected: Sequence[str] = (), header: bool = True,
                  names: Sequence[str] | None = None, skip: int = 0,
-                 only: Sequence[str] | None = None) -> str:
+                 only: Sequence[str] | None = None, label: str | None = None) -> str:
     """Load ``path`` as text columns into a temp table and return its name.
 
     Parameters
@@ -77,21 +170,42 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
     con
         Open connection.
     path
-        CSV file (UTF-8, comma separated, one header row unless ``header`` is false).
+        CSV file (comma separated; encoding by :func:`decode`).
     fr
         File report; ``rows_read`` is set to the number of data rows, and every
-        structurally bad row is recorded as rejected with its line.
+        structurally bad row (wrong field count, bad quoting, blank) is recorded as
+        rejected with its row and reason.
     expected
         Columns that must be present.
     header, names
-        For headerless official layouts (epraccur, Code-Point) pass
-        ``header=False`` and the column ``names``.
+        For headerless official layouts (epraccur) pass ``header=False`` and the
+        column ``names``.
+    only
+        Keep only these columns.
+    label
+        Name used in messages (default: the path).
     """
-    if header:
-        cols = sniff_header(path)
-        check_columns(path, cols, expected)
-    else:
-        require_file(path)
+    label = label or str(path)
+    require_file(path)
+    src, text, tmp = _utf8_source(Path(path), label, fr)
+    try:
+        width = len(names) if names else 0
+        if header:
+            cols = [f.strip() for f in _first_record(text, label)]
+            if not any(cols):
+                raise InputError(label, "no header row", row=0)
+            check_columns(label, cols, expected)
+            width = len(cols)
+        return _read(con, src, text, fr, header, names, skip, only, width)
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _read(con: duckdb.DuckDBPyConnection, src: Path, text: str, fr: FileReport, header: bool,
+          names: Sequence[str] | None, skip: int, only: Sequence[str] | None,
+          width: int) -> str:
+    label = fr.file
     table = _tmpname("raw")
     rej_t, rej_s = _tmpname("rejt"), _tmpname("rejs")
     opts = dict(
@@ -99,25 +213,23 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
         store_rejects=True, rejects_table=rej_t, rejects_scan=rej_s, skip=skip,
         null_padding=False, auto_detect=False if names else True,
     )
-    params: dict[str, object] = {"p": str(path)}
+    params: dict[str, object] = {"p": str(src)}
     extra = ""
     if names:
         extra = ", columns = $cols"
         params["cols"] = {n: "VARCHAR" for n in names}
         opts.pop("all_varchar")
-    sel = ", ".join(qi(c) for c in only) if only else "*"
-    optsql = ", ".join(f"{k} = {_lit(v)}" for k, v in opts.items())
+    sel = ", ".join(ident(c) for c in only) if only else "*"
+    optsql = ", ".join(f"{k} = {literal(v)}" for k, v in opts.items())
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS "
             f"SELECT row_number() OVER () AS _row, {sel} FROM read_csv($p, {optsql}{extra})",
             params,
         )
-    except duckdb.InvalidInputException as exc:
+    except (duckdb.InvalidInputException, duckdb.BinderException) as exc:
         msg = str(exc).split("\n")[0]
-        if "UTF" in msg or "unicode" in msg.lower():
-            raise InputError(str(path), "not valid UTF-8 (latin-1?); re-save the file as UTF-8") from exc
-        raise InputError(str(path), f"cannot parse CSV: {msg}") from exc
+        raise InputError(label, f"cannot parse CSV: {msg}") from exc
     kept = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej = con.execute(
         f"SELECT line, column_name, error_type, error_message, csv_line FROM {rej_t} ORDER BY line"
@@ -126,13 +238,20 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
     bad_lines: dict[int, tuple] = {}
     for line, col, etype, emsg, raw in rej:
         bad_lines.setdefault(int(line), (col, etype, emsg, raw))
+    first = (2 if header else 1) + skip  # file line of data row 1
+    blanks = [b for b in _blank_lines(text) if b >= first]
+    for line in blanks:
+        bad_lines.setdefault(line, (None, "BLANK", "", ""))
     for line, (col, etype, emsg, raw) in sorted(bad_lines.items()):
-        fr.reject(line - 1 if header else line, col, f"malformed CSV row ({etype}): {emsg.splitlines()[0][:200]}",
-                  raw or "")
+        why = "blank row" if etype == "BLANK" else _reason(etype, raw or "", width)
+        if why:
+            col = None
+        else:
+            why = f"malformed CSV row ({etype}): {emsg.splitlines()[0][:200]}"
+        fr.reject(line - first + 1, col, why, raw or "")
     fr.rows_read = int(kept) + len(bad_lines)
     if bad_lines:
-        # re-number kept rows around the rejected lines so _row is the true data row
-        first = 2 if header else 1
+        # re-number kept rows around the rejected and blank lines so _row is the true data row
         total = fr.rows_read
         lines = np.setdiff1d(np.arange(first, first + total), np.array(sorted(bad_lines)))
         rows = lines - (first - 1)
@@ -147,17 +266,90 @@ def read_csv_raw(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport,
     return table
 
 
-def _lit(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    return "'" + str(v).replace("'", "''") + "'"
+def finite_number(s: pd.Series) -> pd.Series:
+    """Numbers from text; blanks, words, ``inf`` and ``nan`` become NaN."""
+    v = pd.to_numeric(s, errors="coerce").astype("float64")
+    return v.where(np.isfinite(v))
 
 
-def qi(name: str) -> str:
-    """Quote an identifier (column names come from catalogue/official headers, not users)."""
-    return '"' + name.replace('"', '""') + '"'
+def read_csv_table(source: str | os.PathLike[str] | bytes, fr: FileReport, *,
+                   header: bool = True, names: Sequence[str] | None = None,
+                   required: Sequence[str] = (), what: str = "CSV", label: str | None = None,
+                   header_key: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """Read a small CSV (a path, or an upload's bytes) into text columns plus ``row``.
+
+    The same strict reader as :func:`read_csv_raw` (on a private in-memory DuckDB):
+    file-level faults (empty, not text, UTF-16, missing or repeated columns, a first
+    record of the wrong width for a headerless layout) raise
+    :class:`~needsmap.ingest.report.InputError` naming the file (and row); a data row
+    with the wrong number of fields, bad quoting or a blank row is rejected with a
+    reason. Cells are trimmed (Unicode whitespace, so a non-breaking space too) and
+    empty cells become ``None``. Sets ``fr.rows_read``.
+
+    Parameters
+    ----------
+    header_key
+        Maps each header cell to the column name used (e.g. case-insensitive aliases
+        for users' lists); repeated names after mapping are a file error.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        label = label or "upload.csv"
+        data = bytes(source)
+    else:
+        label = label or str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise InputError(label, f"cannot read the file: {exc}") from None
+    if not data.strip():
+        raise InputError(label, "the file is empty")
+    text, note = decode(data, label)
+    first = _first_record(text, label)
+    if header:
+        raw_cols = [c.strip() for c in first]
+        if not any(raw_cols):
+            raise InputError(label, "no header row (the first line is empty)", row=0)
+        cols = [header_key(c) if header_key else c for c in raw_cols]
+        dupes = sorted({c for c in cols if c and cols.count(c) > 1})
+        if dupes:
+            raise InputError(label, f"column {dupes[0]!r} appears twice in the header", row=0)
+        missing = [c for c in required if c not in cols]
+        if missing:
+            raise InputError(label, f"missing {what} column(s) {missing}; found {raw_cols}"
+                             f"{delimiter_hint(raw_cols)}", row=0)
+        # unique placeholder names for DuckDB; the real names are put back below
+        names_in = [f"c{i}" for i in range(len(cols))]
+    else:
+        cols = list(names or [])
+        names_in = cols
+        if len(first) != len(cols):
+            raise InputError(label, f"expected the {len(cols)}-column headerless {what} layout, "
+                             f"found {len(first)} columns{delimiter_hint(first)}", row=1)
+    fd, tmp = tempfile.mkstemp(prefix="needsmap-csv-", suffix=".csv")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    sub = FileReport(fr.source_id, label)
+    con = duckdb.connect()
+    try:
+        t = _read(con, Path(tmp), text, sub, header=False, names=names_in, skip=1 if header else 0,
+                  only=None, width=len(cols))
+        df = con.execute(f"SELECT * FROM {t} ORDER BY _row").df()
+    finally:
+        con.close()
+        Path(tmp).unlink(missing_ok=True)
+    fr.rows_read += sub.rows_read
+    real = dict(zip(names_in, cols, strict=True))
+    for r in sub.rejected:
+        r["column"] = real.get(r["column"], r["column"])
+    fr.rejected.extend(sub.rejected)
+    if note:
+        fr.note = (fr.note + "; " if fr.note else "") + note
+    if not sub.rows_read:
+        fr.note = (fr.note + "; " if fr.note else "") + "the file has a header but no data rows"
+    df.columns = ["row", *cols]
+    body = df[cols].apply(lambda c: c.str.strip()).replace("", None) if len(df) else df[cols]
+    out = pd.concat([df[["row"]].astype("int64"), body.astype(object)], axis=1)
+    return out.reset_index(drop=True)
 
 
 def apply_rules(con: duckdb.DuckDBPyConnection, table: str, fr: FileReport,
@@ -186,9 +378,9 @@ def apply_rules(con: duckdb.DuckDBPyConnection, table: str, fr: FileReport,
         con.execute(f"INSERT INTO {flagged} SELECT _row, {i} FROM {table} {clause} {pred}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT _row, min(_rule) AS _rule "
                 f"FROM {flagged} GROUP BY _row")
-    raw = " || ',' || ".join(f"coalesce({qi(c)}, '')" for c in raw_cols) or "''"
+    raw = " || ',' || ".join(f"coalesce({ident(c)}, '')" for c in raw_cols) or "''"
     numcols = sorted({c for r in rules if isinstance(r, NumericRule) for c in r.columns})
-    extra = "".join(f", t.{qi(c)}" for c in numcols)
+    extra = "".join(f", t.{ident(c)}" for c in numcols)
     bad = con.execute(
         f"SELECT f._row, f._rule, {raw}{extra} FROM {flagged} f JOIN {table} t USING (_row) ORDER BY f._row"
     ).fetchall()
@@ -232,10 +424,10 @@ class NumericRule:
         This is 6x cheaper in DuckDB than spelling each failure out, since the cast
         is not evaluated once per failure kind.
         """
-        sup = ", ".join(_lit(v) for v in _SUP_VARIANTS)
+        sup = ", ".join(literal(v) for v in _SUP_VARIANTS)
         parts = []
         for col in self.columns:
-            c = qi(col)
+            c = ident(col)
             d = f"TRY_CAST({c} AS DOUBLE)"
             ok = f"isfinite({d})"
             if not self.allow_negative:
@@ -281,8 +473,8 @@ def num_expr(col: str, cast: str = "DOUBLE") -> str:
     a number nor blank/suppressed, so a plain ``TRY_CAST`` is exact here.
     """
     if cast in ("BIGINT", "INTEGER"):
-        return f"TRY_CAST(TRY_CAST({qi(col)} AS DOUBLE) AS {cast})"
-    return f"TRY_CAST({qi(col)} AS {cast})"
+        return f"TRY_CAST(TRY_CAST({ident(col)} AS DOUBLE) AS {cast})"
+    return f"TRY_CAST({ident(col)} AS {cast})"
 
 
 def suppressed_counts(con: duckdb.DuckDBPyConnection, table: str, cols: Sequence[str]) -> dict[str, int]:
@@ -292,14 +484,14 @@ def suppressed_counts(con: duckdb.DuckDBPyConnection, table: str, cols: Sequence
     ``cols``, so each of their cells is a number or blank/suppressed: a cell that
     does not cast to a number is a blank or suppressed one.
     """
-    counts = ", ".join(f"count(*) FILTER (WHERE TRY_CAST({qi(c)} AS DOUBLE) IS NULL)" for c in cols)
+    counts = ", ".join(f"count(*) FILTER (WHERE TRY_CAST({ident(c)} AS DOUBLE) IS NULL)" for c in cols)
     row = con.execute(f"SELECT {counts} FROM {table}").fetchone()
     return dict(zip(cols, (int(n) for n in row), strict=True))
 
 
 def duplicate_rule(table: str, key: str) -> tuple[str, str, str]:
     """Rule rejecting second and later occurrences of a key (first occurrence kept)."""
-    k = qi(key)
+    k = ident(key)
     # a hash aggregate (the first row of each key) is much cheaper than a window sort
     return (f"duplicate {key}", key,
             f"(_row NOT IN (SELECT min(_row) FROM {table} GROUP BY {k}))")
@@ -311,7 +503,7 @@ def gss_rule(col: str, pattern: str, what: str) -> tuple[str, str, str]:
     The cell as read is matched first; only cells that fail are trimmed (``trim``
     copies every string it is given: 40% of the rule's cost on the Census file).
     """
-    c, p = qi(col), _lit(pattern)
+    c, p = ident(col), literal(pattern)
     return (f"{col} is not a {what} GSS code", col,
             f"(NOT coalesce(regexp_full_match({c}, {p}), false) "
             f"AND NOT regexp_full_match(coalesce(trim({c}), ''), {p}))")

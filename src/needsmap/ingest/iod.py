@@ -24,6 +24,7 @@ from needsmap.ingest.csvio import (
     suppressed_counts,
 )
 from needsmap.ingest.report import FileReport
+from needsmap.sql import ident
 
 DOMAIN_SCORES = {
     "imd_score": "imd_score",
@@ -44,11 +45,12 @@ LSOA_RE = r"E01[0-9]{6}"
 
 
 def _common_rules(key: str) -> list:
+    k = ident(key)
     return [
         gss_rule(key, r"[EW]01[0-9]{6}", "LSOA 2021"),
-        ("out of scope: not an English LSOA", key, f"(NOT starts_with({key}, 'E'))"),
+        ("out of scope: not an English LSOA", key, f"(NOT starts_with({k}, 'E'))"),
         ("LSOA code not in the LSOA21->WD24 lookup (wrong vintage?)", key,
-         f"({key} NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
+         f"({k} NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
     ]
 
 
@@ -65,8 +67,8 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
                           allow_suppressed=True)
     rules += numeric_rule(list(DOMAIN_RANKS), allow_negative=False, integer=True)
     kept = apply_rules(con, raw, fr, rules, cols)
-    sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in DOMAIN_SCORES.items())
-    sel += ", " + ", ".join(f"{num_expr(c, 'INTEGER')} AS {a}" for c, a in DOMAIN_RANKS.items())
+    sel = ", ".join(f"{num_expr(c)} AS {ident(a)}" for c, a in DOMAIN_SCORES.items())
+    sel += ", " + ", ".join(f"{num_expr(c, 'INTEGER')} AS {ident(a)}" for c, a in DOMAIN_RANKS.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE iod_domains AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_domains").fetchone()[0]
     sup = suppressed_counts(con, kept, list(DOMAIN_SCORES))
@@ -82,7 +84,7 @@ def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
     rules += numeric_rule(list(NUMERATORS), allow_negative=False, allow_suppressed=True)
     kept = apply_rules(con, raw, fr, rules, cols)
-    sel = ", ".join(f"{num_expr(c)} AS {a}" for c, a in NUMERATORS.items())
+    sel = ", ".join(f"{num_expr(c)} AS {ident(a)}" for c, a in NUMERATORS.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_indicators").fetchone()[0]
     sup = suppressed_counts(con, kept, list(NUMERATORS))
@@ -100,9 +102,8 @@ def load_idaci_official(con: duckdb.DuckDBPyConnection, path: Path | None, fr: F
     rules = _common_rules(key)
     rules.insert(1, duplicate_rule(raw, key))
     rules += numeric_rule(col, allow_negative=False, allow_suppressed=False)
-    rules.append((f"{col} outside 0-1", col, f"(TRY_CAST({col} AS DOUBLE) > 1)"))
+    rules.append((f"{col} outside 0-1", col, f"(TRY_CAST({ident(col)} AS DOUBLE) > 1)"))
     kept = apply_rules(con, raw, fr, rules, [key, col])
-    q = f'"{col}"'
-    con.execute(f'CREATE OR REPLACE TEMP TABLE iod_idaci_official AS SELECT "{key}" AS lsoa_code, '
-                f"TRY_CAST({q} AS DOUBLE) AS idaci_score FROM {kept}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE iod_idaci_official AS SELECT {ident(key)} AS "
+                f"lsoa_code, TRY_CAST({ident(col)} AS DOUBLE) AS idaci_score FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_idaci_official").fetchone()[0]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.csvio import read_csv_table
 from needsmap.ingest.report import FileReport
 from needsmap.ingest.services.geocode import (
     candidates,
@@ -25,7 +26,6 @@ from needsmap.ingest.services.geocode import (
     reject,
     reject_duplicates,
 )
-from needsmap.ingest.services.user_lists import read_csv_table
 
 COLUMNS = [
     "organisation_code", "name", "national_grouping", "high_level_health_geography",

@@ -19,6 +19,7 @@ import os
 
 import pandas as pd
 
+from needsmap.ingest.csvio import finite_number, read_csv_table
 from needsmap.ingest.report import FileReport
 from needsmap.ingest.services.geocode import (
     candidates,
@@ -27,7 +28,6 @@ from needsmap.ingest.services.geocode import (
     reject_duplicates,
     reject_outside_gb,
 )
-from needsmap.ingest.services.user_lists import finite_number, read_csv_table
 from needsmap.ingest.services.vocab import gias_type
 
 REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.csvio import read_csv_table
 from needsmap.ingest.report import FileReport
 from needsmap.ingest.services.geocode import (
     candidates,
@@ -26,7 +27,6 @@ from needsmap.ingest.services.geocode import (
     reject,
     reject_duplicates,
 )
-from needsmap.ingest.services.user_lists import read_csv_table
 
 REQUIRED = ["Local authority", "Library name", "Postcode", "Type of library", "Year closed"]
 LIBRARY_TYPES = {"LAL": "local authority run", "LAL-": "local authority run, unstaffed",

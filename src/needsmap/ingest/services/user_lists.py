@@ -28,17 +28,13 @@ problems raise :class:`~needsmap.ingest.report.InputError`.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from needsmap.crs import bng_from_lonlat
 from needsmap.escape import FORMULA_PREFIXES
 from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.csvio import delimiter_hint, read_csv_table
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.ingest.services.geocode import (
     BNG_BOUNDS,
@@ -60,131 +56,9 @@ MAX_NAME = 200
 GB_LONLAT = (-8.7, 49.8, 1.8, 60.9)
 
 
-def _decode(data: bytes, label: str) -> tuple[str, str]:
-    if b"\x00" in data:
-        raise InputError(label, "not a text CSV file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252"), "decoded as Windows-1252 (not UTF-8)"
-        except UnicodeDecodeError as exc:
-            raise InputError(label, f"not UTF-8 text (byte {exc.start})") from None
-
-
 def _header_key(h: str) -> str:
     k = "_".join(h.strip().lower().replace("-", " ").replace("/", " ").split())
     return HEADER_ALIASES.get(k, k)
-
-
-def read_records(data: bytes, label: str, column_map: dict[str, str] | None = None
-                 ) -> tuple[list[str], list[list[str]], str]:
-    """Strictly parse CSV bytes; return normalised header, data records and a note.
-
-    ``column_map`` renames (normalised) source headers, e.g. ``{"pharmacy_name": "name"}``.
-    """
-    text, note = _decode(data, label)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(label, "the file is empty (no header row)") from None
-    except csv.Error as exc:
-        raise InputError(label, f"malformed CSV: {exc}", row=0) from None
-    cols = [_header_key(h) for h in header]
-    cols = [(column_map or {}).get(c, c) for c in cols]
-    seen: set[str] = set()
-    for c in cols:
-        if c in seen and c:
-            raise InputError(label, f"column {c!r} appears twice in the header", row=0)
-        seen.add(c)
-    records: list[list[str]] = []
-    try:
-        for rec in reader:
-            records.append(rec)
-    except csv.Error as exc:
-        raise InputError(label, f"malformed CSV: {exc}", row=len(records) + 1) from None
-    return cols, records, note
-
-
-def read_csv_table(path: str | os.PathLike[str], fr: FileReport, header: bool = True,
-                   names: list[str] | None = None, required: list[str] | None = None,
-                   what: str = "CSV") -> pd.DataFrame:
-    """Strictly read a source CSV into text columns plus ``row``; bad rows are rejected.
-
-    Used by the national parsers (GIAS, epraccur, libraries) so that a damaged
-    file never escapes as a pandas or Unicode error: file-level faults (empty,
-    NUL bytes, not UTF-8/Windows-1252, malformed quoting, missing columns, a
-    first record of the wrong width for a headerless layout) raise
-    :class:`~needsmap.ingest.report.InputError` naming the file (and row); a data
-    row with the wrong number of fields, or a blank row, is rejected with a reason.
-    Empty cells become ``None``. Sets ``fr.rows_read``.
-    """
-    label = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(label, f"cannot read the file: {exc}") from None
-    if not data.strip():
-        raise InputError(label, "the file is empty")
-    text, note = _decode(data, label)
-    if note:
-        fr.note = (fr.note + "; " if fr.note else "") + note
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
-    try:
-        for rec in reader:
-            records.append(rec)
-    except csv.Error as exc:
-        raise InputError(label, f"malformed CSV: {exc}", row=len(records) + (0 if header else 1)
-                         ) from None
-    if header:
-        cols = [c.strip().lstrip("\ufeff") for c in records[0]]
-        records = records[1:]
-    else:
-        cols = list(names or [])
-        if records and len(records[0]) != len(cols):
-            raise InputError(label, f"expected the {len(cols)}-column headerless {what} layout, "
-                             f"found {len(records[0])} columns", row=1)
-    missing = [c for c in (required or []) if c not in cols]
-    if missing:
-        raise InputError(label, f"missing {what} columns {missing}", row=0)
-    if len(set(cols)) != len(cols):
-        dupes = sorted({c for c in cols if cols.count(c) > 1})
-        raise InputError(label, f"repeated columns {dupes}", row=0)
-    rows, raw = _well_formed(records, cols, fr)
-    good = [records[i] for i in rows.index]
-    table = pd.DataFrame(good, columns=cols, dtype=object) if good else \
-        pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    table = table.apply(lambda c: c.str.strip()).replace("", None) if good else table
-    table.insert(0, "row", rows["row"].to_numpy())
-    return table.reset_index(drop=True)
-
-
-def _well_formed(records: list[list[str]], cols: list[str],
-                 fr: FileReport) -> tuple[pd.DataFrame, pd.Series]:
-    """Reject blank rows and rows whose field count differs from the header.
-
-    Sets ``fr.rows_read``; returns the kept rows (``row`` = 1-based data row, index =
-    position in ``records``) and the raw text of every record for the load report.
-    """
-    fr.rows_read = len(records)
-    width = len(cols)
-    raw = pd.Series([",".join(r) for r in records], dtype=object)
-    rows = pd.DataFrame({"row": np.arange(1, len(records) + 1)})
-    nfields = pd.Series([len(r) for r in records], dtype="int64")
-    blank = pd.Series([all(not f.strip() for f in r) for r in records], dtype=bool)
-    rows = reject(fr, rows, blank, "blank row", None, raw)
-    badw = (nfields != width) & ~blank
-    why = "row has " + nfields.astype(str) + " fields; the header has " + str(width)
-    rows = reject(fr, rows, badw.loc[rows.index], why.loc[rows.index], None, raw)
-    return rows, raw
-
-
-def finite_number(s: pd.Series) -> pd.Series:
-    """Numbers from text; blanks, words, ``inf`` and ``nan`` become NaN."""
-    v = pd.to_numeric(s, errors="coerce").astype("float64")
-    return v.where(np.isfinite(v))
 
 
 def _num(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -195,15 +69,17 @@ def _num(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return val.where(~bad), bad
 
 
-def parse_service_records(cols: list[str], records: list[list[str]], fr: FileReport,
-                          postcodes: PostcodeIndex | None, default_type: str | None = None,
-                          label: str = "user list") -> pd.DataFrame:
-    """Validate parsed records into candidates (see module docstring)."""
+def parse_service_table(table: pd.DataFrame, fr: FileReport, postcodes: PostcodeIndex | None,
+                        default_type: str | None = None,
+                        label: str = "user list") -> pd.DataFrame:
+    """Validate a read list (``row`` + text columns, from the CSV reader) into candidates."""
+    cols = [c for c in table.columns if c != "row"]
     needed = {"name"} | (set() if default_type else {"type"})
     missing = sorted(needed - set(cols))
     if missing:
         raise InputError(label, f"missing required column(s) {missing}; the template is "
-                         "name,type,postcode,latitude,longitude,easting,northing", row=0)
+                         "name,type,postcode,latitude,longitude,easting,northing"
+                         + delimiter_hint(cols), row=0)
     has_pc = "postcode" in cols
     has_ll = {"latitude", "longitude"} <= set(cols)
     has_en = {"easting", "northing"} <= set(cols)
@@ -213,13 +89,10 @@ def parse_service_records(cols: list[str], records: list[list[str]], fr: FileRep
     ignored = [c for c in cols if c and c not in {"name", "type", *LOCATION_COLUMNS}]
     if ignored:
         fr.note = (fr.note + "; " if fr.note else "") + "ignored columns: " + ", ".join(ignored)
-    df, raw_all = _well_formed(records, cols, fr)
-    good = [records[i] for i in df.index]
-    table = pd.DataFrame(good, columns=cols, index=df.index, dtype=object) if good else \
-        pd.DataFrame(columns=cols, index=df.index, dtype=object)
-    table = table.loc[:, [c for c in dict.fromkeys(cols) if c]]
-    df = pd.concat([df, table.add_prefix("in_")], axis=1)
-    raw = raw_all.loc[df.index]
+    body = table[[c for c in cols if c]]
+    raw = body.fillna("").astype(str).agg(",".join, axis=1) if len(body) else \
+        pd.Series(dtype=object)
+    df = pd.concat([table[["row"]], body.add_prefix("in_")], axis=1)
 
     def col(name: str) -> pd.Series:
         c = f"in_{name}"
@@ -331,7 +204,7 @@ def parse_service_records(cols: list[str], records: list[list[str]], fr: FileRep
 def read_service_csv(data: bytes, fr: FileReport, postcodes: PostcodeIndex | None,
                      default_type: str | None = None, label: str = "user list",
                      column_map: dict[str, str] | None = None) -> pd.DataFrame:
-    """Parse and validate one user service CSV given as bytes.
+    """Read and validate one service list given as bytes.
 
     Parameters
     ----------
@@ -347,9 +220,11 @@ def read_service_csv(data: bytes, fr: FileReport, postcodes: PostcodeIndex | Non
     label
         Name used in messages (a display label, never a path).
     column_map
-        Renames of source headers, e.g. ``{"pharmacy_name": "name"}``.
+        Renames of (normalised) source headers, e.g. ``{"pharmacy_name": "name"}``.
     """
-    cols, records, note = read_records(data, label, column_map)
-    if note:
-        fr.note = note
-    return parse_service_records(cols, records, fr, postcodes, default_type, label)
+    def key(h: str) -> str:
+        k = _header_key(h)
+        return (column_map or {}).get(k, k)
+
+    table = read_csv_table(data, fr, label=label, header_key=key)
+    return parse_service_table(table, fr, postcodes, default_type, label)
