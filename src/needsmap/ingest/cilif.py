@@ -21,7 +21,6 @@ The loaders make temporary tables (``cilif_msoa``, ``msoa11``, ``lsoa11_lsoa21``
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -31,49 +30,46 @@ from needsmap.ingest.csvio import (
     apply_rules,
     duplicate_rule,
     gss_rule,
-    num_expr,
     numeric_rule,
     read_csv_raw,
+    read_csv_table,
 )
 from needsmap.ingest.report import FileReport, InputError, require_file
+from needsmap.sql import ident, run_sql
 
 YEAR = "2021/22 (p)"
 
 
 def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> str:
-    """Create ``cilif_msoa`` (msoa_code, children_low_income); return the year label used."""
+    """Create ``cilif_msoa`` (msoa_code, msoa_name, children_low_income); return the year used.
+
+    Read by the project's one strict CSV reader (:func:`~needsmap.ingest.csvio.read_csv_table`):
+    the Stat-Xplore geography-level row (one field) is rejected by it as a short row and
+    relabelled here; the other rules run in DuckDB.
+    """
     name = require_file(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(name, "not valid UTF-8; re-save the file as UTF-8") from exc
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or not rows[0] or rows[0][0].strip() != "Year":
+    table = read_csv_table(path, fr, what="Stat-Xplore")
+    header = [c for c in table.columns if c != "row"]
+    if not header or header[0] != "Year":
         raise InputError(name, "not a Stat-Xplore export: first row should start with \"Year\"",
                          row=0, column="Year")
-    header = [h.strip() for h in rows[0]]
     year = next((h for h in header if h.startswith("2021/22") and "Annotations" not in h), None)
     if year is None:
         years = [h for h in header[1:] if h and "Annotations" not in h]
         if not years:
             raise InputError(name, "no year columns in the header row", row=0)
         year = years[-1]
-    ci = header.index(year)
-    recs = []
-    for i, r in enumerate(rows[1:], start=1):
-        recs.append({"_row": i, "area": r[0].strip() if r else "",
-                     "value": r[ci].strip() if len(r) > ci else None, "nfields": len(r)})
-    df = pd.DataFrame(recs, columns=["_row", "area", "value", "nfields"]).astype(
-        {"_row": "int64", "area": "string", "value": "string", "nfields": "int64"})
-    fr.rows_read = len(df)
+    for r in fr.rejected:
+        if r["row"] == 1 and r["reason"].startswith("row has 2 fields"):
+            r["reason"], r["column"] = "Stat-Xplore geography-level row (not an area)", "Year"
+    df = pd.DataFrame({"_row": table["row"].astype("int64"),
+                       "area": table["Year"].astype("string"),
+                       "value": table[year].astype("string")})
     con.register("_cilif_df", df)
     con.execute("CREATE OR REPLACE TEMP TABLE _cilif_raw AS SELECT * FROM _cilif_df")
     con.unregister("_cilif_df")
     rules = [
-        ("Stat-Xplore geography-level row (not an area)", "Year",
-         "(_row = 1 AND value IS NULL)"),
         ("Stat-Xplore 'Unknown' or 'Total' row (not an area)", "Year", "(area IN ('Unknown', 'Total'))"),
-        ("row has too few fields for the year column", year, "(value IS NULL)"),
         *numeric_rule("value", allow_negative=False, allow_suppressed=True),
         ("area name not found in the ONS MSOA 2011 lookup", "Year",
          "(area NOT IN (SELECT msoa_name FROM msoa11))"),
@@ -81,13 +77,15 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
          "(area NOT IN (SELECT msoa_name FROM msoa11 WHERE starts_with(msoa_code, 'E')))"),
         ("duplicate area name", "Year", "(row_number() OVER (PARTITION BY area ORDER BY _row) > 1)"),
     ]
-    kept = apply_rules(con, "_cilif_raw", fr, rules, ["area", "value"])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE cilif_msoa AS
-        SELECT m.msoa_code, k.area AS msoa_name, {num_expr('value')} AS children_low_income
-        FROM {kept} k JOIN (SELECT DISTINCT msoa_code, msoa_name FROM msoa11) m ON k.area = m.msoa_name""")
-    fr.rows_kept = con.execute("SELECT count(*) FROM cilif_msoa").fetchone()[0]
+    _kept_as(con, apply_rules(con, "_cilif_raw", fr, rules, ["area", "value"]), "_cilif_kept")
+    fr.rows_kept = run_sql(con, "cilif_msoa").fetchone()[0]
     fr.note = f"year used: {year} (FYE {int(year[:4]) + 1})"
     return year
+
+
+def _kept_as(con: duckdb.DuckDBPyConnection, kept: str, name: str) -> None:
+    """Name the reader's kept rows ``name``, so the loader's SQL file can read them."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(kept)}")
 
 
 def load_msoa_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
@@ -98,10 +96,8 @@ def load_msoa_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport)
         gss_rule("MSOA11CD", r"[EWS]02[0-9]{6}", "MSOA 2011 / intermediate zone"),
         duplicate_rule(raw, "LSOA11CD"),
     ]
-    kept = apply_rules(con, raw, fr, rules, cols)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE msoa11 AS SELECT LSOA11CD AS lsoa11_code,
-        MSOA11CD AS msoa_code, MSOA11NM AS msoa_name FROM {kept}""")
-    fr.rows_kept = con.execute("SELECT count(*) FROM msoa11").fetchone()[0]
+    _kept_as(con, apply_rules(con, raw, fr, rules, cols), "_msoa11_kept")
+    fr.rows_kept = run_sql(con, "cilif_msoa11").fetchone()[0]
 
 
 def load_lsoa11_lsoa21(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
@@ -114,10 +110,8 @@ def load_lsoa11_lsoa21(con: duckdb.DuckDBPyConnection, path: Path, fr: FileRepor
         ("duplicate LSOA11CD-LSOA21CD pair", "LSOA21CD",
          "(row_number() OVER (PARTITION BY LSOA11CD, LSOA21CD ORDER BY _row) > 1)"),
     ]
-    kept = apply_rules(con, raw, fr, rules, cols)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE lsoa11_lsoa21 AS SELECT LSOA11CD AS lsoa11_code,
-        LSOA21CD AS lsoa21_code, CHGIND AS change FROM {kept}""")
-    fr.rows_kept = con.execute("SELECT count(*) FROM lsoa11_lsoa21").fetchone()[0]
+    _kept_as(con, apply_rules(con, raw, fr, rules, cols), "_lsoa11_lsoa21_kept")
+    fr.rows_kept = run_sql(con, "cilif_lsoa11_lsoa21").fetchone()[0]
 
 
 def load_sape(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
@@ -126,7 +120,5 @@ def load_sape(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> Non
     raw = read_csv_raw(con, path, fr, cols, only=cols)
     rules = [gss_rule("lsoa11_code", r"[EW]01[0-9]{6}", "LSOA 2011"), duplicate_rule(raw, "lsoa11_code")]
     rules += numeric_rule(["all_ages", *ages], allow_negative=False, allow_suppressed=False)
-    kept = apply_rules(con, raw, fr, rules, cols)
-    kids = " + ".join(num_expr(c) for c in ages)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sape20 AS SELECT lsoa11_code, {kids} AS children_0_15 FROM {kept}")
-    fr.rows_kept = con.execute("SELECT count(*) FROM sape20").fetchone()[0]
+    _kept_as(con, apply_rules(con, raw, fr, rules, cols), "_sape_kept")
+    fr.rows_kept = run_sql(con, "cilif_sape").fetchone()[0]

@@ -13,7 +13,7 @@ never read row by row in Python. ``queries/crime_file_prepare.sql`` then numbers
 the rows and applies the row rules: no coordinates, coordinates outside WGS84
 ranges, ``Month`` not ``YYYY-MM``, a crime type outside the police.uk list
 (:data:`CRIME_TYPES`). Placing each record in its LSOA, the duplicate Crime ID
-rule and the store tables are :mod:`needsmap.crime.load`.
+rule and the store tables are the crime stage's (``crime/load.py``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from needsmap.sql import run_sql
+
 
 class InputError(ValueError):
     """A bad input file. The message names the file, row and column."""
@@ -116,14 +118,10 @@ class LoadReport:
         self.check()
         s = self.summary()
         r = self.rejected().astype({"row": "Int64"})
-        con.execute("""CREATE TABLE IF NOT EXISTS load_report (source_id VARCHAR, file VARCHAR,
-            rows_read BIGINT, rows_kept BIGINT, rows_rejected BIGINT, note VARCHAR)""")
-        con.execute("""CREATE TABLE IF NOT EXISTS rejected_rows (source_id VARCHAR, file VARCHAR,
-            "row" BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR)""")
         con.register("_lr", s)
-        con.execute("INSERT INTO load_report SELECT * FROM _lr")
-        con.unregister("_lr")
-        if len(r):
-            con.register("_rr", r)
-            con.execute('INSERT INTO rejected_rows SELECT source_id, file, "row", "column", reason, raw FROM _rr')
+        con.register("_rr", r)
+        try:
+            run_sql(con, "load_report_write")
+        finally:
+            con.unregister("_lr")
             con.unregister("_rr")

@@ -117,17 +117,12 @@ class Snapshot:
 
 def lad_of(con: duckdb.DuckDBPyConnection, ward_codes: Sequence[str]) -> list[tuple[str, str, float]]:
     """The LAs the wards lie in, largest population first: ``[(code, name, population)]``."""
-    return [tuple(r) for r in con.execute(
-        """SELECT l.lad_code, l.lad_name, sum(i.population) AS pop
-           FROM lsoa l JOIN lsoa_indicators i USING (lsoa_code)
-           WHERE l.ward_code IN (SELECT unnest($w)) GROUP BY ALL ORDER BY pop DESC""",
-        {"w": list(ward_codes)}).fetchall()]
+    return [tuple(r) for r in run_sql(con, "snapshot_lad_of", {"w": list(ward_codes)}).fetchall()]
 
 
 def la_wards(con: duckdb.DuckDBPyConnection, lad_code: str) -> list[str]:
     """Every ward code of an LA (from the national ``lsoa`` table)."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT ward_code FROM lsoa WHERE lad_code = ? ORDER BY 1", [lad_code]).fetchall()]
+    return [r[0] for r in run_sql(con, "snapshot_la_wards", {"lad": lad_code}).fetchall()]
 
 
 def resolve_la(con: duckdb.DuckDBPyConnection, name_or_code: str) -> tuple[str, str]:
@@ -170,8 +165,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         raise ValueError(f"{name}: none of its wards has LSOAs in the store")
     if la_code is None:
         la_code = las[0][0]
-    la_name = con.execute("SELECT any_value(lad_name) FROM lsoa WHERE lad_code = ?",
-                          [la_code]).fetchone()[0]
+    la_name = run_sql(con, "snapshot_lad_name", {"lad": la_code}).fetchone()[0]
     groups = {AREA: wards}
     if kind != "la":
         groups[LA] = la_wards(con, la_code)
@@ -196,7 +190,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     if with_map:
         m, m_note = _map(con, wards, la_code, ward_rows, ward_deciles, pts,
                          "ACE index, England decile")
-    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    meta = dict(run_sql(con, "store_meta_read").fetchall())
     srcs = _sources(con)
     if kind == "locality" and len(las) > 1:
         notes.append("This locality spans more than one LA; it is compared with "
@@ -214,8 +208,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
 
 def england_row(con: duckdb.DuckDBPyConnection) -> pd.Series:
     """England aggregated by the same SQL as the localities."""
-    wards = [r[0] for r in con.execute(
-        "SELECT DISTINCT ward_code FROM lsoa WHERE ward_code IS NOT NULL").fetchall()]
+    wards = [r[0] for r in run_sql(con, "snapshot_england_wards").fetchall()]
     return F.aggregate(con, {ENGLAND: wards}).loc[ENGLAND]
 
 
@@ -278,8 +271,7 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                wards: list[str]) -> tuple[list[WardRow], str, dict[str, float | None]]:
     groups = {w: [w] for w in wards}
     agg = F.aggregate(con, groups)
-    names = dict(con.execute("SELECT DISTINCT ward_code, ward_name FROM lsoa WHERE ward_code IN "
-                             "(SELECT unnest($w))", {"w": wards}).fetchall())
+    names = dict(run_sql(con, "snapshot_ward_names", {"w": wards}).fetchall())
     ace = run_sql(con, "snapshot_ward_ace", {"w": wards}).df().set_index("ward_code")
     basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
              "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "

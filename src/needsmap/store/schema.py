@@ -76,7 +76,7 @@ COMMON: dict[str, str] = {
     "header": "header variant of the police.uk file (standard or snake_case)",
     "lsoa_agree": "kept rows whose own LSOA code agrees with point-in-polygon",
     "lsoa_checked": "kept rows with an LSOA code to compare",
-    "method": "index combination method (registry needsmap.index.methods.METHODS)",
+    "method": "index combination method (a key of the index method registry)",
     "ace_score": "modelled ACE risk score (method-specific scale; higher = higher modelled "
                  "risk)",
     "ace_rank_england": "rank in England (1 = highest modelled risk)",
@@ -135,15 +135,15 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("load_report", "one row per input file", _cols(
         "source_id, file, rows_read, rows_kept, rows_rejected, note"),
         (("note", "what else the reader noticed (encoding, suppressed cells...)"),),
-        written_by="needsmap.ingest.report"),
+        written_by="load report"),
     Table("rejected_rows", "one row per rejected input row", _cols(
         "source_id, file, row, column, reason, raw"),
         (("row", "1-based data row (the header is row 0)"), ("column", "column at fault"),
          ("reason", "why the row was rejected"), ("raw", "the row's text (escaped)")),
-        written_by="needsmap.ingest.report"),
+        written_by="load report"),
     Table("lookup_lsoa21_wd24", "one row per English LSOA 2021: ONS best-fit lookup",
           _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
-          written_by="needsmap.ingest.lookup"),
+          written_by="pipeline (scope)"),
     Table("scope_lad", "LADs in the build scope", ("lad_code", "lad_name"),
           written_by="pipeline"),
     # ---- areas stage
@@ -154,7 +154,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("centroid_y", "northing of the LSOA's representative point, EPSG:27700"),
          ("centroid_method", "point_on_surface (no population-weighted centroids in the "
                              "mirror)")),
-        written_by="needsmap.areas"),
+        written_by="areas stage"),
     Table("lsoa_indicators", "every English LSOA 2021: the measures every area is built from",
           _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, area_km2,
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
@@ -169,21 +169,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            ("health_score", "IoD2025 health deprivation and disability score"),
            ("crime_score", "IoD2025 crime domain score"),
            ("imd_score", "IoD2025 IMD score")),
-          written_by="needsmap.areas"),
+          written_by="areas stage"),
     Table("ward", "wards in scope, with their polygon", _cols(
         "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
-        written_by="needsmap.areas"),
+        written_by="areas stage"),
     Table("ward_indicators_england", "every English WD24 ward (no geometry)", _WARD_IND,
-          written_by="needsmap.areas"),
+          written_by="areas stage"),
     Table("ward_indicators", "wards in scope with geometry: ward_indicators_england joined "
           "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), kind="view",
-          written_by="needsmap.areas"),
+          written_by="areas stage"),
     Table("lad_indicators", "every English LAD", (
         "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
-        written_by="needsmap.areas"),
+        written_by="areas stage"),
     Table("england_indicators", "one row: England", (
         "area_code", "area_name", "n_lsoa", *_INDICATORS, *_VINTAGES),
-        written_by="needsmap.areas"),
+        written_by="areas stage"),
     # ---- services stage
     Table("service", "one row per service (an all-through school is one per phase)", _cols(
         """service_id, name, type, source, vintage, lon, lat, easting, northing, lsoa_code,
@@ -201,26 +201,26 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("geocode", "how the point was obtained (postcode, source coordinates...)"),
          ("locate_method", "how its LSOA was found (needsmap.areas.locate)"),
          ("geom", "point, EPSG:27700"), ("geom_wgs84", "point, EPSG:4326")),
-        written_by="needsmap.access.services"),
+        written_by="services stage"),
     Table("service_coverage", "where a local-only list is meaningful", _cols(
         "service_type, source, lad_code, coverage"),
         (("source", "catalogue id of the list"),
          ("coverage", "national, or local (the LADs holding at least one of its services)")),
-        written_by="needsmap.access.services"),
+        written_by="services stage"),
     Table("postcode", "every Code-Point Open postcode", _cols(
         "postcode, easting, northing, country_code"),
         (("postcode", "normalised postcode (one space before the inward code)"),
          ("easting", "EPSG:27700 x (NULL: no grid reference)"),
          ("northing", "EPSG:27700 y (NULL: no grid reference)"),
          ("country_code", "GSS country code")),
-        written_by="needsmap.access.services"),
+        written_by="services stage"),
     # ---- crime stage
     Table("crime_file", "one row per police.uk file loaded", _cols(
         """file_id, file, police_force, month, header, rows_read, rows_kept, rows_rejected,
         lsoa_agree, lsoa_checked, note"""),
         (("file_id", "key of the file"), ("month", "YYYY-MM of the file"),
          ("note", "the file's load-report note")),
-        written_by="needsmap.crime"),
+        written_by="crime stage"),
     Table("crime_point", "one row per kept street-level record", _cols(
         """file_id, row, police_force, month, crime_id, crime_type, longitude, latitude, x, y,
         lsoa_code, ward_code, lad_code, file_lsoa_code, lsoa_agrees"""),
@@ -230,21 +230,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("latitude", "as published, EPSG:4326"), ("x", "EPSG:27700 x"),
          ("y", "EPSG:27700 y"), ("file_lsoa_code", "the file's own LSOA code"),
          ("lsoa_agrees", "file_lsoa_code maps to lsoa_code")),
-        written_by="needsmap.crime"),
+        written_by="crime stage"),
     Table("crime_snap", "each distinct police.uk snap point and its LSOA", _cols(
         "lon, lat, x, y, lsoa_code"),
         (("lon", "longitude, EPSG:4326"), ("lat", "latitude, EPSG:4326"),
          ("x", "EPSG:27700 x"), ("y", "EPSG:27700 y"),
          ("lsoa_code", "LSOA 2021 of the point (NULL: outside England)")),
-        written_by="needsmap.crime"),
+        written_by="crime stage"),
     Table("crime_coverage", "one row per file: what coverage the crime figures have", _cols(
         """police_force, month, file, header, rows_read, rows_kept, rows_rejected, lsoa_agree,
         lsoa_checked, lsoa_agreement"""),
-        (("lsoa_agreement", "lsoa_agree / lsoa_checked"),), written_by="needsmap.crime"),
+        (("lsoa_agreement", "lsoa_agree / lsoa_checked"),), written_by="crime stage"),
     Table("ward_crime_monthly", "ward x month x crime type counts", _cols(
         "ward_code, lad_code, month, crime_type, crimes"),
         (("crime_type", "police.uk crime type"), ("crimes", "records")),
-        written_by="needsmap.crime"),
+        written_by="crime stage"),
     Table("ward_crime", "one row per English ward: recorded crime over 12 months", _cols(
         """ward_code, ward_name, lad_code, lad_name, police_force, window_start, window_end,
         months_in_window, full_coverage, population, crimes_12m, rate_12m_per_1000,
@@ -262,7 +262,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                                                                       "offences"),
          ("burglary_12m", "burglary"), ("criminal_damage_12m", "criminal damage and arson"),
          ("asb_12m", "anti-social behaviour"), ("selected_types", "types in crimes_12m")),
-        written_by="needsmap.crime"),
+        written_by="crime stage"),
     # ---- index stage
     Table("ward_ace", "one row per English ward: the modelled ACE risk index", _cols(
         """ward_code, ward_name, lad_code, lad_name, population, children_0_15, method, scope,
@@ -291,7 +291,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("stab_dropone_share_same_class", "share of drop-one runs keeping the class"),
          ("stability_band", "stable / moderate / unstable"),
          ("unstable", "class kept in under half the draws")),
-        written_by="needsmap.index"),
+        written_by="index stage"),
     Table("lad_ace", "one row per English LAD: child-weighted mean of ward scores", _cols(
         """method, lad_code, lad_name, n_wards, population, children_0_15, ace_score,
         ace_rank_england, ace_decile_england, children_share_top_decile"""),
@@ -301,9 +301,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("ace_decile_england", "decile among LADs (1 = highest tenth)"),
          ("children_share_top_decile", "share of the LAD's children in national decile 1 "
                                        "wards")),
-        written_by="needsmap.index"),
+        written_by="index stage"),
     Table("ace_config", "one row per setting of the index as built", ("key", "value"),
-          written_by="needsmap.index"),
+          written_by="index stage"),
     # ---- access stage
     Table("lsoa_access", "LSOA x service type x measure: distance to the nearest service",
           _cols("""lsoa_code, service_type, measure, value, unit, distance_km,
@@ -313,7 +313,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            ("nearest_service_id", "service.service_id of the nearest"),
            ("origin_method", "the LSOA point used"),
            ("in_coverage", "the type's lists cover the LSOA's LAD")),
-          written_by="needsmap.access.measures"),
+          written_by="access stage"),
     Table("ward_access", "ward x service type x measure, children-weighted", _cols(
         """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
         children_0_15, mean_km_child_weighted, share_children_within_1km,
@@ -326,13 +326,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                                                             "ward"),
          ("services_per_1000_children", "1000 * n_services / children_0_15"),
          ("in_coverage", "the type's lists cover the ward's LAD")),
-        written_by="needsmap.access.measures"),
+        written_by="access stage"),
     Table("ward_need", "ward x need measure, tidy", _cols(
         "ward_code, need_measure, need_value, need_decile, need_rank"),
         (("need_measure", "ace, or an indicator column"), ("need_value", "its value"),
          ("need_decile", "decile in England (1 = highest need)"),
          ("need_rank", "rank in England (1 = highest need)")),
-        written_by="needsmap.access.measures"),
+        written_by="access stage"),
     Table("ward_gaps", "ward x service type x need measure: the default gap rule", _cols(
         """ward_code, ward_name, lad_code, lad_name, service_type, measure, need_measure,
         need_value, need_decile, need_rank, children_0_15, mean_km_child_weighted,
@@ -350,7 +350,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("access_percentile", "percentile of the ward's distance among in-coverage wards"),
          ("high_need", "in the top need deciles"), ("gap_flag", "high need and far"),
          ("commissioning_rank", "order among high-need wards (1 = furthest)")),
-        kind="view", written_by="needsmap.access.measures"),
+        kind="view", written_by="access stage"),
 )}
 
 

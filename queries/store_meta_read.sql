@@ -1,0 +1,2 @@
+-- The store's meta facts (key, value).
+SELECT key, value FROM meta;
