@@ -112,22 +112,20 @@ def test_every_contract_column_has_a_meaning():
             assert t.meaning(c)
 
 
-def test_blackpool_store_matches_the_contract_exactly(blackpool_store):
+def _check_contract(db) -> list[str]:  # noqa: ANN001
     from needsmap.store.db import open_store
 
-    con = open_store(blackpool_store)
+    con = open_store(db)
     try:
-        assert schema.check_store(con) == []
+        return schema.check_store(con)
     finally:
         con.close()
+
+
+def test_blackpool_store_matches_the_contract_exactly(blackpool_store):
+    assert _check_contract(blackpool_store) == []
 
 
 @pytest.mark.england
 def test_england_store_matches_the_contract_exactly(england_store):
-    from needsmap.store.db import open_store
-
-    con = open_store(england_store)
-    try:
-        assert schema.check_store(con) == []
-    finally:
-        con.close()
+    assert _check_contract(england_store) == []
