@@ -51,7 +51,7 @@ from needsmap.sources import Resolver, load_catalogue
 from needsmap.sql import run_sql
 from needsmap.store import schema
 from needsmap.store.db import load_spatial
-from needsmap.store.writer import new_store
+from needsmap.store.writer import StoreWriteError, new_store
 
 #: The stages, in order.
 STAGES: dict[str, Callable[[BuildContext], None]] = {
@@ -98,6 +98,21 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
     resolver = Resolver(settings.cache_dir, settings.mirror, offline=settings.offline,
                         console=console)
     t0 = time.perf_counter()
+    try:
+        ctx = _run_stages(target, settings, las, console, wanted, stages is None, threads,
+                          options or BuildOptions(), resolver, t0)
+    except StoreWriteError as exc:  # disk full, directory not writable: the old store is kept
+        raise BuildError(str(exc)) from exc
+    ctx.summary["wall_s"] = round(time.perf_counter() - t0, 3)
+    ctx.summary["timings"] = {k: round(v, 3) for k, v in ctx.timings.items()}
+    ctx.summary["db"] = str(target)
+    return ctx.summary
+
+
+def _run_stages(target: Path, settings: Settings, las: Sequence[str] | None, console: Console,
+                wanted: list[str], complete: bool, threads: int | None, options: BuildOptions,
+                resolver: Resolver, t0: float) -> BuildContext:
+    """Run ``wanted`` into a new store that replaces ``target`` if all goes well."""
     with new_store(target, threads=threads, spatial=False) as con:
         # For the areas stage: checkpoints where the build chooses instead of automatic
         # ones, and compression without the costly analysers (see docs/decisions.md).
@@ -105,7 +120,7 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
         con.execute(f"SET disabled_compression_methods = '{DISABLED_COMPRESSION}'")
         ctx = BuildContext(con=con, settings=settings, resolver=resolver,
                            catalogue=load_catalogue(), report=LoadReport(), console=console,
-                           options=options or BuildOptions())
+                           options=options)
         t = time.perf_counter()
         ctx.scope = resolve_scope(ctx, las)
         ctx.timings["scope"] = time.perf_counter() - t
@@ -125,15 +140,12 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
             console.log(f"stage {name} done in {ctx.timings[name]:.2f}s")
         ctx.report.write(con)
         _write_meta(ctx, time.perf_counter() - t0)
-        if stages is None:
+        if complete:
             problems = schema.check_store(con)
             if problems:
                 raise BuildError("the built store does not match needsmap.store.schema:\n  "
                                  + "\n  ".join(problems))
-    ctx.summary["wall_s"] = round(time.perf_counter() - t0, 3)
-    ctx.summary["timings"] = {k: round(v, 3) for k, v in ctx.timings.items()}
-    ctx.summary["db"] = str(target)
-    return ctx.summary
+    return ctx
 
 
 def resolve_scope(ctx: BuildContext, las: Sequence[str] | None) -> Scope:

@@ -69,6 +69,7 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     con.execute("CREATE OR REPLACE TEMP TABLE _cilif_raw AS SELECT * FROM _cilif_df")
     con.unregister("_cilif_df")
     rules = [
+        ("blank area name", "Year", "(area IS NULL)"),
         ("Stat-Xplore 'Unknown' or 'Total' row (not an area)", "Year", "(area IN ('Unknown', 'Total'))"),
         *numeric_rule("value", allow_negative=False, allow_suppressed=True),
         ("area name not found in the ONS MSOA 2011 lookup", "Year",
@@ -83,9 +84,9 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     return year
 
 
-def _kept_as(con: duckdb.DuckDBPyConnection, kept: str, name: str) -> None:
-    """Name the reader's kept rows ``name``, so the loader's SQL file can read them."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT * FROM {ident(kept)}")
+def _kept_as(con: duckdb.DuckDBPyConnection, kept: str, view: str) -> None:
+    """Name the reader's kept rows ``view``, so the loader's SQL file can read them."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * FROM {ident(kept)}")
 
 
 def load_msoa_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:

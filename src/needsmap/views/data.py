@@ -25,6 +25,7 @@ import streamlit as st
 
 from needsmap.settings import default_db_path
 from needsmap.sql import read_query
+from needsmap.store import schema
 from needsmap.store.db import StoreError, open_store
 
 log = logging.getLogger("needsmap.app")
@@ -113,7 +114,13 @@ def open_info(path: Path | None = None) -> StoreInfo:
     if not p.exists():
         open_store(p)  # raises StoreError with the "how to build it" message
     token = store_token(p)
-    return info_for(token)
+    info = info_for(token)
+    missing = [t for t in schema.TABLES if t not in info.tables]
+    if missing:
+        raise StoreError(
+            f"The store {p} is not complete (built by an older needsmap, or only in part): it "
+            f"has no {', '.join(missing)}. Rebuild it with `needsmap build --db {p}`.")
+    return info
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
