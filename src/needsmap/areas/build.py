@@ -89,8 +89,8 @@ def stage(ctx: BuildContext) -> None:
     lu = _lookup_for_geometry(con)
     # one core for the worker, the others for DuckDB: on 2 cores, DuckDB's default of 2
     # threads beside a busy worker costs 0.6 CPU-s of oversubscription (measured)
-    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-    con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - 1)}")
+    threads = run_sql(con, "areas_threads", {"threads": max(1, (os.cpu_count() or 2) - 1)}
+                      ).fetchone()[0]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-geometry") as pool:
         lsoa_ready: Future[pa.Table] = Future()
         fut = pool.submit(_prepare_geometry, ctx, lsoa_src, ward_src, lu, method, lsoa_ready)
@@ -121,7 +121,7 @@ def stage(ctx: BuildContext) -> None:
         if not fut.done():
             _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the overlay
         geo = fut.result()
-    con.execute(f"SET threads = {threads}")
+    run_sql(con, "areas_threads", {"threads": threads})
     t = _tick(ctx, "overlay_wait", t)
 
     # the product used goes into the source table and the load report; one not used (it does
@@ -179,7 +179,7 @@ def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
     the final checkpoint covers it.
     """
     try:
-        con.execute("CHECKPOINT")
+        run_sql(con, "areas_checkpoint")
     except duckdb.Error:
         pass
 
@@ -261,12 +261,11 @@ class _Geometry:
 
 
 def _lookup_for_geometry(con) -> _Lookup:  # noqa: ANN001
-    m = con.execute("SELECT lsoa_code, ward_code, ward_name, lad_code, lad_name "
-                    "FROM lookup_lsoa21_wd24").fetchnumpy()
+    m = run_sql(con, "areas_lookup_geometry").fetchnumpy()
     codes, wards, lads = m["lsoa_code"].tolist(), m["ward_code"].tolist(), m["lad_code"].tolist()
     names = dict(zip(wards, zip(m["ward_name"].tolist(), lads, m["lad_name"].tolist(), strict=True),
                      strict=True))
-    scope = frozenset(r[0] for r in con.execute("SELECT lad_code FROM scope_lad").fetchall())
+    scope = frozenset(c for c, s in zip(lads, m["in_scope"].tolist(), strict=True) if s)
     return _Lookup(dict(zip(codes, wards, strict=True)), dict(zip(codes, lads, strict=True)),
                    names, scope)
 
