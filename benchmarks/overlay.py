@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from needsmap.areas import weights as W
 
@@ -49,8 +50,8 @@ def load(mirror: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame
 def needsmap_weights(ls: gpd.GeoDataFrame, wd: gpd.GeoDataFrame, method: str) -> tuple[float, int]:
     lsoas = W.Areas(ls.LSOA21CD.to_numpy(object), ls.LAD24CD.to_numpy(object),
                     np.asarray(ls.geometry.values, dtype=object))
-    wards = W.Areas(wd.WD24CD.to_numpy(object), wd.LAD24CD.to_numpy(object),
-                    np.array(wd.geometry.values, dtype=object))  # a copy: unprepared each run
+    fresh = shapely.from_wkb(shapely.to_wkb(np.asarray(wd.geometry.values)))  # unprepared each run
+    wards = W.Areas(wd.WD24CD.to_numpy(object), wd.LAD24CD.to_numpy(object), fresh)
     t = time.perf_counter()
     w, fit = W.lsoa_ward_weights(lsoas, wards, ls.WD24CD.to_numpy(object), method)
     return time.perf_counter() - t, len(w)
