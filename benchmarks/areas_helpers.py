@@ -70,7 +70,10 @@ CHILD = textwrap.dedent("""
     s = build(Settings(db_path=Path(sys.argv[1]), mirror=Path(sys.argv[2]),
                        cache_dir=Path(sys.argv[1]).parent / "cache", offline=True),
               stages=["areas"], console=Console(quiet=True))
-    print(json.dumps({"areas": s["timings"]["areas"], "wall": s["wall_s"]}))
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"areas": s["timings"]["areas"], "wall": s["wall_s"],
+                      "cpu": ru.ru_utime + ru.ru_stime}))
 """)
 
 KINDS = ("all on", "no worker", "no pool", "no nice", "no fast geojson")
@@ -83,7 +86,9 @@ def main() -> int:
     ap.add_argument("--kinds", nargs="*", default=list(KINDS))
     args = ap.parse_args()
     mirror = str(Path(args.mirror).resolve())
+    load0 = os.getloadavg()[0]
     times: dict[str, list[float]] = {k: [] for k in args.kinds}
+    cpu: dict[str, list[float]] = {k: [] for k in args.kinds}
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "england.duckdb")
         subprocess.run([sys.executable, "-c", CHILD, db, mirror, "all on"], check=True,
@@ -92,15 +97,20 @@ def main() -> int:
             for kind in args.kinds:
                 out = subprocess.run([sys.executable, "-c", CHILD, db, mirror, kind], check=True,
                                      capture_output=True, text=True)
-                times[kind].append(json.loads(out.stdout.strip().splitlines()[-1])["areas"])
-    on = statistics.median(times["all on"])
-    print(f"areas stage, whole England; median of {args.repeat} interleaved runs (s)")
-    print(f"{'configuration':<18} {'median':>7} {'min':>7} {'max':>7}  gain of the helper")
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                times[kind].append(r["areas"])
+                cpu[kind].append(r["cpu"])
+    on, on_min = statistics.median(times["all on"]), min(times["all on"])
+    print(f"areas stage, whole England; {args.repeat} interleaved runs (s); load average at the "
+          f"start {load0:.1f}")
+    print(f"{'configuration':<18} {'median':>7} {'min':>7} {'max':>7} {'CPU s':>7}  "
+          "gain of the helper (median; min)")
     for kind in args.kinds:
         t = times[kind]
-        med = statistics.median(t)
-        gain = "" if kind == "all on" else f"{(med - on) / med:+.0%} of the stage"
-        print(f"{kind:<18} {med:>7.2f} {min(t):>7.2f} {max(t):>7.2f}  {gain}")
+        med, lo = statistics.median(t), min(t)
+        gain = "" if kind == "all on" else f"{(med - on) / med:+.0%}; {(lo - on_min) / lo:+.0%}"
+        print(f"{kind:<18} {med:>7.2f} {lo:>7.2f} {max(t):>7.2f} "
+              f"{statistics.median(cpu[kind]):>7.2f}  {gain}")
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
