@@ -9,13 +9,12 @@ in fresh child processes, interleaved, with one helper switched off at a time:
                        before the DuckDB loads, instead of on a worker thread beside them;
 * ``no pool``        - ``needsmap._threads`` does nothing: array-wide geometry work runs
                        on the calling thread instead of in two halves on two pool threads;
-* ``no nice``        - the pool's threads run at the process's priority (not nice +5);
 * ``no fast geojson``- the LSOA GeoJSON is read by GDAL (pyogrio) instead of
                        ``needsmap.ingest._geojson_lines``;
 
 and prints the median wall time of the stage per configuration and the gain of each
-helper as a share of the stage (``(off - on) / off``). A helper that is switched off by a
-patch here and has been removed from the code shows "removed" instead.
+helper as a share of the stage (``(off - on) / off``). (A fourth helper, nice +5 on the
+pool's threads, was dropped in issue 14: docs/decisions.md.)
 
 Usage: ``NEEDSMAP_MIRROR=../shared/geodata python benchmarks/areas_helpers.py [--repeat N]``
 """
@@ -61,10 +60,7 @@ CHILD = textwrap.dedent("""
     if kind == "no worker":
         areas.ThreadPoolExecutor = Inline
     elif kind == "no pool":
-        _threads.halves = lambda fn, values: [fn(np.asarray(values))]
-        _threads.submit = Inline().submit
-    elif kind == "no nice":
-        _threads.NICE = 0
+        _threads.MIN_SPLIT = 1 << 62  # every array handled on the calling thread
     elif kind == "no fast geojson":
         boundaries.read_feature_lines = lambda path, props: None
     s = build(Settings(db_path=Path(sys.argv[1]), mirror=Path(sys.argv[2]),
@@ -76,7 +72,7 @@ CHILD = textwrap.dedent("""
                       "cpu": ru.ru_utime + ru.ru_stime}))
 """)
 
-KINDS = ("all on", "no worker", "no pool", "no nice", "no fast geojson")
+KINDS = ("all on", "no worker", "no pool", "no fast geojson")
 
 
 def main() -> int:

@@ -370,18 +370,17 @@ def _read_ward_product(ward_src: list[tuple[str, Path, str]], lu: _Lookup
 
 def _dissolved_wards(g: gpd.GeoDataFrame, lsoas: weights.Areas, ward_of: np.ndarray, lu: _Lookup
                      ) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame, int]:
-    """The fallback without ward boundaries: wards as unions of their best-fit LSOAs, w = 1."""
+    """The fallback without ward boundaries: wards as unions of their best-fit LSOAs, w = 1.
+
+    Only without a ward file; on this worker thread, in one pass (it no longer runs in two
+    halves on the pool: docs/decisions.md)."""
     rows, starts = _dissolve_groups(g, lu)
-    mid = len(starts) // 2  # split at a ward boundary
-    split = int(starts[mid]) if len(starts) else 0
-    parts = [_threads.submit(_dissolve, rows[:split], starts[:mid]),
-             _threads.submit(_dissolve, rows[split:], starts[mid:] - split)]
-    (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
+    codes_d, d27, d84, fallbacks = _dissolve(rows, starts)
     ward_tbl = pa.table({
-        "ward_code": pa.array(c1 + c2, pa.string()),
-        "geom_method": pa.array([DISSOLVE] * (len(c1) + len(c2)), pa.string()),
-        "wkb": pa.array(shapely.to_wkb(np.concatenate([d27_1, d27_2])), pa.binary()),
-        "wkb_wgs84": pa.array(shapely.to_wkb(np.concatenate([d84_1, d84_2])), pa.binary()),
+        "ward_code": pa.array(codes_d, pa.string()),
+        "geom_method": pa.array([DISSOLVE] * len(codes_d), pa.string()),
+        "wkb": pa.array(shapely.to_wkb(d27), pa.binary()),
+        "wkb_wgs84": pa.array(shapely.to_wkb(d84), pa.binary()),
     })
     codes = sorted(lu.ward_names)
     listing = pd.DataFrame({
@@ -391,7 +390,7 @@ def _dissolved_wards(g: gpd.GeoDataFrame, lsoas: weights.Areas, ward_of: np.ndar
         "lad_name": [lu.ward_names[c][2] for c in codes],
         "geom_method": DISSOLVE, "value_method": "best_fit",
         "fit_share_of_ward": 1.0, "fit_spill": 0.0, "fit_poor": False})
-    return ward_tbl, listing, weights.best_fit_only(lsoas, ward_of), f1 + f2
+    return ward_tbl, listing, weights.best_fit_only(lsoas, ward_of), fallbacks
 
 
 def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -402,8 +401,9 @@ def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
     """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB (two threads)."""
-    parts = _threads.halves(_lsoa_parts, np.asarray(g.geometry.values, dtype=object))
-    area, x, y, wkb = (np.concatenate(p) for p in zip(*parts, strict=True))
+    area, x, y, wkb = _threads.in_halves(
+        _lsoa_parts, np.asarray(g.geometry.values, dtype=object),
+        combine=lambda parts: [np.concatenate(p) for p in zip(*parts, strict=True)])
     return pa.table({
         "lsoa_code": pa.array(g["code"].tolist(), pa.string()),
         "area_km2": area,
