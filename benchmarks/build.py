@@ -8,7 +8,9 @@ Prints wall time and peak memory (max RSS of a fresh child process) for
   and ward tables with geometry, aggregation, atomic replace, all included;
 * ``needsmap core``  - the core build stage with every issue-2 input (adds CiLIF
   with its two lookups and mid-2020 populations, the official IDACI file and the
-  real WD24 ward polygons);
+  UK BSC ward polygons of all 6,817 English wards, with the LSOA x ward weights and
+  fit figures of issue 14; the ``joins`` run has no ward file, so it dissolves LSOAs
+  into the 6,784 lookup wards as the reference does);
 * ``needsmap full``  - every stage (services, crime, index, access too);
 * ``reference``      - the obvious plain pipeline: ``gpd.read_file`` the LSOA
   GeoJSON, ``pd.read_csv`` IoD, Census and the lookup, merge, then

@@ -21,9 +21,11 @@ j AS (
            a.share_children_within_2km, a.n_services, a.services_per_1000_children,
            a.access_percentile,
            n.need_decile <= $top_deciles AS high_need,
-           (n.need_decile <= $top_deciles AND a.access_percentile >= 1 - $furthest_share) AS gap_flag
+           (n.need_decile <= $top_deciles AND a.access_percentile >= 1 - $furthest_share) AS gap_flag,
+           e.fit_share_of_ward, e.fit_spill, e.fit_poor
     FROM acc a
     JOIN ward_need n ON n.ward_code = a.ward_code AND n.need_measure = $need
+    JOIN ward_indicators_england e ON e.ward_code = a.ward_code
     WHERE $lad_code IS NULL OR a.lad_code = $lad_code
 )
 SELECT *,

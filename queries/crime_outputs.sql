@@ -5,10 +5,18 @@
 
 -- Tidy counts: ward x month x crime type (all forces; combinations with no crimes are absent,
 -- i.e. zero, for months the ward's force is loaded).
+-- Each record counts in the wards of its LSOA with the LSOA's weight w (lsoa_ward_weight; w = 1
+-- for the best-fit ward except where an LSOA is shared by area), so ward counts are the LSOA
+-- counts apportioned like the population they are divided by: whole numbers except in wards
+-- with a shared LSOA, and sum over a LAD's wards = the LAD's records.
+CREATE OR REPLACE TEMP VIEW _crime_point_ward AS
+SELECT p.*, k.ward_code AS weight_ward_code, k.w
+FROM crime_point p JOIN lsoa_ward_weight k USING (lsoa_code);
+
 CREATE OR REPLACE TABLE ward_crime_monthly AS
-SELECT ward_code, lad_code, month, crime_type, count(*)::BIGINT AS crimes
-FROM crime_point
-GROUP BY ward_code, lad_code, month, crime_type
+SELECT weight_ward_code AS ward_code, lad_code, month, crime_type, sum(w)::DOUBLE AS crimes
+FROM _crime_point_ward
+GROUP BY ALL
 ORDER BY ward_code, month, crime_type;
 
 -- Which forces and months are loaded (one row per file).
@@ -64,16 +72,16 @@ WITH w AS (
     LEFT JOIN _crime_lad_force lf ON lf.lad_code = w.lad_code
     LEFT JOIN _crime_force_window fw ON fw.police_force = lf.police_force
 ), c AS (
-    SELECT p.ward_code,
-           count(*) FILTER (WHERE list_contains($selected_types, p.crime_type)) AS crimes_12m,
-           count(*) AS all_crimes_12m,
-           count(*) FILTER (WHERE p.crime_type = 'Violence and sexual offences') AS violence_12m,
-           count(*) FILTER (WHERE p.crime_type = 'Burglary') AS burglary_12m,
-           count(*) FILTER (WHERE p.crime_type = 'Criminal damage and arson') AS criminal_damage_12m,
-           count(*) FILTER (WHERE p.crime_type = 'Anti-social behaviour') AS asb_12m
-    FROM crime_point p
-    JOIN w ON w.ward_code = p.ward_code AND p.month BETWEEN w.window_start AND w.window_end
-    GROUP BY p.ward_code
+    SELECT p.weight_ward_code AS ward_code,
+           coalesce(sum(p.w) FILTER (WHERE list_contains($selected_types, p.crime_type)), 0) AS crimes_12m,
+           sum(p.w) AS all_crimes_12m,
+           coalesce(sum(p.w) FILTER (WHERE p.crime_type = 'Violence and sexual offences'), 0) AS violence_12m,
+           coalesce(sum(p.w) FILTER (WHERE p.crime_type = 'Burglary'), 0) AS burglary_12m,
+           coalesce(sum(p.w) FILTER (WHERE p.crime_type = 'Criminal damage and arson'), 0) AS criminal_damage_12m,
+           coalesce(sum(p.w) FILTER (WHERE p.crime_type = 'Anti-social behaviour'), 0) AS asb_12m
+    FROM _crime_point_ward p
+    JOIN w ON w.ward_code = p.weight_ward_code AND p.month BETWEEN w.window_start AND w.window_end
+    GROUP BY p.weight_ward_code
 )
 SELECT w.ward_code, w.ward_name, w.lad_code, w.lad_name, w.police_force,
        w.window_start, w.window_end, w.months_in_window,

@@ -2,14 +2,18 @@
 -- aggregate_indicators(groups) table macro (queries/aggregate_indicators.sql): the
 -- very formulas that give ward_indicators, lad_indicators and england_indicators.
 -- The caller registers snapshot_group(group_id, ward_code): a locality's wards, every
--- ward of an LA, or every ward in England; each ward brings its LSOAs (best-fit lookup).
+-- ward of an LA, or every ward in England; each ward brings its LSOAs with their weights
+-- (lsoa_ward_share: an LSOA shared by area between two wards of the group counts with the
+-- sum of its two weights, and its whole-number residents add up exactly).
 -- Added here, for the confidence intervals: the denominators each rate is built on
 -- (children 0-15 with a child poverty value; residents with an income rate) and the
 -- income-deprived count income_rate x that denominator.
 CREATE OR REPLACE TEMP VIEW snapshot_lsoa_group AS
-SELECT i.lsoa_code, g.group_id AS group_code
+SELECT k.lsoa_code, g.group_id AS group_code, sum(k.w) AS w,
+       sum(k.population) AS population, sum(k.children_0_15) AS children_0_15
 FROM snapshot_group AS g
-JOIN lsoa_indicators AS i ON i.ward_code = g.ward_code;
+JOIN lsoa_ward_share AS k ON k.ward_code = g.ward_code
+GROUP BY ALL;
 
 SELECT a.group_code AS group_id,
        a.* EXCLUDE (group_code),
@@ -21,9 +25,10 @@ SELECT a.group_code AS group_id,
 FROM aggregate_indicators('snapshot_lsoa_group') AS a
 JOIN (
     SELECT g.group_code,
-           count(DISTINCT i.ward_code) AS n_ward,
-           sum(i.children_0_15) FILTER (WHERE i.child_poverty_children IS NOT NULL) AS child_poverty_den,
-           sum(i.population) FILTER (WHERE i.income_rate IS NOT NULL) AS income_den
+           (SELECT count(DISTINCT s.ward_code) FROM snapshot_group s
+            WHERE s.group_id = g.group_code) AS n_ward,
+           sum(g.w * i.children_0_15) FILTER (WHERE i.child_poverty_children IS NOT NULL) AS child_poverty_den,
+           sum(g.w * i.population) FILTER (WHERE i.income_rate IS NOT NULL) AS income_den
     FROM snapshot_lsoa_group AS g
     JOIN lsoa_indicators AS i USING (lsoa_code)
     GROUP BY g.group_code

@@ -1,2 +1,3 @@
--- Every English ward with LSOAs (England's aggregate is made from them).
-SELECT DISTINCT ward_code FROM lsoa WHERE ward_code IS NOT NULL;
+-- Every English ward (England's aggregate is made from their LSOA weights, which cover every
+-- LSOA once).
+SELECT ward_code FROM ward_indicators_england;

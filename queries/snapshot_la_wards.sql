@@ -1,2 +1,2 @@
--- Every ward code of LA $lad (from the national lsoa table).
-SELECT DISTINCT ward_code FROM lsoa WHERE lad_code = $lad ORDER BY 1;
+-- Every ward code of LA $lad (all of its wards, from ward_indicators_england).
+SELECT ward_code FROM ward_indicators_england WHERE lad_code = $lad ORDER BY 1;

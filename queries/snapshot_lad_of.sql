@@ -1,6 +1,8 @@
 -- The LAs the wards $w lie in, largest population first: (code, name, population).
-SELECT l.lad_code, l.lad_name, sum(i.population) AS pop
-FROM lsoa l JOIN lsoa_indicators i USING (lsoa_code)
-WHERE l.ward_code IN (SELECT unnest($w))
+-- Every English ward is in ward_indicators_england, including those the best-fit lookup gives
+-- no LSOA (issue 14).
+SELECT lad_code, lad_name, sum(coalesce(population, 0)) AS pop
+FROM ward_indicators_england
+WHERE ward_code IN (SELECT unnest($w))
 GROUP BY ALL
-ORDER BY pop DESC;
+ORDER BY pop DESC, lad_code;

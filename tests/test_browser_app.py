@@ -222,7 +222,7 @@ def test_england_map_paints_every_ward(browser, request):
     page.set_default_timeout(180_000)
     try:
         page.goto(f"{srv.url}/?basemap=none&area=__all__")
-        fr = wait_painted(page, n=6784)
+        fr = wait_painted(page, n=6817)
         assert fr.locator("#nm-painted").get_attribute("data-renderer") == "canvas"
         fr.locator(".nm-legend-wards").wait_for()
         time.sleep(0.5)

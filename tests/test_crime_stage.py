@@ -22,6 +22,7 @@ def ctx(blackpool_store: Path, tmp_path: Path):
     con.execute(f"ATTACH '{blackpool_store}' AS s (READ_ONLY)")
     con.execute("CREATE TABLE lsoa AS SELECT lsoa_code, ward_code, lad_code, geom FROM s.lsoa")
     con.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM s.ward_indicators_england")
+    con.execute("CREATE TABLE lsoa_ward_weight AS SELECT * FROM s.lsoa_ward_weight")
     con.execute("DETACH s")
     empty = tmp_path / "empty_mirror"
     empty.mkdir()

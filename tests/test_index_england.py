@@ -30,7 +30,7 @@ def frame(con):
 
 def test_every_english_ward_has_score_rank_decile_and_band(con):
     n_wards = con.execute("SELECT count(*) FROM ward_indicators_england").fetchone()[0]
-    assert n_wards == 6784
+    assert n_wards == 6817
     row = con.execute("""
         SELECT count(*), count(DISTINCT ward_code), count(ace_score), count(ace_rank_england),
                count(ace_decile_england), count(ace_rank_in_lad), count(ace_quintile_in_lad),
@@ -69,7 +69,7 @@ def test_lad_ace_covers_every_lad(con):
     n_lad = con.execute("SELECT count(DISTINCT lad_code) FROM ward_indicators_england").fetchone()[0]
     row = con.execute("""SELECT count(*), count(ace_score), count(DISTINCT ace_rank_england),
                                 min(ace_rank_england), sum(n_wards) FROM lad_ace""").fetchone()
-    assert row == (n_lad, n_lad, n_lad, 1, 6784)
+    assert row == (n_lad, n_lad, n_lad, 1, 6817)
     # children-weighted mean of the ward scores, recomputed independently
     check = con.execute("""
         SELECT max(abs(l.ace_score - w.s)) FROM lad_ace l JOIN (
@@ -125,5 +125,5 @@ def test_la_build_keeps_national_ranks(blackpool_store, con):
         c.close()
     national = con.execute("""SELECT ward_code, ace_rank_england, ace_decile_england
                               FROM ward_ace WHERE lad_name = 'Blackpool' ORDER BY 1""").fetchall()
-    assert n == 6784
+    assert n == 6817
     assert len(local) == 21 and local == national

@@ -20,13 +20,21 @@ def q(db, sql, params=None):
         con.close()
 
 
-def test_england_ward_count_equals_lookup(england_store, mirror):
+def test_england_ward_count_is_every_english_ward(england_store, mirror):
+    """Issue 14: all 6,817 English May 2024 wards, including the 33 the lookup gives no LSOA."""
+    import pyogrio
+
     lu = pd.read_csv(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", dtype=str)
     english = lu[lu.LAD24CD.str.startswith("E")]
     assert english.WD24CD.nunique() == 6784
-    n = q(england_store, "SELECT count(*) AS n FROM ward_indicators").n[0]
-    assert n == english.WD24CD.nunique()
-    assert q(england_store, "SELECT count(*) AS n FROM ward_indicators_england").n[0] == 6784
+    wards = pyogrio.read_dataframe(mirror / "boundaries/wards_may2024_uk_bsc.gpkg",
+                                   read_geometry=False)
+    wards = wards[wards.CTRY24CD == "E92000001"]
+    assert len(wards) == 6817 and set(english.WD24CD) <= set(wards.WD24CD)
+    for table in ("ward_indicators", "ward_indicators_england", "ward", "ward_ace", "ward_crime"):
+        got = q(england_store, f"SELECT ward_code FROM {table}").ward_code
+        assert len(got) == 6817 and set(got) == set(wards.WD24CD), table
+    assert q(england_store, "SELECT count(DISTINCT ward_code) AS n FROM ward_access").n[0] == 6817
 
 
 def test_population_sums_equal_census_for_england_and_each_lad(england_store, mirror):
@@ -34,12 +42,20 @@ def test_population_sums_equal_census_for_england_and_each_lad(england_store, mi
     c = c[c.lsoa21_code.str.startswith("E")]
     lu = pd.read_csv(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", dtype=str)
     by_lad = c.merge(lu, left_on="lsoa21_code", right_on="LSOA21CD").groupby("LAD24CD").usual_residents.sum()
-    wards = q(england_store, "SELECT lad_code, population FROM ward_indicators")
+    wards = q(england_store, "SELECT lad_code, population, children_0_15 FROM ward_indicators")
     assert wards.population.sum() == c.usual_residents.sum()
     got = wards.groupby("lad_code").population.sum()
     pd.testing.assert_series_equal(got.sort_index(), by_lad.sort_index(), check_names=False)
     eng = q(england_store, "SELECT population FROM england_indicators").population[0]
     assert eng == c.usual_residents.sum()
+    # children too: summed over wards (whole numbers given by the weights) = the LSOA sums, exactly
+    kids = c[c.age_group == "Aged 15 years and under"].merge(
+        lu, left_on="lsoa21_code", right_on="LSOA21CD").groupby("LAD24CD").usual_residents.sum()
+    got = wards.groupby("lad_code").children_0_15.sum()
+    pd.testing.assert_series_equal(got.sort_index(), kids.sort_index(), check_names=False)
+    assert wards.children_0_15.sum() == kids.sum()
+    lad = q(england_store, "SELECT lad_code, population, children_0_15 FROM lad_indicators")
+    assert (lad.set_index("lad_code").population.sort_index() == by_lad.sort_index()).all()
 
 
 def test_load_report_accounts_for_every_row(england_store, mirror):
@@ -66,7 +82,7 @@ def test_every_english_lsoa_and_ward_has_indicators(england_store):
             count(child_poverty_rate) AS cp, count(income_rate) AS inc, count(crime_score) AS cr,
             count(health_score) AS h, count(density_per_km2) AS dens, count(cilif_rate) AS cil
         FROM ward_indicators_england""")
-    assert (d.iloc[0] == 6784).all()
+    assert (d.iloc[0] == 6817).all()
     lsoa = q(england_store, "SELECT count(*) AS n FROM lsoa_indicators").n[0]
     assert lsoa == 33755
 
@@ -89,8 +105,8 @@ def test_blackpool_build_has_21_wards(blackpool_store):
     d = q(blackpool_store, "SELECT * FROM ward_indicators")
     assert len(d) == 21
     assert set(d.lad_name) == {"Blackpool"}
-    assert set(d.geom_method) == {"ons_wd24_bgc"}  # the mirror has real May 2024 polygons
-    assert q(blackpool_store, "SELECT count(*) AS n FROM ward_indicators_england").n[0] == 6784
+    assert set(d.geom_method) == {"ons_wd24_bsc"}  # one ONS product for the whole map
+    assert q(blackpool_store, "SELECT count(*) AS n FROM ward_indicators_england").n[0] == 6817
 
 
 def test_blackpool_ward_recomputed_by_hand_from_its_lsoas(blackpool_store, mirror):
@@ -129,15 +145,15 @@ def test_idaci_fallback_is_numerator_over_children(england_store, mirror):
 
 
 def test_ward_geometry_method_recorded(england_store):
+    """One boundary product for the whole map (the mirror's UK BSC), never mixed."""
     d = q(england_store, "SELECT geom_method, count(*) AS n FROM ward GROUP BY 1")
-    counts = dict(zip(d.geom_method, d.n, strict=True))
-    assert counts["ons_wd24_bgc"] == 45  # Blackpool 21 + Dudley 24
-    assert counts["lsoa21_best_fit_dissolve"] == 6784 - 45
+    assert dict(zip(d.geom_method, d.n, strict=True)) == {"ons_wd24_bsc": 6817}
     con = open_store(england_store)
-    area = con.execute("SELECT sum(ST_Area(geom)) / 1e6 FROM ward WHERE geom_method <> 'ons_wd24_bgc'").fetchone()[0]
-    lsoa = con.execute("""SELECT sum(area_km2) FROM lsoa WHERE ward_code IN
-        (SELECT ward_code FROM ward WHERE geom_method <> 'ons_wd24_bgc')""").fetchone()[0]
+    area = con.execute("SELECT sum(ST_Area(geom)) / 1e6 FROM ward").fetchone()[0]
+    lsoa = con.execute("SELECT sum(area_km2) FROM lsoa").fetchone()[0]
     con.close()
+    # the mirror README: 130,516.94 km² of English wards, 130,518.07 km² of English LSOAs
+    assert area == pytest.approx(130516.94, abs=0.1)
     assert area == pytest.approx(lsoa, rel=1e-4)
 
 
@@ -184,7 +200,7 @@ def test_failed_build_leaves_previous_store_untouched(tmp_path, mirror, monkeypa
 
 
 def test_ward_polygons_in_both_crs_agree(england_store):
-    """The EPSG:4326 ward polygon is the EPSG:27700 dissolve reprojected (within 2 m)."""
+    """The EPSG:4326 ward polygon is the EPSG:27700 polygon reprojected (within 2 m)."""
     con = open_store(england_store)
     d = con.execute("""SELECT ward_code, ST_Area(geom) AS a27,
         ST_Area(ST_Transform(geom_wgs84, 'EPSG:4326', 'EPSG:27700', always_xy := true)) AS a84,
@@ -192,7 +208,7 @@ def test_ward_polygons_in_both_crs_agree(england_store):
                     'EPSG:27700', always_xy := true))) AS shift_m
         FROM ward""").df()
     con.close()
-    assert len(d) == 6784
+    assert len(d) == 6817
     assert ((d.a84 - d.a27).abs() / d.a27).max() < 1e-3
     assert d.shift_m.max() < 2.0
 

@@ -59,7 +59,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     settings = Settings.from_args(args.db, args.mirror, args.cache, args.offline)
     options = BuildOptions(police_paths=tuple(args.police or ()),
-                           user_services=tuple(args.services or ()))
+                           user_services=tuple(args.services or ()),
+                           ward_weights=args.ward_weights)
     try:
         summary = build(settings, las=args.la or None, console=console, options=options)
     except (InputError, SourceUnavailable, ChecksumError, BuildError, UnknownArea,
@@ -111,6 +112,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="police.uk street CSV file or directory (default: the catalogue's collection)")
     b.add_argument("--services", action="append", metavar="CSV",
                    help="a user service list (template: geodata/service_template.csv)")
+    from needsmap.areas.weights import METHODS
+    b.add_argument("--ward-weights", choices=list(METHODS), default="best_fit",
+                   help="how LSOA figures are carried to wards: best_fit (default: the ONS "
+                        "best-fit lookup, with area shares for wards it leaves empty) or areal "
+                        "(area shares for every LSOA); see docs/method.md")
     b.set_defaults(func=cmd_build)
 
     a = sub.add_parser("app", parents=[common], help="open the Streamlit app")

@@ -33,10 +33,14 @@ class BuildOptions:
         police.uk street-level files or folders to load instead of the catalogue's.
     user_services
         The user's own service lists (CSV paths).
+    ward_weights
+        How LSOA figures are carried to wards: ``best_fit`` (default) or ``areal``
+        (:data:`needsmap.areas.weights.METHODS`).
     """
 
     police_paths: tuple[str, ...] = ()
     user_services: tuple[str, ...] = ()
+    ward_weights: str = "best_fit"
 
 
 @dataclass

@@ -1,12 +1,19 @@
 """The areas stage: LSOA and ward geography, and the indicators of every area.
 
-Inputs: LSOA 2021 boundaries, May 2024 ward boundaries where available, IoD2025,
-Census 2021 and CiLIF (with the LSOA21->WD24 lookup the pipeline has already
-loaded). Tables written (columns in :mod:`needsmap.store.schema`): ``lsoa``,
-``lsoa_indicators``, ``ward``, ``ward_indicators_england``, ``ward_indicators``,
-``lad_indicators``, ``england_indicators``. LSOA-level tables are always national
-(ranks, point-in-polygon and nearest services need all of England); the scope
-limits the ward tables with geometry.
+Inputs: LSOA 2021 boundaries, the May 2024 ward boundaries (one ONS product for
+the whole map: :data:`WARD_PRODUCTS`), IoD2025, Census 2021 and CiLIF (with the
+LSOA21->WD24 lookup the pipeline has already loaded). Tables written (columns in
+:mod:`needsmap.store.schema`): ``lsoa``, ``lsoa_indicators``, ``lsoa_ward_weight``,
+``ward``, ``ward_indicators_england``, ``ward_indicators``, ``lsoa_ward_share``,
+``lad_indicators``, ``england_indicators``. LSOA-level tables and the weights are
+always national (ranks, point-in-polygon and nearest services need all of
+England); the scope limits the ward tables with geometry.
+
+Ward figures are LSOA figures carried to wards with the weights of
+:mod:`needsmap.areas.weights` (``best_fit`` by default, ``areal`` on request).
+Without any ward boundary file the wards are drawn as unions of their best-fit
+LSOAs (``geom_method = 'lsoa21_best_fit_dissolve'``) and only ``best_fit``
+weights are possible; the wards the lookup leaves empty are then missing.
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ import pyarrow as pa
 import shapely
 
 from needsmap import _threads
+from needsmap.areas import weights
 from needsmap.context import BuildContext
 from needsmap.crs import reproject
 from needsmap.ingest import boundaries, census, cilif, iod
-from needsmap.ingest.report import InputError
+from needsmap.ingest.report import FileReport, InputError
 from needsmap.settings import BNG, WGS84
 from needsmap.sql import run_sql
 
@@ -39,34 +47,53 @@ VINTAGES = {
     "vintage_cilif": "CiLIF FYE2022 provisional (DWP), MSOA 2011 apportioned",
 }
 
-#: Ward boundary files of the current (May 2024) vintage available as real polygons.
-WD24_FILES = ("wd24_boundaries_blackpool", "wd24_boundaries_dudley")
+#: ``vintage_lookup`` of each weighting method when ward polygons are available.
+LOOKUP_VINTAGE = {
+    "best_fit": "LSOA21->WD24 best fit (ONS, May 2024), with LSOA area shares for wards the "
+                "lookup leaves empty",
+    "areal": "LSOA21 area shares in WD24 (ONS May 2024 boundaries)",
+}
+
+#: May 2024 ward boundary products, most detailed first: catalogue id -> ``geom_method``.
+#: The map uses the first that covers every English ward of the lookup, and only that one
+#: (never two generalisations on one map); the full-resolution and BGC products only when
+#: a user's cache holds them.
+WARD_PRODUCTS = {
+    "wd24_boundaries_bfc": "ons_wd24_bfc",
+    "wd24_boundaries_bgc": "ons_wd24_bgc",
+    "wd24_boundaries_bsc": "ons_wd24_bsc",
+}
+DISSOLVE = "lsoa21_best_fit_dissolve"
 
 
 def stage(ctx: BuildContext) -> None:
     """Run the areas stage.
 
-    Two threads: the boundary files (GeoJSON parse, validation, reprojection, ward
-    dissolve: pyarrow, GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
+    Two threads: the boundary files (parse, validation, reprojection, the LSOA x ward
+    overlay: pyarrow, GDAL, GEOS and PROJ release the GIL) are prepared in a worker while
     DuckDB loads the tables on this thread, with one thread fewer than cores. The stage
     needs no spatial extension: DuckDB's core ``ST_GeomFromWKB`` writes the ``GEOMETRY``
     columns (loading the extension costs 0.2-0.5 s in a new process; later stages load it).
     """
     con = ctx.con
     rep = ctx.report
+    method = weights.check_method(ctx.options.ward_weights)
     t = _tick(ctx, None)
     p = ctx.resolve("lsoa21_boundaries")
     lsoa_src = (p, rep.file("lsoa21_boundaries", str(p)))
-    wd24_src = [(wp, rep.file(sid, str(wp))) for sid in WD24_FILES
-                if (wp := ctx.resolve(sid, required=False)) is not None]
+    ward_src = _ward_products(ctx)
+    if not ward_src and method != "best_fit":
+        raise InputError(ctx.catalogue.get("wd24_boundaries_bsc").path,
+                         f"--ward-weights {method} needs May 2024 ward boundaries, and no ward "
+                         "boundary file was found (cache, mirror or download)")
     lu = _lookup_for_geometry(con)
     # one core for the worker, the others for DuckDB: on 2 cores, DuckDB's default of 2
     # threads beside a busy worker costs 0.6 CPU-s of oversubscription (measured)
-    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-    con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - 1)}")
+    threads = run_sql(con, "areas_threads", {"threads": max(1, (os.cpu_count() or 2) - 1)}
+                      ).fetchone()[0]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-geometry") as pool:
         lsoa_ready: Future[pa.Table] = Future()
-        fut = pool.submit(_prepare_geometry, ctx, lsoa_src, wd24_src, lu, lsoa_ready)
+        fut = pool.submit(_prepare_geometry, ctx, lsoa_src, ward_src, lu, method, lsoa_ready)
         _load_tables(ctx)
         t = _tick(ctx, None)
         if not lsoa_ready.done():
@@ -75,7 +102,7 @@ def stage(ctx: BuildContext) -> None:
         t = _tick(ctx, "geometry_wait", t)
 
         # the national LSOA table (every LSOA of the lookup must have a boundary), then
-        # LSOA indicators and their aggregation, while the worker dissolves wards
+        # LSOA indicators and the LAD and England figures, while the worker does the overlay
         con.register("_lsoa_geom", lsoa_tbl)
         run_sql(con, "areas_lsoa_geom")
         con.unregister("_lsoa_geom")
@@ -92,17 +119,32 @@ def stage(ctx: BuildContext) -> None:
         run_sql(con, "areas_aggregate", vintages)
         t = _tick(ctx, "aggregate", t)
         if not fut.done():
-            _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the dissolve
+            _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the overlay
         geo = fut.result()
-    con.execute(f"SET threads = {threads}")
-    t = _tick(ctx, "dissolve_wait", t)
+    run_sql(con, "areas_threads", {"threads": threads})
+    t = _tick(ctx, "overlay_wait", t)
 
-    # ward geometry, written once: real WD24 polygons where the mirror has them, else the dissolve
-    con.register("_ward_geom", geo.ward)
-    run_sql(con, "areas_wards")
-    con.unregister("_ward_geom")
-    ctx.summary["ward_dissolve_full_union_fallbacks"] = geo.fallbacks
-    _tick(ctx, "ward_geometry", t)
+    # the product used goes into the source table and the load report; one not used (it does
+    # not cover England) has every row rejected with the reason
+    for sid, path, origin, fr, used in geo.products:
+        rep.files.append(fr)
+        if used:
+            ctx.record_source(ctx.catalogue.get(sid), path, origin)
+    if geo.geom_method != DISSOLVE:
+        vintages["vintage_lookup"] = LOOKUP_VINTAGE[method]
+    for name, tbl in (("_lsoa_ward_weight", geo.weights), ("_ward_list", geo.wards),
+                      ("_ward_geom", geo.ward)):
+        con.register(name, tbl)
+    run_sql(con, "areas_wards", vintages)
+    for name in ("_lsoa_ward_weight", "_ward_list", "_ward_geom"):
+        con.unregister(name)
+    ctx.facts["ward_weights"] = method if geo.geom_method != DISSOLVE else "best_fit"
+    ctx.facts["ward_geom_method"] = geo.geom_method
+    ctx.summary["ward_boundaries"] = geo.geom_method
+    ctx.summary["ward_weights"] = ctx.facts["ward_weights"]
+    if geo.fallbacks:
+        ctx.summary["ward_dissolve_full_union_fallbacks"] = geo.fallbacks
+    _tick(ctx, "wards", t)
 
     counts = run_sql(con, "areas_summary").fetchone()
     ctx.summary.update({
@@ -112,7 +154,20 @@ def stage(ctx: BuildContext) -> None:
         "wards_in_scope": counts[2],
         "lads": counts[3],
         "population": counts[4],
+        "wards_poor_fit": counts[5],
+        "wards_by_value_method": counts[6],
     })
+
+
+def _ward_products(ctx: BuildContext) -> list[tuple[str, Path, str]]:
+    """The ward boundary products found (cache, mirror, or a download for the checksummed
+    BSC file), most detailed first: ``[(source id, path, origin)]``."""
+    found = []
+    for sid in WARD_PRODUCTS:
+        got = ctx.resolver.resolve_optional(ctx.catalogue.get(sid))
+        if got is not None:
+            found.append((sid, *got))
+    return found
 
 
 def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
@@ -124,7 +179,7 @@ def _checkpoint_while_waiting(con) -> None:  # noqa: ANN001
     the final checkpoint covers it.
     """
     try:
-        con.execute("CHECKPOINT")
+        run_sql(con, "areas_checkpoint")
     except duckdb.Error:
         pass
 
@@ -188,46 +243,53 @@ class _Lookup:
     """What the geometry worker needs from the lookup (plain Python, no connection)."""
 
     ward_of: dict[str, str]  # every lookup LSOA -> its best-fit WD24 ward
-    scope_wards: frozenset[str]  # wards of the LADs in scope
+    lad_of: dict[str, str]  # every lookup LSOA -> its LAD
+    ward_names: dict[str, tuple[str, str, str]]  # lookup ward -> (ward name, LAD code, LAD name)
+    scope_lads: frozenset[str]  # LADs in scope
 
 
 @dataclass(frozen=True)
 class _Geometry:
-    """Ward geometry handed from the worker to the main thread (the LSOA table goes first)."""
+    """What the worker hands to the main thread once the overlay is done."""
 
-    ward: pa.Table  # ward_code, geom_method, wkb (EPSG:27700), wkb_wgs84 (EPSG:4326)
-    fallbacks: int  # wards dissolved with a full union instead of a coverage union
+    ward: pa.Table  # wards in scope: ward_code, geom_method, wkb (EPSG:27700), wkb_wgs84
+    wards: pa.Table  # every English ward: names, LAD, geom_method, value_method, fit figures
+    weights: pa.Table  # lsoa_code, ward_code, w, method
+    geom_method: str
+    products: list  # (source id, path, origin, FileReport, used) of each ward file read
+    fallbacks: int  # dissolved wards that needed a full union instead of a coverage union
 
 
 def _lookup_for_geometry(con) -> _Lookup:  # noqa: ANN001
-    m = con.execute("SELECT lsoa_code, ward_code, lad_code IN (SELECT lad_code FROM scope_lad) "
-                    "AS in_scope FROM lookup_lsoa21_wd24").fetchnumpy()
-    codes, wards = m["lsoa_code"].tolist(), m["ward_code"].tolist()
-    scope = frozenset(w for w, s in zip(wards, m["in_scope"].tolist(), strict=True) if s)
-    return _Lookup(dict(zip(codes, wards, strict=True)), scope)
+    m = run_sql(con, "areas_lookup_geometry").fetchnumpy()
+    codes, wards, lads = m["lsoa_code"].tolist(), m["ward_code"].tolist(), m["lad_code"].tolist()
+    names = dict(zip(wards, zip(m["ward_name"].tolist(), lads, m["lad_name"].tolist(), strict=True),
+                     strict=True))
+    scope = frozenset(c for c, s in zip(lads, m["in_scope"].tolist(), strict=True) if s)
+    return _Lookup(dict(zip(codes, wards, strict=True)), dict(zip(codes, lads, strict=True)),
+                   names, scope)
 
 
 def _prepare_geometry(ctx, lsoa_src: tuple[Path, object],  # noqa: ANN001
-                      wd24_src: list[tuple[Path, object]], lu: _Lookup,
+                      ward_src: list[tuple[str, Path, str]], lu: _Lookup, method: str,
                       lsoa_ready: Future[pa.Table]) -> _Geometry:
-    """Worker: read and validate the boundary files, then build LSOA and ward geometry.
+    """Worker: read and validate the boundary files, then weights, fit and ward geometry.
 
     Touches no DuckDB connection; each file report it is given is written by it
     alone. The LSOA table (code, land area, point on surface, EPSG:27700 WKB) is
     handed over through ``lsoa_ready`` as soon as it exists, so the main thread
-    aggregates indicators while this thread dissolves wards (in two halves, on
-    two threads).
+    aggregates indicators while this thread reads the wards and overlays them.
     """
     try:
-        return _geometry(ctx, lsoa_src, wd24_src, lu, lsoa_ready)
+        return _geometry(ctx, lsoa_src, ward_src, lu, method, lsoa_ready)
     except BaseException as exc:
         if not lsoa_ready.done():
             lsoa_ready.set_exception(exc)  # the main thread waits on it: hand it the error
         raise
 
 
-def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, object]],  # noqa: ANN001
-              lu: _Lookup, lsoa_ready: Future[pa.Table]) -> _Geometry:
+def _geometry(ctx, lsoa_src: tuple[Path, object], ward_src: list[tuple[str, Path, str]],  # noqa: ANN001
+              lu: _Lookup, method: str, lsoa_ready: Future[pa.Table]) -> _Geometry:
     t = time.perf_counter()
     p, fr = lsoa_src
     raw = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
@@ -244,25 +306,91 @@ def _geometry(ctx, lsoa_src: tuple[Path, object], wd24_src: list[tuple[Path, obj
     lsoa_ready.set_result(_lsoa_table(g))
     ctx.timings["areas.worker_validate"] = time.perf_counter() - t
     t = time.perf_counter()
-    official = [(wfr, boundaries.validate(
-        boundaries.read_features(wp, ["WD24CD", "WD24NM", "LAD24CD"]), wp, wfr, "WD24CD", "WD24NM",
-        r"[EW]05[0-9]{6}")) for wp, wfr in wd24_src]
-    off_codes, off27, off84 = _official_wards(official, lu)
-    rows, starts = _dissolve_groups(g, lu, set(off_codes))
-    mid = len(starts) // 2  # split at a ward boundary
-    split = int(starts[mid]) if len(starts) else 0
-    parts = [_threads.submit(_dissolve, rows[:split], starts[:mid]),
-             _threads.submit(_dissolve, rows[split:], starts[mid:] - split)]
-    (c1, d27_1, d84_1, f1), (c2, d27_2, d84_2, f2) = (f.result() for f in parts)
-    methods = ["ons_wd24_bgc"] * len(off_codes) + ["lsoa21_best_fit_dissolve"] * (len(c1) + len(c2))
+    codes = g["code"].to_numpy(dtype=object)
+    lsoas = weights.Areas(codes, np.array([lu.lad_of[c] for c in codes], dtype=object),
+                          np.asarray(g.geometry.values, dtype=object))
+    ward_of = np.array([lu.ward_of[c] for c in codes], dtype=object)
+    wards, products, geom_method = _read_ward_product(ward_src, lu)
+    ctx.timings["areas.worker_wards_read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if wards is None:
+        out = _dissolved_wards(g, lsoas, ward_of, lu)
+    else:
+        areas = weights.Areas(wards["code"].to_numpy(dtype=object),
+                              wards["lad_code"].to_numpy(dtype=object),
+                              np.asarray(wards.geometry.values, dtype=object))
+        w, fit = weights.lsoa_ward_weights(lsoas, areas, ward_of, method)
+        scope = wards["lad_code"].isin(lu.scope_lads).to_numpy()
+        ward_tbl = pa.table({
+            "ward_code": pa.array(wards["code"][scope].tolist(), pa.string()),
+            "geom_method": pa.array([geom_method] * int(scope.sum()), pa.string()),
+            "wkb": pa.array(shapely.to_wkb(areas.geoms[scope]), pa.binary()),
+            "wkb_wgs84": pa.array(shapely.to_wkb(
+                np.asarray(gpd.GeoSeries(wards["geometry_wgs84"].values).values, dtype=object)[scope]),
+                pa.binary()),
+        })
+        listing = pd.DataFrame({"ward_code": wards["code"].to_numpy(dtype=object),
+                                "ward_name": wards["name"].to_numpy(dtype=object),
+                                "lad_code": wards["lad_code"].to_numpy(dtype=object),
+                                "lad_name": wards["lad_name"].to_numpy(dtype=object),
+                                "geom_method": geom_method}).merge(fit, on="ward_code", how="left")
+        out = (ward_tbl, listing, w, 0)
+    ward_tbl, listing, w, fallbacks = out
+    ctx.timings["areas.worker_overlay"] = time.perf_counter() - t
+    return _Geometry(ward_tbl, pa.Table.from_pandas(listing, preserve_index=False),
+                     pa.Table.from_pandas(w, preserve_index=False),
+                     geom_method if wards is not None else DISSOLVE, products, fallbacks)
+
+
+def _read_ward_product(ward_src: list[tuple[str, Path, str]], lu: _Lookup
+                       ) -> tuple[gpd.GeoDataFrame | None, list, str]:
+    """The first ward product that covers every English ward of the lookup.
+
+    Returns its validated English wards (or ``None``: no product, the LSOA dissolve
+    is the fallback), the file reports of every product read, and its ``geom_method``.
+    A product read but not used has all its English wards rejected with the reason.
+    """
+    products = []
+    lookup_wards = set(lu.ward_of.values())
+    for sid, path, origin in ward_src:
+        fr = FileReport(source_id=sid, file=str(path))
+        g = boundaries.read_wards(path, fr)
+        missing = lookup_wards - set(g["code"])
+        if not missing:
+            products.append((sid, path, origin, fr, True))
+            return g, products, WARD_PRODUCTS[sid]
+        boundaries.reject_features(
+            g, fr, pd.Series(True, index=g.index),
+            f"ward file not used: it lacks {len(missing)} of the {len(lookup_wards)} English "
+            "wards of the lookup (one boundary product for the whole map)", "WD24CD")
+        fr.rows_kept = 0
+        products.append((sid, path, origin, fr, False))
+    return None, products, DISSOLVE
+
+
+def _dissolved_wards(g: gpd.GeoDataFrame, lsoas: weights.Areas, ward_of: np.ndarray, lu: _Lookup
+                     ) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame, int]:
+    """The fallback without ward boundaries: wards as unions of their best-fit LSOAs, w = 1.
+
+    Only without a ward file; on this worker thread, in one pass (it no longer runs in two
+    halves on the pool: docs/decisions.md)."""
+    rows, starts = _dissolve_groups(g, lu)
+    codes_d, d27, d84, fallbacks = _dissolve(rows, starts)
     ward_tbl = pa.table({
-        "ward_code": pa.array(off_codes + c1 + c2, pa.string()),
-        "geom_method": pa.array(methods, pa.string()),
-        "wkb": pa.array(shapely.to_wkb(np.concatenate([off27, d27_1, d27_2])), pa.binary()),
-        "wkb_wgs84": pa.array(shapely.to_wkb(np.concatenate([off84, d84_1, d84_2])), pa.binary()),
+        "ward_code": pa.array(codes_d, pa.string()),
+        "geom_method": pa.array([DISSOLVE] * len(codes_d), pa.string()),
+        "wkb": pa.array(shapely.to_wkb(d27), pa.binary()),
+        "wkb_wgs84": pa.array(shapely.to_wkb(d84), pa.binary()),
     })
-    ctx.timings["areas.worker_geometry"] = time.perf_counter() - t
-    return _Geometry(ward_tbl, f1 + f2)
+    codes = sorted(lu.ward_names)
+    listing = pd.DataFrame({
+        "ward_code": codes,
+        "ward_name": [lu.ward_names[c][0] for c in codes],
+        "lad_code": [lu.ward_names[c][1] for c in codes],
+        "lad_name": [lu.ward_names[c][2] for c in codes],
+        "geom_method": DISSOLVE, "value_method": "best_fit",
+        "fit_share_of_ward": 1.0, "fit_spill": 0.0, "fit_poor": False})
+    return ward_tbl, listing, weights.best_fit_only(lsoas, ward_of), fallbacks
 
 
 def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -273,8 +401,9 @@ def _lsoa_parts(geoms: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
     """Kept LSOAs as Arrow: code, land area, a point on surface, EPSG:27700 WKB (two threads)."""
-    parts = _threads.halves(_lsoa_parts, np.asarray(g.geometry.values, dtype=object))
-    area, x, y, wkb = (np.concatenate(p) for p in zip(*parts, strict=True))
+    area, x, y, wkb = _threads.in_halves(
+        _lsoa_parts, np.asarray(g.geometry.values, dtype=object),
+        combine=lambda parts: [np.concatenate(p) for p in zip(*parts, strict=True)])
     return pa.table({
         "lsoa_code": pa.array(g["code"].tolist(), pa.string()),
         "area_km2": area,
@@ -284,38 +413,14 @@ def _lsoa_table(g: gpd.GeoDataFrame) -> pa.Table:
     })
 
 
-def _official_wards(official: list, lu: _Lookup) -> tuple[list[str], np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Validated WD24 polygons of wards in scope: codes, EPSG:27700 and EPSG:4326 arrays.
-
-    A WD24 ward that gets no LSOA under the best-fit lookup is recorded as rejected
-    (by code and name) in its file's report: a known limit of best fit.
-    """
-    lu_wards = set(lu.ward_of.values())
-    frames = []
-    for fr, g in official:
-        g = boundaries.reject_features(
-            g, fr, ~g["code"].isin(lu_wards),
-            "ward gets no LSOA under the best-fit lookup (known limit of best fit)", "WD24CD",
-            with_name=True)
-        fr.rows_kept = len(g)
-        frames.append(g)
-    if not frames:
-        return [], np.array([], dtype=object), np.array([], dtype=object)
-    g = pd.concat(frames, ignore_index=True)
-    g = g[~g["code"].duplicated() & g["code"].isin(lu.scope_wards)]
-    return (g["code"].tolist(), np.asarray(g.geometry.values, dtype=object),
-            np.asarray(gpd.GeoSeries(g["geometry_wgs84"].values).values, dtype=object))
-
-
-def _dissolve_groups(lsoas: gpd.GeoDataFrame, lu: _Lookup, official: set[str]
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _dissolve_groups(lsoas: gpd.GeoDataFrame, lu: _Lookup) -> tuple[np.ndarray, np.ndarray]:
     """LSOA polygons of the scope wards to dissolve, sorted by (ward, LSOA), with group starts.
 
     Returns the rows as a 2-column object array ``(ward_code, polygon)`` and the
     start index of each ward's run of rows.
     """
     ward = np.array([lu.ward_of[c] for c in lsoas["code"].tolist()], dtype=object)
-    take = np.fromiter((w in lu.scope_wards and w not in official for w in ward), bool, len(ward))
+    take = np.fromiter((lu.ward_names[w][1] in lu.scope_lads for w in ward), bool, len(ward))
     ward, code = ward[take].astype(str), lsoas["code"].to_numpy(dtype=object)[take].astype(str)
     geoms = np.asarray(lsoas.geometry.values, dtype=object)[take]
     order = np.lexsort((code, ward))

@@ -145,8 +145,10 @@ def build_outputs(con: duckdb.DuckDBPyConnection,
     df["rate_12m_upper95"] = pd.Series(hi, index=df.index).where(full)
     df["selected_types"] = "; ".join(selected_types)
     for c in ("crimes_12m", "all_crimes_12m", "violence_12m", "burglary_12m",
-              "criminal_damage_12m", "asb_12m", "months_in_window"):
-        df[c] = df[c].astype("Int64")
+              "criminal_damage_12m", "asb_12m"):
+        df[c] = df[c].astype("float64")  # apportioned with lsoa_ward_weight: whole numbers but
+        # in wards with an LSOA shared by area
+    df["months_in_window"] = df["months_in_window"].astype("Int64")
     df = df[list(WARD_CRIME_COLUMNS)]
     con.register("_wc_df", df)
     try:

@@ -1,4 +1,7 @@
-"""Boundary GeoJSON (LSOA 2021, wards May 2024) -> validated GeoDataFrames in EPSG:27700.
+"""Boundary files (LSOA 2021, wards May 2024) -> validated GeoDataFrames in EPSG:27700.
+
+GeoJSON (EPSG:4326) and GeoPackage (any CRS the file declares, e.g. the ONS ward
+product in EPSG:27700) are read alike; the CRS always comes from the file.
 
 Checks, in order, for every feature (row = 1-based feature number):
 
@@ -65,7 +68,8 @@ def read_features(path: Path, props: list[str]) -> gpd.GeoDataFrame:
         if col not in gdf.columns:
             raise InputError(name, f"missing property {col!r}; found {list(gdf.columns)}", row=0,
                              column=col)
-    _check_declared_crs(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_declared_crs(path)
     if gdf.crs is None:
         raise InputError(name, "unknown CRS: the file declares none and is not GeoJSON")
     return gdf
@@ -120,7 +124,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
                           "not an areal geometry (a boundary must be a Polygon or MultiPolygon)", "geometry")
     lonlat = gdf.crs.equals(WGS84)
     if len(gdf):
-        to_ll = gdf if lonlat else gdf.to_crs(WGS84)
+        to_ll = gdf if lonlat else _to_lonlat(gdf)
         minx, miny, maxx, maxy = to_ll.total_bounds
         if not (-180 <= minx <= 180 and -90 <= miny <= 90 and -180 <= maxx <= 180 and -90 <= maxy <= 90):
             raise InputError(name, f"coordinates are not longitude/latitude (bounds {to_ll.total_bounds.round(1).tolist()}); "
@@ -137,17 +141,20 @@ def check_geometry(gdf: gpd.GeoDataFrame, path: Path, fr: FileReport) -> gpd.Geo
         gdf = reject_features(gdf, fr, gdf.geometry.isna() | gdf.geometry.is_empty,
                               "geometry has no area after make_valid", "geometry")
     if len(gdf):
-        ll = gdf if lonlat else gdf.to_crs(WGS84)
+        ll = gdf if lonlat else _to_lonlat(gdf)
         c = ll.geometry.representative_point()
         x0, y0, x1, y1 = ENGLAND_LONLAT
         outside = ~((c.x >= x0) & (c.x <= x1) & (c.y >= y0) & (c.y <= y1))
         gdf = reject_features(gdf, fr, pd.Series(outside.values, index=gdf.index),
                               "geometry lies outside England", "geometry")
-        wgs = gdf.geometry if lonlat else gdf.geometry.to_crs(WGS84)
+        wgs = gdf.geometry if lonlat else ll.geometry.loc[gdf.index]
     else:
         wgs = gdf.geometry
-    out = gdf.set_geometry(gpd.GeoSeries(_threads.in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
-                                         index=gdf.index, crs=BNG))
+    if gdf.crs.equals(BNG):
+        out = gdf.set_geometry(gpd.GeoSeries(gdf.geometry.values, index=gdf.index, crs=BNG))
+    else:
+        out = gdf.set_geometry(gpd.GeoSeries(_threads.in_halves(_to_bng_from(gdf.crs), gdf.geometry.values),
+                                             index=gdf.index, crs=BNG))
     out["geometry_wgs84"] = wgs.values
     if n_invalid:
         fr.note = (fr.note + "; " if fr.note else "") + f"{n_invalid} invalid geometries repaired with make_valid"
@@ -167,6 +174,37 @@ def reject_features(gdf: gpd.GeoDataFrame, fr: FileReport, mask: pd.Series, reas
     for r, c in zip(bad["_row"].tolist(), raw.tolist(), strict=True):
         fr.reject(int(r), column, reason, c)
     return gdf[~mask]
+
+
+def read_wards(path: Path, fr: FileReport) -> gpd.GeoDataFrame:
+    """Read and validate a May 2024 ward boundary file; keep the English wards.
+
+    The file (GeoPackage or GeoJSON, in the CRS it declares) must have ``WD24CD``,
+    ``WD24NM``, ``LAD24CD`` and ``LAD24NM``. Codes are checked as UK GSS ward codes
+    (``[EWSN]05`` and Scotland's ``S13``, Northern Ireland's ``N08``); features of
+    Wales, Scotland and Northern Ireland are recorded as out of scope before any
+    geometry work. Returns ``code``, ``name``, ``lad_code``, ``lad_name``, ``_row``,
+    ``geometry`` (EPSG:27700) and ``geometry_wgs84``, as :func:`validate`.
+    """
+    g = read_features(path, ["WD24CD", "WD24NM", "LAD24CD", "LAD24NM"])
+    g = check_codes(g, path, fr, "WD24CD", "WD24NM", r"(?:[EW]05|S13|N08)[0-9]{6}")
+    g = reject_features(g, fr, ~g["code"].str.startswith("E05"), "out of scope: not an English ward",
+                        "WD24CD")
+    bad_lad = ~g["LAD24CD"].astype("string").str.fullmatch(r"E0[6-9][0-9]{6}").fillna(False).astype(bool)
+    g = reject_features(g, fr, bad_lad, "LAD24CD is not an English LAD code", "LAD24CD")
+    g = g.rename(columns={"LAD24CD": "lad_code", "LAD24NM": "lad_name"})
+    g["lad_code"] = g["lad_code"].astype(str).str.strip().astype(object)
+    g["lad_name"] = g["lad_name"].astype(object)
+    g = check_geometry(g, path, fr)
+    fr.rows_kept = len(g)
+    return g
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` reprojected to EPSG:4326 with the process's cached transformer (two threads)."""
+    src = gdf.crs.to_string()
+    geoms = _threads.in_halves(lambda g: reproject(g, src, WGS84), gdf.geometry.values)
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=WGS84))
 
 
 def _to_bng_from(crs):  # noqa: ANN001, ANN202

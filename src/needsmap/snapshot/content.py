@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from needsmap import CAVEAT
+from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.scope import resolve_la as resolve_la_name
 from needsmap.settings import BNG
 from needsmap.snapshot import figures as F
@@ -65,6 +66,8 @@ class WardRow:
     rank_band: str
     stability: str
     stable_css: str
+    fit: str = ""  # "share of ward covered / spill", e.g. "92% / 4%"
+    fit_poor: bool = False  # figures estimated from areas that only partly match the ward
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Snapshot:
     notes: list[str]
     caveat: str = CAVEAT
     other_las: list[str] = field(default_factory=list)
+    poor_fit_note: str = POOR_FIT_NOTE
 
     @property
     def title(self) -> str:
@@ -121,7 +125,7 @@ def lad_of(con: duckdb.DuckDBPyConnection, ward_codes: Sequence[str]) -> list[tu
 
 
 def la_wards(con: duckdb.DuckDBPyConnection, lad_code: str) -> list[str]:
-    """Every ward code of an LA (from the national ``lsoa`` table)."""
+    """Every ward code of an LA (from the national ``ward_indicators_england``)."""
     return [r[0] for r in run_sql(con, "snapshot_la_wards", {"lad": lad_code}).fetchall()]
 
 
@@ -271,7 +275,8 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                wards: list[str]) -> tuple[list[WardRow], str, dict[str, float | None]]:
     groups = {w: [w] for w in wards}
     agg = F.aggregate(con, groups)
-    names = dict(run_sql(con, "snapshot_ward_names", {"w": wards}).fetchall())
+    fit = run_sql(con, "snapshot_ward_fit", {"w": wards}).df().set_index("ward_code")
+    names = fit["ward_name"].to_dict()
     ace = run_sql(con, "snapshot_ward_ace", {"w": wards}).df().set_index("ward_code")
     basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
              "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
@@ -283,6 +288,7 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
         ch = F.count_figure("ch", "ch", r["children_0_15"])
         rec = {"ward_code": w, "ward_name": names.get(w, w), "children": ch.text(),
                "cp": cp.text(), "cp_ci": cp.ci_text(), "cp_value": cp.value or -1}
+        rec["fit"], rec["fit_poor"] = _fit_text(fit.loc[w]) if w in fit.index else ("n/a", False)
         if w in ace.index:
             a = ace.loc[w]
             rec["order"] = a["ace_rank_england"]
@@ -307,11 +313,20 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
     rows = [WardRow(label=i, ward_code=r["ward_code"], ward_name=r["ward_name"],
                     children=r["children"], child_poverty=r["cp"], child_poverty_ci=r["cp_ci"],
                     decile=str(int(r["decile"])) if r["decile"] is not None and pd.notna(r["decile"]) else "n/a",
-                    rank=r["rank"], rank_band=r["band"], stability=r["stab"], stable_css=r["css"])
+                    rank=r["rank"], rank_band=r["band"], stability=r["stab"], stable_css=r["css"],
+                    fit=r["fit"], fit_poor=r["fit_poor"])
             for i, r in enumerate(recs, start=1)]
     deciles = {r["ward_code"]: (float(r["decile"]) if r["decile"] is not None and pd.notna(r["decile"])
                                 else None) for r in recs}
     return rows, basis, deciles
+
+
+def _fit_text(r: pd.Series) -> tuple[str, bool]:
+    """``"92% / 4%"`` (share of the ward covered / spill) and whether the fit is poor."""
+    if pd.isna(r["fit_share_of_ward"]) or pd.isna(r["fit_spill"]):
+        return "n/a", False
+    return (f"{100 * r['fit_share_of_ward']:.0f}% / {100 * r['fit_spill']:.0f}%",
+            bool(r["fit_poor"]) if pd.notna(r["fit_poor"]) else False)
 
 
 def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202

@@ -122,7 +122,7 @@ def slugify(name: str) -> str:
 
 
 def known_wards(con: duckdb.DuckDBPyConnection) -> dict[str, WardInfo]:
-    """Every WD24 ward the store knows, from the national ``lsoa`` table.
+    """Every English WD24 ward the store knows (``ward_indicators_england``, all of England).
 
     Parameters
     ----------
@@ -130,8 +130,8 @@ def known_wards(con: duckdb.DuckDBPyConnection) -> dict[str, WardInfo]:
         An open store.
     """
     rows = con.execute(
-        "SELECT DISTINCT ward_code, ward_name, lad_code, lad_name FROM lsoa "
-        "WHERE ward_code IS NOT NULL ORDER BY ward_code"
+        "SELECT ward_code, ward_name, lad_code, lad_name FROM ward_indicators_england "
+        "ORDER BY ward_code"
     ).fetchall()
     return {r[0]: WardInfo(*r) for r in rows}
 

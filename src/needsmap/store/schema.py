@@ -61,7 +61,17 @@ COMMON: dict[str, str] = {
     "vintage_lookup": "vintage of the LSOA->ward lookup",
     "vintage_cilif": "vintage of the CiLIF inputs",
     "n_ward": "number of wards in the LAD",
-    "geom_method": "how the ward polygon was made (official boundary, or LSOA dissolve)",
+    "geom_method": "how the ward polygon was made: the ONS May 2024 boundary product the whole "
+                   "map uses (ons_wd24_bsc, ons_wd24_bgc, ons_wd24_bfc), or "
+                   "lsoa21_best_fit_dissolve when no ward boundary file was available",
+    "value_method": "which LSOA->ward weights the ward's figures rest on: best_fit (whole "
+                    "LSOAs of the ONS best-fit lookup), areal (LSOA area shares), or mixed",
+    "fit_share_of_ward": "share of the ward's area covered by the LSOAs its figures come from, "
+                         "0-1 (needsmap.areas.weights)",
+    "fit_spill": "share of those LSOAs' area (as apportioned to the ward) lying outside it, 0-1",
+    "fit_poor": "fit_share_of_ward < 0.8 or fit_spill > 0.2: 'figures for this ward are "
+                "estimated from areas that only partly match it'",
+    "w": "weight of the LSOA in the ward; sums to 1 over each LSOA's wards",
     "geom": "geometry, EPSG:27700",
     "geom_wgs84": "geometry, EPSG:4326 (for display)",
     "source_id": "catalogue id of the source file",
@@ -116,8 +126,19 @@ _INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
     cilif_children, cilif_rate""")
 _VINTAGES = _cols("vintage_iod, vintage_census, vintage_lookup, vintage_cilif")
-_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS,
+_FIT = _cols("value_method, fit_share_of_ward, fit_spill, fit_poor")
+_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_FIT,
              *_VINTAGES)
+#: Ward figures are LSOA figures carried by lsoa_ward_weight (counts w-weighted, rates
+#: recomputed); the meanings below replace the LSOA-sum wording of COMMON for ward tables.
+_WARD_MEANINGS = (
+    ("n_lsoa", "number of LSOAs with a weight in the ward"),
+    ("population", "usual residents, Census 2021: each LSOA's residents times w, as whole "
+                   "numbers that sum exactly to the LSOA (lsoa_ward_share)"),
+    ("children_0_15", "usual residents aged 15 and under, Census 2021, as population"),
+    ("area_km2", "area of the LSOAs behind the figures: sum of w x LSOA area (km²), the "
+                 "denominator of density_per_km2"),
+)
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     # ---- build bookkeeping (pipeline)
@@ -147,7 +168,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("scope_lad", "LADs in the build scope", ("lad_code", "lad_name"),
           written_by="pipeline"),
     # ---- areas stage
-    Table("lsoa", "every English LSOA 2021 (always national)", _cols(
+    Table("lsoa", "every English LSOA 2021 (always national); ward_code is its best-fit ward "
+          "(ward figures use lsoa_ward_weight)", _cols(
         "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, "
         "centroid_x, centroid_y, centroid_method, geom"),
         (("centroid_x", "easting of the LSOA's representative point, EPSG:27700"),
@@ -170,14 +192,28 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            ("crime_score", "IoD2025 crime domain score"),
            ("imd_score", "IoD2025 IMD score")),
           written_by="areas stage"),
+    Table("lsoa_ward_weight", "one row per (LSOA, ward) pair with a weight: how LSOA figures "
+          "are carried to wards (needsmap.areas.weights)", _cols(
+              "lsoa_code, ward_code, w, method"),
+          (("method", "what gave the weight: best_fit (w = 1, the ONS lookup) or areal (area "
+                      "share among the wards of the LSOA's LAD it overlaps)"),),
+          written_by="areas stage"),
+    Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents and children given "
+          "to the ward as whole numbers (largest remainder)", _cols(
+              "lsoa_code, ward_code, w, method, population, children_0_15"),
+          (("method", "as lsoa_ward_weight.method"),
+           ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
+                          "sums exactly to the LSOA's residents"),
+           ("children_0_15", "the same for children aged 15 and under")),
+          kind="view", written_by="areas stage"),
     Table("ward", "wards in scope, with their polygon", _cols(
         "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
         written_by="areas stage"),
     Table("ward_indicators_england", "every English WD24 ward (no geometry)", _WARD_IND,
-          written_by="areas stage"),
+          _WARD_MEANINGS, written_by="areas stage"),
     Table("ward_indicators", "wards in scope with geometry: ward_indicators_england joined "
-          "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), kind="view",
-          written_by="areas stage"),
+          "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), _WARD_MEANINGS,
+          kind="view", written_by="areas stage"),
     Table("lad_indicators", "every English LAD", (
         "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
         written_by="areas stage"),
@@ -227,6 +263,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         (("file_id", "crime_file key"), ("row", "data row in the file"),
          ("crime_id", "police.uk Crime ID (blank for anti-social behaviour)"),
          ("crime_type", "police.uk crime type"), ("longitude", "as published, EPSG:4326"),
+         ("ward_code", "best-fit ward of the record's LSOA (ward counts use lsoa_ward_weight)"),
          ("latitude", "as published, EPSG:4326"), ("x", "EPSG:27700 x"),
          ("y", "EPSG:27700 y"), ("file_lsoa_code", "the file's own LSOA code"),
          ("lsoa_agrees", "file_lsoa_code maps to lsoa_code")),
@@ -243,7 +280,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         (("lsoa_agreement", "lsoa_agree / lsoa_checked"),), written_by="crime stage"),
     Table("ward_crime_monthly", "ward x month x crime type counts", _cols(
         "ward_code, lad_code, month, crime_type, crimes"),
-        (("crime_type", "police.uk crime type"), ("crimes", "records")),
+        (("crime_type", "police.uk crime type"),
+         ("crimes", "records, each counted in the wards of its LSOA with the weight w")),
         written_by="crime stage"),
     Table("ward_crime", "one row per English ward: recorded crime over 12 months", _cols(
         """ward_code, ward_name, lad_code, lad_name, police_force, window_start, window_end,
@@ -254,7 +292,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("window_end", "last month of the window (the force's latest loaded month)"),
          ("months_in_window", "months of the window loaded"),
          ("full_coverage", "all 12 months loaded for the ward's force"),
-         ("crimes_12m", "records of the selected types in the window"),
+         ("crimes_12m", "records of the selected types in the window, each counted in the "
+                        "wards of its LSOA with the weight w (lsoa_ward_weight)"),
          ("rate_12m_per_1000", "1000 * crimes_12m / population (NULL unless full coverage)"),
          ("rate_12m_lower95", "Byar 95% lower limit of the rate"),
          ("rate_12m_upper95", "Byar 95% upper limit of the rate"),
@@ -319,12 +358,15 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         children_0_15, mean_km_child_weighted, share_children_within_1km,
         share_children_within_2km, max_km, n_services, services_per_1000_children,
         in_coverage"""),
-        (("mean_km_child_weighted", "sum(children * km) / sum(children)"),
+        (("mean_km_child_weighted", "sum(w * children * km) / sum(w * children)"),
          ("share_children_within_1km", "share of children within 1 km, 0-1"),
          ("share_children_within_2km", "share of children within 2 km, 0-1"),
-         ("max_km", "largest LSOA distance"), ("n_services", "services of the type in the "
-                                                            "ward"),
-         ("services_per_1000_children", "1000 * n_services / children_0_15"),
+         ("max_km", "largest LSOA distance"),
+         ("n_lsoa", "number of LSOAs with a weight in the ward"),
+         ("children_0_15", "children aged 15 and under given to the ward (lsoa_ward_share)"),
+         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
+                        "LSOA's weight w (whole numbers except where an LSOA is shared)"),
+         ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
          ("in_coverage", "the type's lists cover the ward's LAD")),
         written_by="access stage"),
     Table("ward_need", "ward x need measure, tidy", _cols(
@@ -337,8 +379,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         """ward_code, ward_name, lad_code, lad_name, service_type, measure, need_measure,
         need_value, need_decile, need_rank, children_0_15, mean_km_child_weighted,
         share_children_within_1km, share_children_within_2km, n_services,
-        services_per_1000_children, access_percentile, high_need, gap_flag,
-        commissioning_rank"""),
+        services_per_1000_children, access_percentile, high_need, gap_flag, fit_share_of_ward,
+        fit_spill, fit_poor, commissioning_rank"""),
         (("need_measure", "ace, or an indicator column"), ("need_value", "its value"),
          ("need_decile", "decile in England (1 = highest need)"),
          ("need_rank", "rank in England (1 = highest need)"),

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
@@ -469,6 +470,12 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     band = band_text(row.get("band"), row.get("band_share"))
     if band:
         st.caption(band + ".")
+    if pd.notna(row.get("fit_share_of_ward")) and pd.notna(row.get("fit_spill")):  # issue 14
+        poor = row.get("fit_poor")
+        note = POOR_FIT_NOTE + " " if pd.notna(poor) and bool(poor) else ""
+        st.caption(f"{note}LSOA fit: the areas behind these figures cover "
+                   f"{row['fit_share_of_ward']:.0%} of the ward; {row['fit_spill']:.0%} of their area "
+                   "lies outside it.")
     if ace.empty:
         st.caption("Driver scores need the ACE index (not in this store).")
         return

@@ -39,7 +39,7 @@ def _snapshot(token: str, name: str, wards: tuple[str, ...], kind: str, la_code:
 
 @st.cache_data(show_spinner=False)
 def _wards(token: str, _ctx) -> pd.DataFrame:  # noqa: ANN001
-    return _ctx.query("SELECT DISTINCT ward_code, ward_name, lad_code, lad_name FROM lsoa "
+    return _ctx.query("SELECT ward_code, ward_name, lad_code, lad_name FROM ward_indicators_england "
                       "ORDER BY lad_name, ward_name")
 
 
