@@ -90,6 +90,7 @@ def stage(ctx: BuildContext) -> None:
         if not cilif_ok:
             vintages["vintage_cilif"] = "not available (source files missing)"
         run_sql(con, "areas_aggregate", vintages)
+        run_sql(con, "areas_domain_proxies")  # the domains index's File 8 proxies
         t = _tick(ctx, "aggregate", t)
         if not fut.done():
             _checkpoint_while_waiting(con)  # the LSOA and indicator tables, beside the dissolve

@@ -56,6 +56,21 @@ COMMON: dict[str, str] = {
     "cilif_children": "DWP children in relative low income families, FYE2022, apportioned "
                       "from MSOA 2011",
     "cilif_rate": "cilif_children / children_0_15",
+    # File 8 proxies of the domains index (areas: resident-weighted means over LSOAs)
+    "violence_without_injury_rate": "IoD2025 File 8: police recorded violence without injury "
+                                    "per 1,000 at-risk population",
+    "violence_with_injury_rate": "IoD2025 File 8: police recorded violence with injury per "
+                                 "1,000 at-risk population",
+    "stalking_harassment_rate": "IoD2025 File 8: police recorded stalking and harassment per "
+                                "1,000 at-risk population",
+    "mental_health_indicator": "IoD2025 File 8: mental health indicator (standardised score; "
+                               "higher = more mental ill health)",
+    "public_order_weapons_rate": "IoD2025 File 8: police recorded public order and possession "
+                                 "of weapons offences per 1,000 at-risk population",
+    "antisocial_behaviour_rate": "IoD2025 File 8: police recorded anti-social behaviour "
+                                 "incidents per 1,000 at-risk population",
+    "overcrowding_bedrooms_share": "IoD2025 File 8 (Census 2021): share of households with "
+                                   "fewer bedrooms than the bedroom standard, 0-1",
     "vintage_iod": "vintage of the IoD inputs",
     "vintage_census": "vintage of the Census inputs",
     "vintage_lookup": "vintage of the LSOA->ward lookup",
@@ -115,9 +130,13 @@ _INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
     child_poverty_children, child_poverty_rate, n_lsoa_cp_imputed, n_lsoa_cp_official,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
     cilif_children, cilif_rate""")
+#: The File 8 proxies of the domains index (queries/areas_domain_proxies.sql).
+_PROXIES = _cols("""violence_without_injury_rate, violence_with_injury_rate,
+    stalking_harassment_rate, mental_health_indicator, public_order_weapons_rate,
+    antisocial_behaviour_rate, overcrowding_bedrooms_share""")
 _VINTAGES = _cols("vintage_iod, vintage_census, vintage_lookup, vintage_cilif")
 _WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS,
-             *_VINTAGES)
+             *_PROXIES, *_VINTAGES)
 
 TABLES: dict[str, Table] = {t.name: t for t in (
     # ---- build bookkeeping (pipeline)
@@ -160,7 +179,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
           child_poverty_children, income_numerator, income_rate, employment_rate,
           education_score, health_score, crime_score, barriers_score, living_environment_score,
-          imd_score, imd_rank, imd_decile, cilif_children"""),
+          imd_score, imd_rank, imd_decile, cilif_children""") + _PROXIES,
           (("population", "usual residents, Census 2021"),
            ("children_0_15", "usual residents aged 15 and under, Census 2021"),
            ("income_rate", "IoD2025 income deprivation rate, 0-1"),
@@ -179,10 +198,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), kind="view",
           written_by="areas stage"),
     Table("lad_indicators", "every English LAD", (
-        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
+        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_PROXIES, *_VINTAGES),
         written_by="areas stage"),
     Table("england_indicators", "one row: England", (
-        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_VINTAGES),
+        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_PROXIES, *_VINTAGES),
         written_by="areas stage"),
     # ---- services stage
     Table("service", "one row per service (an all-through school is one per phase)", _cols(
