@@ -181,7 +181,8 @@ def classes(ranks: np.ndarray, counts: np.ndarray, bins: int) -> np.ndarray:
     return np.where(r > 0, out, 0)
 
 
-def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+def position_desc(scores: np.ndarray, groups: np.ndarray | None = None,
+                  rtol: float = 0.0) -> np.ndarray:
     """Ordinal positions, descending, ties broken by input order (``ROW_NUMBER()``).
 
     The twin of ``row_number() OVER (PARTITION BY g ORDER BY s DESC, ward_code)``
@@ -194,6 +195,10 @@ def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.nd
         ``(n,)`` or ``(d, n)``; ``NaN`` = no score.
     groups
         Optional integer group id per ward; positions restart at 1 per group.
+    rtol
+        Scores within ``rtol · max(1, max |s|)`` of their neighbour in the order count
+        as tied (broken by input order): the same positions as
+        ``position_desc(snap_ties(scores, rtol))``, with one sort fewer.
 
     Returns
     -------
@@ -208,7 +213,13 @@ def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.nd
     key = np.where(missing, np.inf, -s)
     order = np.argsort(key, axis=1)  # quicksort (SIMD); ties are re-ordered below
     ks = np.take_along_axis(key, order, axis=1)
-    tie = ks[:, 1:] == ks[:, :-1]
+    if rtol > 0:
+        with np.errstate(invalid="ignore"):
+            fin = np.where(np.isfinite(ks), np.abs(ks), 0.0)
+            tol = rtol * np.maximum(1.0, fin.max(axis=1, keepdims=True))
+            tie = (ks[:, 1:] - ks[:, :-1] <= tol) & np.isfinite(ks[:, 1:])
+    else:
+        tie = ks[:, 1:] == ks[:, :-1]
     if tie.any():  # order each run of equal scores by input position (stable result)
         run = np.zeros((d, n), dtype=np.int64)
         np.cumsum(~tie, axis=1, out=run[:, 1:])

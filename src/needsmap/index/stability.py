@@ -35,7 +35,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from needsmap.index.ranking import classes, group_counts, position_desc, snap_ties
+from needsmap.index.ranking import TIE_RTOL, classes, group_counts, position_desc, snap_ties
 
 #: Default number of Dirichlet draws (the issue asks for at least 200).
 DRAWS = 200
@@ -171,7 +171,7 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
     dir_w, drop_w = weight_draws(w, draws, seed, concentration)
 
     def summarise(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r = position_desc(snap_ties(s), groups)
+        r = position_desc(s, groups, rtol=TIE_RTOL)  # ties as in the scoring (snap_ties)
         cnt = group_counts(r > 0, groups, n_groups)
         same = (classes(r, cnt, bins) == base_cls[None, :]).mean(axis=0)
         return r, same
