@@ -15,9 +15,9 @@ from collections.abc import Mapping
 import duckdb
 
 from needsmap.context import BuildContext
-from needsmap.index.engine import compute_index, load_indicator_frame
 from needsmap.index.domains import BY_NAME as DOMAIN_BY_NAME
 from needsmap.index.domains import DOMAINS
+from needsmap.index.engine import compute_index, load_indicator_frame
 from needsmap.index.indicators import BY_NAME
 from needsmap.index.methods import (
     DEFAULT_METHOD,
