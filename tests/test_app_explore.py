@@ -78,15 +78,23 @@ def test_flat_method_has_indicator_weights_and_a_comparison_table(at):
     assert at.query_params["method"] == "lewer"
     assert at.slider(key="w_child_poverty").value == 25
     assert not [s for s in at.slider if s.key == "w_context"]
+
+    def table():
+        assert [e for e in at.expander if "choice of method matters" in e.label]
+        found = [d.value for d in at.dataframe if "Spearman, wards" in d.value.columns]
+        assert found and found[0]["Spearman, wards"].between(-1, 1).all()
+        return found[0]
+
+    # lewer at its defaults against the default and the two other flat methods
+    assert table()["Your index compared with"].tolist() == [
+        "Domains (default)", "Weighted correlates", "Exponential correlates"]
     at.slider(key="w_health").set_value(50).run()
     _ok(at)
     w = at.query_params["w"]
     assert "health:50" in w and "child_poverty:25" in w
-    exp = [e for e in at.expander if "choice of method matters" in e.label]
-    assert exp
-    tables = [d.value for d in at.dataframe if "Spearman, wards" in d.value.columns]
-    assert tables and len(tables[0]) == 3  # the default and the other two flat methods
-    assert tables[0]["Spearman, wards"].between(-1, 1).all()
+    # with other weights, lewer at its own defaults joins the comparison
+    assert "Lewer correlates" in table()["Your index compared with"].tolist()
+    assert len(table()) == 4
 
 
 def test_old_permalink_with_indicator_weights_opens_lewer(request, monkeypatch):
