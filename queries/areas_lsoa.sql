@@ -39,7 +39,11 @@ SELECT l.lsoa_code, l.ward_code, l.lad_code,
        n.income_numerator,
        d.income_rate, d.employment_rate, d.education_score, d.health_score, d.crime_score,
        d.barriers_score, d.living_environment_score, d.imd_score, d.imd_rank, d.imd_decile,
-       CASE WHEN $cilif_available THEN coalesce(cl.cilif_children, 0) END AS cilif_children
+       CASE WHEN $cilif_available THEN coalesce(cl.cilif_children, 0) END AS cilif_children,
+       -- the File 8 proxies of the domains index (needsmap.ingest.iod.DOMAIN_PROXIES)
+       n.violence_without_injury_rate, n.violence_with_injury_rate, n.stalking_harassment_rate,
+       n.mental_health_indicator, n.public_order_weapons_rate, n.antisocial_behaviour_rate,
+       n.overcrowding_bedrooms_share
 FROM lsoa l
 JOIN census_lsoa c USING (lsoa_code)
 LEFT JOIN iod_domains d USING (lsoa_code)

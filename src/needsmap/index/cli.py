@@ -2,12 +2,15 @@
 
 ::
 
-    needsmap index [--db PATH] [--method lewer|weighted|exponential]
-                   [--weights child_poverty=0.4,income=0.3,...] [--scope england|lad]
-                   [--draws 200] [--seed N] [--top 20]
+    needsmap index [--db PATH] [--method domains|lewer|weighted|exponential]
+                   [--weights abuse_neglect=1,household_dysfunction=1,context=1]
+                   [--scope england|lad] [--draws 200] [--seed N] [--top 20]
+    needsmap index --compare [--db PATH] [--method M --weights ...] [--top 20]
 
 The tables are replaced inside one transaction (readers see the old tables or
 the new ones). The top wards in England are printed with the caveat.
+``--compare`` writes nothing: it prints how the methods agree on the store
+(:mod:`needsmap.index.compare`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from needsmap import CAVEAT
+from needsmap.index.compare import compare_methods, default_configs
+from needsmap.index.domains import DOMAIN_NAMES
+from needsmap.index.engine import load_indicator_frame
 from needsmap.index.indicators import NAMES
 from needsmap.index.methods import (
     DEFAULT_METHOD,
@@ -48,9 +54,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                    help="combination method: " + "; ".join(
                        f"{k} = {m.description}" for k, m in METHODS.items()))
     p.add_argument("--weights", default=None, metavar="NAME=W,...",
-                   help="indicator weights, normalised to sum 1; indicators not named get 0 "
-                        f"(indicators: {', '.join(NAMES)}); default: equal weights on "
-                        "child_poverty, income, crime, density")
+                   help="weights, normalised to sum 1; names not given get 0. For the "
+                        f"domains method, domain weights ({', '.join(DOMAIN_NAMES)}; default "
+                        "equal); for the others, indicator weights "
+                        f"({', '.join(NAMES)}; default: equal weights on child_poverty, "
+                        "income, crime, density)")
     p.add_argument("--scope", default="england", choices=SCOPES,
                    help="england: national ranks (default); lad: re-rank within each LA")
     p.add_argument("--draws", type=int, default=DRAWS,
@@ -59,6 +67,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--concentration", type=float, default=CONCENTRATION,
                    help=f"Dirichlet precision of the weight draws (default {CONCENTRATION})")
     p.add_argument("--top", type=int, default=20, help="wards to print (default 20)")
+    p.add_argument("--compare", action="store_true",
+                   help="write nothing; print the sensitivity report: Spearman correlation "
+                        "between every pair of methods at ward and LA level, the share of "
+                        "wards whose national decile changes, and the wards that move most "
+                        "(each method at its default weights; --method/--weights set one)")
     p.set_defaults(func=cmd_index)
 
 
@@ -67,9 +80,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     db = Path(args.db).expanduser() if args.db else default_db_path()
     try:
-        weights = parse_weights(args.weights) if args.weights else None
-        get_method(args.method)
-        normalise_weights(weights)
+        m = get_method(args.method)
+        weights = parse_weights(args.weights, m.over) if args.weights else None
+        normalise_weights(weights, m.over)
+        if args.compare:
+            return _compare(db, m.name, weights, args.top, args.weights is not None)
         if args.draws < 200:
             raise IndexSpecError("--draws must be at least 200")
         open_store(db).close()  # exists, readable, right schema version
@@ -120,5 +135,45 @@ def cmd_index(args: argparse.Namespace) -> int:
     out.print(t)
     out.print(f"{summary['ace_wards']} wards, {summary['ace_lads']} LADs written to {db}; "
               f"{summary['ace_unstable_wards']} wards have an unstable class.")
+    out.print(f"[dim]{CAVEAT}[/dim]")
+    return 0
+
+
+def _compare(db: Path, method: str, weights: dict[str, float] | None, top: int,
+             given: bool) -> int:
+    """``needsmap index --compare``: the sensitivity report (read-only)."""
+    con = open_store(db)
+    try:
+        frame = load_indicator_frame(con)
+    finally:
+        con.close()
+    configs = [(m, m, weights if (given and m == method) else None)
+               for _, m, _ in default_configs()]
+    cmp = compare_methods(frame, configs, top=max(top, 0))
+    out = Console()
+    t = Table(title=f"Agreement between index methods ({frame.n:,} wards, {frame.n_lads} LADs)")
+    for col, just in (("method a", "left"), ("method b", "left"),
+                      ("Spearman, wards", "right"), ("Spearman, LAs", "right"),
+                      ("wards changing decile", "right")):
+        t.add_column(col, justify=just)
+    for r in cmp.pairs.itertuples(index=False):
+        t.add_row(r.a, r.b, f"{r.spearman_ward:.3f}", f"{r.spearman_lad:.3f}",
+                  f"{100 * r.share_decile_changed:.1f}%")
+    out.print(t)
+    labels = [c[0] for c in configs]
+    t = Table(title=f"The {len(cmp.movers)} wards whose England rank moves most between methods "
+                    "(rank 1 = highest modelled risk; decile in brackets)")
+    t.add_column("ward")
+    t.add_column("LA")
+    for lab in labels:
+        t.add_column(lab, justify="right")
+    t.add_column("range", justify="right")
+    for r in cmp.movers.to_dict("records"):
+        t.add_row(str(r["ward_name"]), str(r["lad_name"]),
+                  *(f"{r[f'rank_{lab}']:,} ({r[f'decile_{lab}']})" for lab in labels),
+                  f"{r['rank_range']:,}")
+    out.print(t)
+    w = "default weights" if not given else f"{method} with the given weights, the others at defaults"
+    out.print(f"Each method at its {w}. Scores are on each method's own scale; ranks compare.")
     out.print(f"[dim]{CAVEAT}[/dim]")
     return 0

@@ -19,6 +19,7 @@ import shapely
 
 from needsmap import CAVEAT
 from needsmap.areas.weights import POOR_FIT_NOTE
+from needsmap.index.domains import DOMAINS
 from needsmap.scope import resolve_la as resolve_la_name
 from needsmap.settings import BNG
 from needsmap.snapshot import figures as F
@@ -68,6 +69,7 @@ class WardRow:
     stable_css: str
     fit: str = ""  # "share of ward covered / spill", e.g. "92% / 4%"
     fit_poor: bool = False  # figures estimated from areas that only partly match the ward
+    domains: str = "\u2014"
 
 
 @dataclass
@@ -188,6 +190,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     if crime is not None:
         rows.insert(5, _row(*crime, kind, note="police.uk street-level crime; selected types"))
     rows.append(_row(*ace["figs"], kind, note=ace["note"]))
+    rows += [_row(*figs, kind, note=note) for figs, note in _domains(con, wards, la_code)]
     ward_rows, basis, ward_deciles = _ward_rows(con, wards)
     services, access_cols, s_note, pts = _services(con, wards)
     m, m_note = None, ""
@@ -271,6 +274,33 @@ def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict
     return {"figs": figs, "note": note}
 
 
+def _domains(con: duckdb.DuckDBPyConnection, wards: list[str],
+             la_code: str) -> list[tuple[tuple[F.Figure, F.Figure, F.Figure], str]]:
+    """The index's three domains: children-weighted domain scores of the area, LA, England.
+
+    Each domain score is a mean of normal scores (0 = a typical English ward; higher =
+    higher modelled risk); the note gives the England ward decile the area's score sits in.
+    """
+    out = {}
+    for where in ("area", "la", "england"):
+        df = F.query_df(con, "snapshot_domains", {"wards": wards, "lad": la_code,
+                                                  "scope": where})
+        out[where] = df.set_index("domain")
+    rows = []
+    for d in DOMAINS:
+        label = f"ACE index domain: {d.label.lower()} (score)"
+        figs = tuple(F.score_figure(d.name, label, out[w]["score"].get(d.name))
+                     for w in ("area", "la", "england"))
+        dec = out["area"]["decile"].get(d.name)
+        note = "modelled risk proxy; not tested"
+        if dec is not None and pd.notna(dec):
+            note = f"sits in England ward decile {int(dec)}; " + note
+        if d.weak:
+            note += "; weak proxies (police violence rates for all ages)"
+        rows.append((figs, note))
+    return rows
+
+
 def _ward_rows(con: duckdb.DuckDBPyConnection,
                wards: list[str]) -> tuple[list[WardRow], str, dict[str, float | None]]:
     groups = {w: [w] for w in wards}
@@ -279,6 +309,8 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
     names = fit["ward_name"].to_dict()
     ace = run_sql(con, "snapshot_ward_ace", {"w": wards}).df().set_index("ward_code")
     basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
+             "Domains: the ward's England decile in each domain of the index: abuse and "
+             "neglect \u00b7 household dysfunction \u00b7 wider context. "
              "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
              "the band, with the share of draws that keep the ward in the same England decile.")
     recs = []
@@ -305,6 +337,9 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                 rec["css"] = "unstable" if unstable else "stable"
             else:
                 rec["stab"], rec["css"] = "n/a", ""
+            rec["dom"] = "\u00b7".join(
+                str(int(a[d.decile_column])) if pd.notna(a.get(d.decile_column)) else "\u2013"
+                for d in DOMAINS)
         else:  # a ward without a score (no indicator values)
             rec["order"], rec["decile"] = None, None
             rec["rank"], rec["band"], rec["stab"], rec["css"] = "\u2014", "\u2014", "\u2014", ""
@@ -314,7 +349,7 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                     children=r["children"], child_poverty=r["cp"], child_poverty_ci=r["cp_ci"],
                     decile=str(int(r["decile"])) if r["decile"] is not None and pd.notna(r["decile"]) else "n/a",
                     rank=r["rank"], rank_band=r["band"], stability=r["stab"], stable_css=r["css"],
-                    fit=r["fit"], fit_poor=r["fit_poor"])
+                    fit=r["fit"], fit_poor=r["fit_poor"], domains=r.get("dom", "\u2014"))
             for i, r in enumerate(recs, start=1)]
     deciles = {r["ward_code"]: (float(r["decile"]) if r["decile"] is not None and pd.notna(r["decile"])
                                 else None) for r in recs}

@@ -56,6 +56,21 @@ COMMON: dict[str, str] = {
     "cilif_children": "DWP children in relative low income families, FYE2022, apportioned "
                       "from MSOA 2011",
     "cilif_rate": "cilif_children / children_0_15",
+    # File 8 proxies of the domains index (areas: resident-weighted means over LSOAs)
+    "violence_without_injury_rate": "IoD2025 File 8: police recorded violence without injury "
+                                    "per 1,000 at-risk population",
+    "violence_with_injury_rate": "IoD2025 File 8: police recorded violence with injury per "
+                                 "1,000 at-risk population",
+    "stalking_harassment_rate": "IoD2025 File 8: police recorded stalking and harassment per "
+                                "1,000 at-risk population",
+    "mental_health_indicator": "IoD2025 File 8: mental health indicator (standardised score; "
+                               "higher = more mental ill health)",
+    "public_order_weapons_rate": "IoD2025 File 8: police recorded public order and possession "
+                                 "of weapons offences per 1,000 at-risk population",
+    "antisocial_behaviour_rate": "IoD2025 File 8: police recorded anti-social behaviour "
+                                 "incidents per 1,000 at-risk population",
+    "overcrowding_bedrooms_share": "IoD2025 File 8 (Census 2021): share of households with "
+                                   "fewer bedrooms than the bedroom standard, 0-1",
     "vintage_iod": "vintage of the IoD inputs",
     "vintage_census": "vintage of the Census inputs",
     "vintage_lookup": "vintage of the LSOA->ward lookup",
@@ -125,10 +140,14 @@ _INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
     child_poverty_children, child_poverty_rate, n_lsoa_cp_imputed, n_lsoa_cp_official,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
     cilif_children, cilif_rate""")
+#: The File 8 proxies of the domains index (resident measures in aggregate_indicators.sql).
+_PROXIES = _cols("""violence_without_injury_rate, violence_with_injury_rate,
+    stalking_harassment_rate, mental_health_indicator, public_order_weapons_rate,
+    antisocial_behaviour_rate, overcrowding_bedrooms_share""")
 _VINTAGES = _cols("vintage_iod, vintage_census, vintage_lookup, vintage_cilif")
 _FIT = _cols("value_method, fit_share_of_ward, fit_spill, fit_poor")
-_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_FIT,
-             *_VINTAGES)
+_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_PROXIES,
+             *_FIT, *_VINTAGES)
 #: Ward figures are LSOA figures carried by lsoa_ward_weight (counts w-weighted, rates
 #: recomputed); the meanings below replace the LSOA-sum wording of COMMON for ward tables.
 _WARD_MEANINGS = (
@@ -182,7 +201,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
           child_poverty_children, income_numerator, income_rate, employment_rate,
           education_score, health_score, crime_score, barriers_score, living_environment_score,
-          imd_score, imd_rank, imd_decile, cilif_children"""),
+          imd_score, imd_rank, imd_decile, cilif_children""") + _PROXIES,
           (("population", "usual residents, Census 2021"),
            ("children_0_15", "usual residents aged 15 and under, Census 2021"),
            ("income_rate", "IoD2025 income deprivation rate, 0-1"),
@@ -215,10 +234,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), _WARD_MEANINGS,
           kind="view", written_by="areas stage"),
     Table("lad_indicators", "every English LAD", (
-        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
+        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_PROXIES, "n_ward", *_VINTAGES),
         written_by="areas stage"),
     Table("england_indicators", "one row: England", (
-        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_VINTAGES),
+        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_PROXIES, *_VINTAGES),
         written_by="areas stage"),
     # ---- services stage
     Table("service", "one row per service (an all-through school is one per phase)", _cols(
@@ -307,13 +326,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         """ward_code, ward_name, lad_code, lad_name, population, children_0_15, method, scope,
         ace_score, ace_rank_england, ace_decile_england, ace_rank_in_lad, ace_quintile_in_lad,
         n_indicators, ns_child_poverty, ns_income, ns_crime, ns_density, ns_health,
-        ns_recorded_crime, crime_source, stab_rank_p05, stab_rank_p95, stab_share_same_class,
+        ns_recorded_crime, ns_violence_without_injury, ns_violence_with_injury,
+        ns_stalking_harassment, ns_mental_health, ns_public_order_weapons,
+        ns_antisocial_behaviour, ns_overcrowding, crime_source,
+        abuse_neglect_score, abuse_neglect_rank, abuse_neglect_decile,
+        n_abuse_neglect_indicators, household_dysfunction_score, household_dysfunction_rank,
+        household_dysfunction_decile, n_household_dysfunction_indicators, context_score,
+        context_rank, context_decile, n_context_indicators, n_domains,
+        stab_rank_p05, stab_rank_p95, stab_share_same_class,
         stab_dropone_rank_min, stab_dropone_rank_max, stab_dropone_share_same_class,
-        stability_band, unstable"""),
+        stab_dropdomain_rank_min, stab_dropdomain_rank_max, stability_band, unstable"""),
         (("scope", "england (national ranks) or lad (re-ranked within each LAD)"),
          ("ace_rank_in_lad", "rank within the LAD (1 = highest modelled risk)"),
          ("ace_quintile_in_lad", "quintile within the LAD (1 = highest fifth)"),
-         ("n_indicators", "indicators with weight and a value for the ward"),
+         ("n_indicators", "indicators with weight and a value for the ward (domains method: "
+                          "the proxies of the weighted domains)"),
          ("ns_child_poverty", "normal score of the child poverty indicator"),
          ("ns_income", "normal score of income deprivation"),
          ("ns_crime", "normal score of the IoD crime score"),
@@ -321,25 +348,60 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("ns_health", "normal score of the IoD health score"),
          ("ns_recorded_crime", "normal score of recorded crime (IoD crime where coverage is "
                                "partial)"),
-         ("crime_source", "which crime measure the ward's score used"),
+         ("ns_violence_without_injury", "normal score of violence without injury (police)"),
+         ("ns_violence_with_injury", "normal score of violence with injury (police)"),
+         ("ns_stalking_harassment", "normal score of stalking and harassment (police)"),
+         ("ns_mental_health", "normal score of the IoD mental health indicator"),
+         ("ns_public_order_weapons", "normal score of public order and weapons offences"),
+         ("ns_antisocial_behaviour", "normal score of anti-social behaviour incidents"),
+         ("ns_overcrowding", "normal score of overcrowded households (bedrooms)"),
+         ("crime_source", "which crime measure the ward's score used (iod_crime_score, "
+                          "police_recorded_12m, or iod2025_file8_rates for domains)"),
+         ("abuse_neglect_score", "abuse and neglect domain: mean of its proxies' normal "
+                                 "scores (higher = higher modelled risk)"),
+         ("abuse_neglect_rank", "rank of the domain score in England (1 = highest; empty "
+                                "with scope lad)"),
+         ("abuse_neglect_decile", "decile of the domain score in England (1 = highest)"),
+         ("n_abuse_neglect_indicators", "proxies behind the domain score"),
+         ("household_dysfunction_score", "household dysfunction domain: mean of its proxies' "
+                                         "normal scores"),
+         ("household_dysfunction_rank", "rank of the domain score in England (1 = highest)"),
+         ("household_dysfunction_decile", "decile of the domain score in England "
+                                          "(1 = highest)"),
+         ("n_household_dysfunction_indicators", "proxies behind the domain score"),
+         ("context_score", "wider context domain: mean of its proxies' normal scores"),
+         ("context_rank", "rank of the domain score in England (1 = highest)"),
+         ("context_decile", "decile of the domain score in England (1 = highest)"),
+         ("n_context_indicators", "proxies behind the domain score"),
+         ("n_domains", "domains with a score for the ward (3 = complete)"),
          ("stab_rank_p05", "5th percentile of the rank over Dirichlet weight draws"),
          ("stab_rank_p95", "95th percentile of the rank over Dirichlet weight draws"),
          ("stab_share_same_class", "share of draws keeping the ward's class"),
          ("stab_dropone_rank_min", "best rank when one indicator is dropped"),
          ("stab_dropone_rank_max", "worst rank when one indicator is dropped"),
          ("stab_dropone_share_same_class", "share of drop-one runs keeping the class"),
+         ("stab_dropdomain_rank_min", "best rank when one domain is dropped (domains method)"),
+         ("stab_dropdomain_rank_max", "worst rank when one domain is dropped"),
          ("stability_band", "stable / moderate / unstable"),
          ("unstable", "class kept in under half the draws")),
         written_by="index stage"),
     Table("lad_ace", "one row per English LAD: child-weighted mean of ward scores", _cols(
         """method, lad_code, lad_name, n_wards, population, children_0_15, ace_score,
-        ace_rank_england, ace_decile_england, children_share_top_decile"""),
+        ace_rank_england, ace_decile_england, children_share_top_decile,
+        abuse_neglect_score, abuse_neglect_rank, household_dysfunction_score,
+        household_dysfunction_rank, context_score, context_rank"""),
         (("n_wards", "wards with a score"),
          ("ace_score", "children-weighted mean of the wards' scores"),
          ("ace_rank_england", "rank among LADs (1 = highest modelled risk)"),
          ("ace_decile_england", "decile among LADs (1 = highest tenth)"),
          ("children_share_top_decile", "share of the LAD's children in national decile 1 "
-                                       "wards")),
+                                       "wards"),
+         ("abuse_neglect_score", "children-weighted mean of the wards' domain scores"),
+         ("abuse_neglect_rank", "rank among LADs (1 = highest modelled risk)"),
+         ("household_dysfunction_score", "children-weighted mean of the wards' domain scores"),
+         ("household_dysfunction_rank", "rank among LADs (1 = highest modelled risk)"),
+         ("context_score", "children-weighted mean of the wards' domain scores"),
+         ("context_rank", "rank among LADs (1 = highest modelled risk)")),
         written_by="index stage"),
     Table("ace_config", "one row per setting of the index as built", ("key", "value"),
           written_by="index stage"),
