@@ -60,7 +60,9 @@ brute-force check are judged by one function.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -308,6 +310,16 @@ class Solve:
     seconds: float
 
 
+@contextmanager
+def _pulp3() -> Iterator[None]:
+    """spopt 0.7 builds its models with the PuLP 3 API, which PuLP warns (once per variable)
+    will change in PuLP 4; pyproject pins ``pulp<4``, so the warnings are noise here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulp(\.|$)")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*PuLP 4")
+        yield
+
+
 class _Reduced:
     """The reduced spopt model of a problem, built once and re-solved for each N.
 
@@ -336,7 +348,9 @@ class _Reduced:
             patterns, inverse = np.unique(sub, axis=0, return_inverse=True)
             weights = np.bincount(inverse.ravel(), weights=w[rows], minlength=len(patterns))
             cost = np.where(patterns, 0.0, 2.0 * R + 1.0)  # 0 in reach, beyond R otherwise
-            self.spopt = MCLP.from_cost_matrix(cost, weights, service_radius=R, p_facilities=1)
+            with _pulp3():
+                self.spopt = MCLP.from_cost_matrix(cost, weights, service_radius=R,
+                                                   p_facilities=1)
         else:
             e = problem.d_exist
             useful = D < e[:, None]
@@ -354,15 +368,19 @@ class _Reduced:
                 predefined = np.zeros(cost.shape[1], dtype=int)
                 predefined[-1] = 1
                 self.n_fixed = 1
-            self.spopt = PMedian.from_cost_matrix(cost, w[rows], p_facilities=1 + self.n_fixed,
-                                                  predefined_facilities_arr=predefined)
+            with _pulp3():
+                self.spopt = PMedian.from_cost_matrix(
+                    cost, w[rows], p_facilities=1 + self.n_fixed,
+                    predefined_facilities_arr=predefined)
         self._count = self._facility_count()
 
     def _facility_count(self):  # noqa: ANN202 - pulp constraint
         import pulp
 
         fac = {v.name for v in self.spopt.fac_vars}
-        found = [c for c in self.spopt.problem.constraints.values()
+        with _pulp3():
+            cons = list(self.spopt.problem.constraints.values())
+        found = [c for c in cons
                  if c.sense == pulp.LpConstraintEQ and {v.name for v in c.keys()} == fac]
         if len(found) != 1:
             raise RuntimeError("spopt model: cannot find the facility-count constraint")
@@ -375,7 +393,8 @@ class _Reduced:
         n_open = min(n, len(self.cols))
         self._count.constant = -float(n_open + self.n_fixed)
         prob = self.spopt.problem
-        prob.solve(solver)
+        with _pulp3():
+            prob.solve(solver)
         import pulp
 
         if prob.status != pulp.LpStatusOptimal:
