@@ -432,7 +432,8 @@ class SitingResult:
 
 
 def solve(problem: SitingProblem, n: int, model: str = "mclp", *, curve_to: int | None = None,
-          solver: str = "highs", time_limit: float | None = None) -> SitingResult:
+          curve: bool = True, solver: str = "highs",
+          time_limit: float | None = None) -> SitingResult:
     """Choose ``n`` new sites; also the optimum for every count 1..``curve_to`` (the gain curve).
 
     Parameters
@@ -446,6 +447,8 @@ def solve(problem: SitingProblem, n: int, model: str = "mclp", *, curve_to: int 
     curve_to
         Largest count on the gain curve (default ``n``); each count is solved to
         optimality on its own, so the curve shows where one more site stops paying.
+    curve
+        ``False``: solve for ``n`` only (the gains table then has the rows 0 and ``n``).
     solver
         ``'highs'`` or ``'cbc'`` (:data:`SOLVERS`).
     time_limit
@@ -461,11 +464,11 @@ def solve(problem: SitingProblem, n: int, model: str = "mclp", *, curve_to: int 
     red = _Reduced(problem, model)
     build_s = time.perf_counter() - t0
     solves = [Solve(0, [], "before", 0.0)]
-    for k in range(1, top + 1):
+    for k in (range(1, top + 1) if curve else [n]):
         solves.append(red.solve(k, slv))
-    final = solves[n]
+    final = solves[-1] if not curve else solves[n]
     params = {"model": model, "n": n, "radius_km": problem.radius_km, "measure": problem.measure,
-              "solver": solver, "curve_to": top, "build_s": round(build_s, 3),
+              "solver": solver, "curve_to": top if curve else n, "build_s": round(build_s, 3),
               "solve_s": round(sum(s.seconds for s in solves), 3),
               "existing_that_matter": len(problem.existing), "candidates": len(problem.candidates),
               "model_rows": red.shape[0],
