@@ -61,7 +61,7 @@ def check_against_brute_force(inputs, model: str, n_max: int, n_brute: int, repo
     problem = SitingProblem.from_frames(inputs.demand, inputs.existing, inputs.candidates, RADIUS)
     result = solve(problem, n_max, model)
     g = result.gains.set_index("new_sites")
-    assert (g.loc[1:, "status"] == "optimal").all()
+    assert g.loc[1:, "status"].str.startswith("optimal").all()
     area = inputs.settings["area"]
     for n in range(1, n_brute + 1):
         val, subset = brute_force(inputs, n, model)
@@ -69,7 +69,7 @@ def check_against_brute_force(inputs, model: str, n_max: int, n_brute: int, repo
         assert math.isclose(got, val, rel_tol=1e-12), (n, got, val, subset)
         w = "need-weighted" if inputs.settings["need"] != "none" else "unweighted"
         what = f"{w} children covered" if model == "mclp" else f"{w} mean km"
-        report(f"siting {model} {area} N={n}: MILP {got:.6f} = brute force {val:.6f} "
+        report(f"siting {model} {area} N={n}: model {got:.6f} = brute force {val:.6f} "
                f"({what}; {math.comb(len(inputs.candidates), n)} subsets)")
     objs = g["objective"].to_numpy()
     if model == "mclp":
@@ -184,7 +184,7 @@ def test_lsoa_points_as_candidates(bp):
     assert len(inputs.candidates) == len(inputs.demand)
     problem = SitingProblem.from_frames(inputs.demand, inputs.existing, inputs.candidates, 1.0)
     res = solve(problem, 2, "mclp")
-    assert res.gains["status"].iloc[-1] == "optimal"
+    assert res.gains["status"].iloc[-1].startswith("optimal")
     assert res.sites.loc[res.sites["status"] == "proposed", "site_id"].str.startswith("E01").all()
 
 

@@ -306,7 +306,7 @@ class Solve:
 
     n: int
     chosen: list[int]
-    status: str  # "optimal", "time limit (gap x%)", "nothing to add"
+    status: str  # "optimal[ (how)]", "time limit (gap x%)", "nothing to add", "before"
     seconds: float
 
 
@@ -321,57 +321,64 @@ def _pulp3() -> Iterator[None]:
 
 
 class _Reduced:
-    """The reduced spopt model of a problem, built once and re-solved for each N.
+    """The reduced spopt model of a problem, built once (on first need) and re-solved for each N.
 
     ``cols`` maps model columns to candidate indices. The facility-count
     constraint (:math:`\\sum_j x_j = p`) is found once so its right-hand side can
     be changed between solves instead of rebuilding the model.
+
+    One new site needs no MILP: every candidate is tried (exact, one vectorised
+    step). This also sidesteps a HiGHS presolve that can take tens of seconds on
+    the one-site p-median.
     """
 
     def __init__(self, problem: SitingProblem, model: str) -> None:
-        from spopt.locate import MCLP, PMedian
-
         _check_model(model)
+        self.problem = problem
         self.model = model
         self.n_fixed = 0
+        self.spopt = None
         w, D, R = problem.w, problem.d_cand, problem.radius_km
         if model == "mclp":
             reach = D <= R
             rows = ~(problem.d_exist <= R) & reach.any(axis=1) & (w > 0)
-            cols = np.flatnonzero(reach[rows].any(axis=0))
-            self.cols = cols
-            self.shape = (int(rows.sum()), len(cols))
-            if len(cols) == 0:
-                self.spopt = None
-                return
-            sub = reach[np.ix_(rows, cols)]
-            patterns, inverse = np.unique(sub, axis=0, return_inverse=True)
-            weights = np.bincount(inverse.ravel(), weights=w[rows], minlength=len(patterns))
-            cost = np.where(patterns, 0.0, 2.0 * R + 1.0)  # 0 in reach, beyond R otherwise
-            with _pulp3():
-                self.spopt = MCLP.from_cost_matrix(cost, weights, service_radius=R,
-                                                   p_facilities=1)
+            self.cols = np.flatnonzero(reach[rows].any(axis=0))
+            self.shape = (int(rows.sum()), len(self.cols))
+            if len(self.cols):
+                sub = reach[np.ix_(rows, self.cols)]
+                patterns, inverse = np.unique(sub, axis=0, return_inverse=True)
+                self._weights = np.bincount(inverse.ravel(), weights=w[rows],
+                                            minlength=len(patterns))
+                self._cost = np.where(patterns, 0.0, 2.0 * R + 1.0)  # 0 in reach, else beyond R
+                self.shape = (len(patterns), len(self.cols))
         else:
             e = problem.d_exist
             useful = D < e[:, None]
             rows = useful.any(axis=1) & (w > 0)
-            cols = np.flatnonzero(useful[rows].any(axis=0))
-            self.cols = cols
-            self.shape = (int(rows.sum()), len(cols))
-            if len(cols) == 0:
-                self.spopt = None
-                return
-            cost = D[np.ix_(rows, cols)]
-            predefined = None
-            if np.isfinite(e).all():
-                cost = np.column_stack([cost, e[rows]])
-                predefined = np.zeros(cost.shape[1], dtype=int)
-                predefined[-1] = 1
-                self.n_fixed = 1
-            with _pulp3():
+            self.cols = np.flatnonzero(useful[rows].any(axis=0))
+            self.shape = (int(rows.sum()), len(self.cols))
+            if len(self.cols):
+                self._cost = D[np.ix_(rows, self.cols)]
+                self._weights = w[rows]
+                self._predefined = None
+                if np.isfinite(e).all():
+                    self._cost = np.column_stack([self._cost, e[rows]])
+                    self._predefined = np.zeros(self._cost.shape[1], dtype=int)
+                    self._predefined[-1] = 1
+                    self.n_fixed = 1
+
+    def _build(self) -> None:
+        from spopt.locate import MCLP, PMedian
+
+        with _pulp3():
+            if self.model == "mclp":
+                self.spopt = MCLP.from_cost_matrix(self._cost, self._weights,
+                                                   service_radius=self.problem.radius_km,
+                                                   p_facilities=1)
+            else:
                 self.spopt = PMedian.from_cost_matrix(
-                    cost, w[rows], p_facilities=1 + self.n_fixed,
-                    predefined_facilities_arr=predefined)
+                    self._cost, self._weights, p_facilities=1 + self.n_fixed,
+                    predefined_facilities_arr=self._predefined)
         self._count = self._facility_count()
 
     def _facility_count(self):  # noqa: ANN202 - pulp constraint
@@ -386,18 +393,39 @@ class _Reduced:
             raise RuntimeError("spopt model: cannot find the facility-count constraint")
         return found[0]
 
+    def _best_single(self) -> int:
+        """The best one new site, by trying every candidate (ties: the first)."""
+        p, cand = self.problem, self.cols
+        d = np.minimum(p.d_exist[:, None], p.d_cand[:, cand])
+        if self.model == "mclp":
+            return int(cand[int(np.argmax(p.w @ (d <= p.radius_km)))])
+        return int(cand[int(np.argmin(p.w @ d))])
+
     def solve(self, n: int, solver) -> Solve:  # noqa: ANN001 - pulp solver
+        import pulp
+
         t0 = time.perf_counter()
-        if self.spopt is None or n == 0:
+        if len(self.cols) == 0 or n == 0:
             return Solve(n, [], "nothing to add", time.perf_counter() - t0)
         n_open = min(n, len(self.cols))
+        if n_open == 1:
+            return Solve(n, [self._best_single()], "optimal (every candidate tried)",
+                         time.perf_counter() - t0)
+        if n_open == len(self.cols):
+            return Solve(n, [int(j) for j in self.cols], "optimal (every useful candidate)",
+                         time.perf_counter() - t0)
+        if self.spopt is None:
+            self._build()
         self._count.constant = -float(n_open + self.n_fixed)
         prob = self.spopt.problem
         with _pulp3():
             prob.solve(solver)
-        import pulp
-
         if prob.status != pulp.LpStatusOptimal:
+            if prob.status == pulp.LpStatusNotSolved:  # time limit before any solution
+                return Solve(n, greedy(self.problem, n_open, self.model),
+                             "time limit: the solver found no solution in time; the greedy "
+                             "heuristic's choice is shown (gap unknown)",
+                             time.perf_counter() - t0)
             raise RuntimeError(f"solver ended with status {pulp.LpStatus[prob.status]!r}")
         status = "optimal"
         if prob.sol_status != pulp.LpSolutionOptimal:
@@ -462,19 +490,19 @@ def solve(problem: SitingProblem, n: int, model: str = "mclp", *, curve_to: int 
     slv = make_solver(solver, time_limit)
     t0 = time.perf_counter()
     red = _Reduced(problem, model)
-    build_s = time.perf_counter() - t0
+    prep_s = time.perf_counter() - t0
     solves = [Solve(0, [], "before", 0.0)]
     for k in (range(1, top + 1) if curve else [n]):
         solves.append(red.solve(k, slv))
     final = solves[-1] if not curve else solves[n]
     params = {"model": model, "n": n, "radius_km": problem.radius_km, "measure": problem.measure,
-              "solver": solver, "curve_to": top if curve else n, "build_s": round(build_s, 3),
+              "solver": solver, "curve_to": top if curve else n, "prepare_s": round(prep_s, 3),
               "solve_s": round(sum(s.seconds for s in solves), 3),
               "existing_that_matter": len(problem.existing), "candidates": len(problem.candidates),
               "model_rows": red.shape[0],
               "model_columns": len(red.cols), "status": final.status}
     notes = []
-    if len(red.cols) < top:
+    if len(red.cols) < (top if curve else n):
         notes.append(f"Only {len(red.cols)} candidate site(s) can improve on the existing "
                      f"services{' within the radius' if model == 'mclp' else ''}; "
                      "more sites than that add nothing.")
