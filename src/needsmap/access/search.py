@@ -7,7 +7,7 @@
     A postcode in Code-Point Open (any case and spacing, normalised by
     :func:`needsmap.ingest.codepoint.normalise_postcodes`): its point, the LSOA it
     lies in (point in polygon, with the shore snap of
-    :func:`needsmap.access.locate.locate`), so its ward and LA, and the nearest
+    :func:`needsmap.areas.locate.lsoa_of_points`), so its ward and LA, and the nearest
     service of each type with its straight-line distance. A postcode outside
     England gets its point and a message.
 ``ward`` / ``la``
@@ -33,7 +33,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from needsmap.access.vocab import SERVICE_TYPES
 from needsmap.crs import lonlat_from_bng
 from needsmap.ingest.codepoint import (
     COUNTRY_NAMES,
@@ -41,7 +40,8 @@ from needsmap.ingest.codepoint import (
     normalise_postcodes,
     valid_postcode_mask,
 )
-from needsmap.store.db import read_query
+from needsmap.ingest.services.vocab import SERVICE_TYPES
+from needsmap.sql import query as sql_query
 
 KINDS = ("postcode", "ward", "la", "matches", "not_found")
 #: At most this many name matches are listed.
@@ -108,9 +108,8 @@ def nearest_services(con: duckdb.DuckDBPyConnection, easting: float, northing: f
     ``list_covers_area`` is false where the type's list does not cover ``lad_code``
     (a local list kept by another area).
     """
-    df = con.execute(read_query("search_nearest"),
-                     {"x": float(easting), "y": float(northing), "k": int(k),
-                      "lad_code": lad_code}).df()
+    df = sql_query(con, "search_nearest", {"x": float(easting), "y": float(northing), "k": int(k),
+                                       "lad_code": lad_code}).df()
     order = {t: i for i, t in enumerate(SERVICE_TYPES)}
     df["type_label"] = df["service_type"].map(SERVICE_TYPES).fillna(df["service_type"])
     df = df.sort_values(["service_type", "rank"], key=lambda s: s.map(order).fillna(99)
@@ -119,7 +118,7 @@ def nearest_services(con: duckdb.DuckDBPyConnection, easting: float, northing: f
 
 
 def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int) -> SearchResult:
-    from needsmap.access.locate import locate
+    from needsmap.areas.locate import lsoa_of_points
 
     row = con.execute("SELECT easting, northing, country_code FROM postcode WHERE postcode = ?",
                       [pc]).fetchone()
@@ -140,8 +139,8 @@ def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int
         res.message = (f"{pc} is in {COUNTRY_NAMES.get(country, country)}; needsmap covers "
                        "England's wards")
         return res
-    loc = locate(con, pd.DataFrame({"easting": [e], "northing": [n]}))
-    lsoa = loc.at[0, "lsoa_code"]
+    loc = lsoa_of_points(con, np.array([e]), np.array([n]))
+    lsoa = loc["lsoa_code"].iloc[0]
     if not isinstance(lsoa, str):
         res.message = f"{pc} is not inside (or within reach of) an English LSOA"
         return res
@@ -158,7 +157,7 @@ def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int
 
 
 def _search_names(con: duckdb.DuckDBPyConnection, query: str, text: str) -> SearchResult:
-    m = con.execute(read_query("search_names"), {"text": text}).df()
+    m = sql_query(con, "search_names", {"text": text}).df()
     if m.empty:
         if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", text.upper().replace(" ", "")):
             return SearchResult(query, "not_found", f"{text!r} looks like the first half of a "
@@ -178,8 +177,7 @@ def _search_names(con: duckdb.DuckDBPyConnection, query: str, text: str) -> Sear
         more = f" (first {MAX_MATCHES} shown)" if len(m) > MAX_MATCHES else ""
         return SearchResult(query, "matches", f"{len(m)} wards or local authorities match "
                             f"{text!r}{more}; pick one", matches=shown)
-    a = con.execute(read_query("search_area"), {"kind": pick["kind"], "code": pick["code"]}
-                    ).fetchone()
+    a = sql_query(con, "search_area", {"kind": pick["kind"], "code": pick["code"]}).fetchone()
     x, y, xmin, ymin, xmax, ymax, ward_name, lad_code, lad_name = a
     lon, lat = _lonlat(x, y)
     res = SearchResult(query, pick["kind"], "", code=pick["code"], name=pick["name"],

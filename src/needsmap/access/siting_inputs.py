@@ -41,8 +41,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from needsmap.access.siting import NEED_SCALES, need_weight
-from needsmap.access.vocab import SERVICE_TYPES
-from needsmap.store.db import read_query
+from needsmap.ingest.services.vocab import SERVICE_TYPES
+from needsmap.scope import resolve_las
+from needsmap.sql import query
 
 #: demand column of ``lsoa_indicators`` -> label. (The under-5 lens adds its column here.)
 DEMAND_COLUMNS: dict[str, str] = {
@@ -175,8 +176,8 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
         Open store (read-only is fine; the spatial extension is needed only for
         ``candidate_buffer_km > 0``).
     la
-        LAD24 name(s) or code(s), case-insensitive; unknown names are rejected
-        with close matches.
+        LAD24 name(s) or code(s), any case and spacing; unknown names raise
+        :class:`needsmap.scope.UnknownArea` (a ``KeyError``) with close matches.
     existing
         A service type key (e.g. ``'family_hub'``, ``'library'``), a user's list
         (see :func:`points_frame`), or ``None`` for no existing services.
@@ -191,12 +192,10 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     candidate_buffer_km
         Also take service candidates within this distance of the area (0 = inside only).
     """
-    from needsmap.store.core import resolve_las
-
     las = [la] if isinstance(la, str) else list(la)
-    codes = resolve_las(con, las)
-    if not codes:
+    if not las:
         raise ValueError("choose at least one local authority")
+    codes = list(resolve_las(las, query(con, "snapshot_lads").fetchall()).lad_codes)
     if demand not in DEMAND_COLUMNS:
         raise ValueError(f"unknown demand {demand!r}; valid: {', '.join(DEMAND_COLUMNS)}")
     if need_scale not in NEED_SCALES:
@@ -211,15 +210,13 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     notes: list[str] = []
 
     # ---- the store reads (all parameters bound)
-    dem = con.execute(read_query("siting_demand"),
-                      {"lad_codes": codes, "need": need or ""}).df()
+    dem = query(con, "siting_demand", {"lad_codes": codes, "need": need or ""}).df()
     if demand not in dem.columns:
         raise ValueError(f"this store has no {demand!r} column in lsoa_indicators; rebuild it")
 
     def services(types: tuple[str, ...], scope: list[str] | None, buffer_m: float = 0.0):
-        return con.execute(read_query("siting_services"),
-                           {"types": list(types), "lad_codes": scope,
-                            "buffer_m": float(buffer_m)}).df()
+        return query(con, "siting_services", {"types": list(types), "lad_codes": scope,
+                                              "buffer_m": float(buffer_m)}).df()
 
     if isinstance(existing, str) and existing.lower() != "none":
         if existing not in SERVICE_TYPES:

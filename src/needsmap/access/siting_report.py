@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from needsmap import CAVEAT
-from needsmap.access.export import to_csv, to_gpkg_layers, to_xlsx_sheets
 from needsmap.access.siting import MODELS, SitingResult
 from needsmap.access.siting_inputs import SitingInputs
+from needsmap.exports import to_csv, to_gpkg_layers, to_xlsx_sheets
 
 #: column -> label with units, for CSV and XLSX.
 LABELS: dict[str, str] = {
