@@ -248,3 +248,17 @@ def test_points_frame_lonlat_and_errors():
     with pytest.raises(ValueError, match="needs easting/northing or lon/lat"):
         points_frame(pd.DataFrame({"postcode": ["FY1 1AN"]}), "list")
     assert candidate_types("schools")[0] == "school_primary"
+
+
+def test_candidate_buffer_admits_sites_just_across_the_border(bp):
+    inside = read_inputs(bp, "Blackpool", existing=None, candidates="libraries")
+    near = read_inputs(bp, "Blackpool", existing=None, candidates="libraries",
+                       candidate_buffer_km=2.0)
+    assert set(inside.candidates["lad_name"]) == {"Blackpool"}
+    extra = near.candidates[near.candidates["lad_name"] != "Blackpool"]
+    assert len(extra) >= 1 and set(inside.candidates["site_id"]) < set(near.candidates["site_id"])
+    # each one admitted lies within 2 km of a Blackpool LSOA polygon
+    for x, y in extra[["x", "y"]].itertuples(index=False):
+        d = bp.execute("SELECT min(ST_Distance(geom, ST_Point(?, ?))) FROM lsoa "
+                       "WHERE lad_name = 'Blackpool'", [x, y]).fetchone()[0]
+        assert d <= 2000.0
