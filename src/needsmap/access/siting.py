@@ -41,8 +41,10 @@ MCLP
        existing services open; spopt's ``predefined_facilities_arr`` would keep
        those rows with their coverage forced to 1);
     2. demand with no candidate within :math:`R` can never be covered: left out;
-    3. candidates within :math:`R` of no remaining demand add nothing: left out
-       (if fewer than :math:`N` remain, only those are opened, and the result says so);
+    3. candidates within :math:`R` of no remaining demand add nothing, and a candidate
+       whose reach is contained in another's adds nothing that one does not: left out
+       (if fewer than :math:`N` remain, opening them all already reaches every child any
+       candidate can reach; the result says so);
     4. demand points with the same set of candidates in reach are merged (weights summed).
 p-median
     1. the existing services, all open, act as one fixed column whose cost is each
@@ -310,6 +312,27 @@ class Solve:
     seconds: float
 
 
+def _undominated(reach: np.ndarray) -> np.ndarray:
+    """Columns of a boolean reach matrix not dominated by another column.
+
+    Column :math:`j` is dominated when another column :math:`k` reaches every row
+    :math:`j` reaches (:math:`A_j \\subseteq A_k`), and reaches more rows or, on a tie,
+    comes first. Some undominated column contains each dominated one, so with at
+    least :math:`N` of them left an optimal MCLP choice uses none of the others.
+
+    >>> _undominated(np.array([[1, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=bool)).tolist()
+    [False, True, True]
+    """
+    a = reach.astype(np.int32)
+    inter = a.T @ a  # rows reached by both j and k
+    size = np.diag(inter)
+    idx = np.arange(len(size))
+    contained = inter == size[:, None]  # [j, k]: j's rows are all k's
+    ahead = (size[None, :] > size[:, None]) | ((size[None, :] == size[:, None])
+                                               & (idx[None, :] < idx[:, None]))
+    return ~(contained & ahead).any(axis=1)
+
+
 @contextmanager
 def _pulp3() -> Iterator[None]:
     """spopt 0.7 builds its models with the PuLP 3 API, which PuLP warns (once per variable)
@@ -345,6 +368,8 @@ class _Reduced:
             self.cols = np.flatnonzero(reach[rows].any(axis=0))
             self.shape = (int(rows.sum()), len(self.cols))
             if len(self.cols):
+                keep = _undominated(reach[np.ix_(rows, self.cols)])
+                self.cols = self.cols[keep]
                 sub = reach[np.ix_(rows, self.cols)]
                 patterns, inverse = np.unique(sub, axis=0, return_inverse=True)
                 self._weights = np.bincount(inverse.ravel(), weights=w[rows],
@@ -503,9 +528,11 @@ def solve(problem: SitingProblem, n: int, model: str = "mclp", *, curve_to: int 
               "model_columns": len(red.cols), "status": final.status}
     notes = []
     if len(red.cols) < (top if curve else n):
-        notes.append(f"Only {len(red.cols)} candidate site(s) can improve on the existing "
-                     f"services{' within the radius' if model == 'mclp' else ''}; "
-                     "more sites than that add nothing.")
+        notes.append(f"Only {len(red.cols)} candidate site(s) are needed to reach every child "
+                     "any candidate can reach within the radius; more sites add nothing."
+                     if model == "mclp" else
+                     f"Only {len(red.cols)} candidate site(s) can bring anyone nearer than the "
+                     "existing services; more sites add nothing.")
     return SitingResult(
         sites=_sites_frame(problem, final.chosen, model),
         coverage=_coverage_frame(problem, final.chosen),
