@@ -188,6 +188,9 @@ def cmd_site(args: argparse.Namespace) -> int:
                   _fmt(r.gain_weighted_covered), _fmt(r.mean_km_weighted, 3), r.status,
                   _fmt(r.solve_s, 2))
     out.print(t)
+    if p["model_build_s"]:
+        out.print(f"model built once in {p['model_build_s']:.1f} s (the first time in a process "
+                  "this includes loading spopt), then solved for each count", highlight=False)
     unc = result.uncovered_wards
     if len(unc):
         t = Table(title=f"Wards with children still beyond {p['radius_km']:g} km "
