@@ -6,6 +6,7 @@ Subcommands are registered from their topic modules so each stays small::
     needsmap index     compute the modelled ACE index into the store
     needsmap crime     (re)load police.uk street-level files into the store
     needsmap snapshot  write locality snapshots (HTML/PDF/PNG)
+    needsmap site      where N more sites would reach the most children (MCLP / p-median)
     needsmap app       open the Streamlit app on the store
     needsmap run       build the store if needed, then open the app
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.access import siting_cli
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
@@ -31,7 +33,7 @@ from needsmap.snapshot import cli as snapshot_cli
 
 #: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
 #: parser whose ``func(args)`` returns an exit code.
-TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli)
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli)
 
 
 def common_parser() -> argparse.ArgumentParser:
