@@ -7,6 +7,7 @@ Subcommands are registered from their topic modules so each stays small::
     needsmap crime     (re)load police.uk street-level files into the store
     needsmap snapshot  write locality snapshots (HTML/PDF/PNG)
     needsmap app       open the Streamlit app on the store
+    needsmap serve     the app as N replicas behind nginx (docs/deploy.md)
     needsmap run       build the store if needed, then open the app
 
 Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
@@ -23,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap import replicas
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
@@ -31,7 +33,7 @@ from needsmap.snapshot import cli as snapshot_cli
 
 #: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
 #: parser whose ``func(args)`` returns an exit code.
-TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli)
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, replicas)
 
 
 def common_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ loopback port and wait for Streamlit's health endpoint; ``needsmap serve``
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
@@ -104,7 +105,7 @@ class AppProcess:
         try:
             with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=timeout) as r:
                 return r.read().strip() == b"ok"
-        except OSError:
+        except (OSError, http.client.HTTPException):
             return False
 
     def wait_healthy(self, timeout: float = 120) -> None:
