@@ -75,8 +75,8 @@ def render_config(upstreams: list[Upstream], listen: str, runtime_dir: Path, *,
     Parameters
     ----------
     upstreams
-        Replicas in a fixed order (the order keeps the hash ring, so keep it between
-        reloads); ``up=False`` ones are listed ``down``.
+        Replicas in a fixed order: the i-th is named ``r<i>`` in the route cookie, so keep
+        the order between reloads. ``up=False`` ones are listed ``down``.
     listen
         nginx ``listen`` value (``127.0.0.1:8080``, ``8080``, ``[::]:80``...).
     runtime_dir
@@ -95,8 +95,10 @@ def render_config(upstreams: list[Upstream], listen: str, runtime_dir: Path, *,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template.parent)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)  # noqa: S701 - an nginx file, not HTML
+    named = [{"name": f"r{i}", "address": u.address, "up": u.up}
+             for i, u in enumerate(upstreams, start=1)]
     return env.get_template(template.name).render(
-        upstreams=upstreams, listen=listen, runtime_dir=str(Path(runtime_dir).resolve()),
+        upstreams=named, listen=listen, runtime_dir=str(Path(runtime_dir).resolve()),
         app_static=str(app_static.resolve()) if app_static else None,
         streamlit_static=str(streamlit_static.resolve()) if streamlit_static else None,
         expose_upstream=expose_upstream, secure_cookie=secure_cookie, cookie=ROUTE_COOKIE,
