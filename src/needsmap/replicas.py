@@ -201,7 +201,7 @@ class Supervisor:
 
     def _restart(self, r: Replica) -> None:
         self._kill(r)
-        if not _port_free(r.port):  # something else took the port: move (the ring shifts)
+        if not _port_free(r.port):  # something else took the port: move (same name, r<i>)
             r.address = f"127.0.0.1:{free_port()}"
         r.restarts += 1
         # Back off when restarts keep failing: 1, 2, 4 ... 30 s before the next one.
