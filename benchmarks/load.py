@@ -420,6 +420,7 @@ def run_replicas(a: argparse.Namespace, seconds: float, lads: list[str],
             cpu = tree_cpu(srv.pid) - cpu0
             time.sleep(0.5)  # the last websockets reach nginx's log
             shares = srv.sessions_per_replica()
+            restarts = sum(r["restarts"] for r in srv.status()["replicas"])
         finally:
             if sampler:
                 sampler.stop.set()
@@ -433,7 +434,7 @@ def run_replicas(a: argparse.Namespace, seconds: float, lads: list[str],
             "p50_s": round(pct(all_t, 0.5), 3), "p95_s": round(pct(all_t, 0.95), 3),
             "cpu_s": round(cpu, 1), "cpu_s_per_render": round(cpu / max(1, len(all_t)), 3),
             "peak_rss_mb": round((sampler.peak if sampler else 0) / 2**20),
-            "per_replica": shares, "load_before": [round(x, 2) for x in load_before],
+            "per_replica": shares, "replica_restarts": restarts, "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
         })
     return rows
@@ -452,6 +453,9 @@ def print_replicas(rows: list[dict], a: argparse.Namespace) -> None:
               f"{r['p95_s']:>6.2f} {r['errors']:>6} {r['cpu_s_per_render']:>12.3f}  "
               f"{r['load_before'][0]:>5.2f} -> {r['load_after'][0]:<5.2f}              "
               f"{r['per_replica']}")
+        if r["replica_restarts"]:
+            print(f"    {r['replica_restarts']} replica restart(s) during the drive "
+                  "(a replica died or failed its health checks)")
         for e in r["first_errors"]:
             print("    error:", e)
     if base and len(rows) > 1:

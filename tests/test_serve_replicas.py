@@ -11,6 +11,8 @@ as a user runs it), then with Playwright + Debian chromium:
 * a replica killed with SIGKILL: new sessions still load (also one whose cookie named the
   dead replica), a page that was open on it reconnects to the other and stays there, the
   supervisor restarts it and routes to it again;
+* a replica that hangs (SIGSTOP) is marked down after three failed health checks and
+  replaced;
 * SIGTERM (and Ctrl-C's SIGINT) stop nginx and every replica, leaving no process behind.
 """
 
@@ -325,6 +327,30 @@ def test_ctrl_c_stops_everything(blackpool_store, tmp_path):
     assert srv.stop(signal.SIGINT) == 0
     _, alive = psutil.wait_procs(procs, timeout=15)
     assert not alive, f"left running: {alive}"
+
+
+def test_a_hung_replica_is_restarted(blackpool_store, tmp_path):
+    """A replica that stops answering (SIGSTOP) but does not exit is marked down after
+    three failed health checks, killed and restarted."""
+    srv = Served(blackpool_store, tmp_path / "run", replicas=1)
+    try:
+        hung = srv.replicas()[0]
+        os.kill(hung["pid"], signal.SIGSTOP)
+        t0 = time.monotonic()
+        deadline = t0 + 120
+        while True:
+            r = srv.replicas()[0]
+            if r["state"] == "up" and r["restarts"] >= 1:
+                break
+            assert time.monotonic() < deadline, f"not restarted: {srv.output()}"
+            time.sleep(0.5)
+        print(f"hung replica replaced in {time.monotonic() - t0:.1f} s")
+        assert "failed 3 health checks" in srv.output()
+        assert not psutil.pid_exists(hung["pid"]) or \
+            psutil.Process(hung["pid"]).status() == psutil.STATUS_ZOMBIE
+        assert httpx.get(f"{srv.url}/_stcore/health").text == "ok"
+    finally:
+        assert srv.stop() == 0
 
 
 def test_missing_store_is_a_clear_error(tmp_path):
