@@ -441,7 +441,8 @@ def run_replicas(a: argparse.Namespace, seconds: float, lads: list[str],
 
 
 def print_replicas(rows: list[dict], a: argparse.Namespace) -> None:
-    base = rows[0]["served_per_min"] if rows and rows[0]["replicas"] == 1 else None
+    one = next((r for r in rows if r["replicas"] == 1), None)
+    base = one["served_per_min"] if one else None
     print(f"load through nginx: {a.sessions} concurrent websocket sessions (ramp-up "
           f"{a.ramp:.0f} s, actions started for {min(a.seconds, HARD_CAP_S - a.timeout):.0f} s) "
           f"against {a.db.name}; {os.cpu_count()} CPUs")
