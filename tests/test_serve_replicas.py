@@ -353,6 +353,50 @@ def test_a_hung_replica_is_restarted(blackpool_store, tmp_path):
         assert srv.stop() == 0
 
 
+def test_replicas_on_other_machines_are_health_checked(blackpool_store, tmp_path):
+    """``--upstream HOST:PORT``: nginx routes to replicas the supervisor did not start; one
+    that goes away is marked down, and routed to again once it answers."""
+    from needsmap.serve import AppProcess
+
+    _nginx_or_fail()
+    app = AppProcess(blackpool_store)
+    port = free_port()
+    out = open(tmp_path / "serve.out", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "needsmap.cli", "serve", "--upstream", f"127.0.0.1:{app.port}",
+         "--port", str(port), "--runtime-dir", str(tmp_path / "run")],
+        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def status() -> dict:
+        try:
+            return json.loads((tmp_path / "run" / "status.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def wait(pred, what: str) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + 120
+        while not pred(status()):
+            assert time.monotonic() < deadline, f"{what}: {(tmp_path / 'serve.out').read_text()}"
+            time.sleep(0.3)
+
+    try:
+        wait(lambda s: s.get("state") == "serving", "serve did not come up")
+        r = httpx.get(f"http://127.0.0.1:{port}/")
+        assert r.status_code == 200 and "x-upstream" not in r.headers  # not shown off-machine
+        assert r.cookies[ROUTE_COOKIE] == "r1"
+        app.stop()
+        wait(lambda s: s["replicas"][0]["state"] == "down", "not marked down")
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 502
+        app = AppProcess(blackpool_store, port=int(status()["replicas"][0]["address"].rsplit(":", 1)[1]))
+        wait(lambda s: s["replicas"][0]["state"] == "up", "not routed to again")
+        assert httpx.get(f"http://127.0.0.1:{port}/_stcore/health").text == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        out.close()
+        app.stop()
+
+
 def test_missing_store_is_a_clear_error(tmp_path):
     _nginx_or_fail()
     r = subprocess.run([sys.executable, "-m", "needsmap.cli", "serve", "--replicas", "2",
