@@ -159,10 +159,10 @@ class Session:
         assert r.ok, r.status
         return r.headers["x-upstream"]
 
-    def open_map(self, query: str = "basemap=none") -> None:
+    def open_map(self, query: str = "basemap=none", n: int | None = 21) -> None:
         self.page.goto(f"{self.url}/?{query}")
         try:
-            self.wait_painted()
+            self.wait_painted(n=n)
         except Exception as exc:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(SCREENSHOTS / "serve_failed.png"))
@@ -170,7 +170,7 @@ class Session:
                 f"no map: replicas {self.upstreams}, websockets "
                 f"{[(w.url, w.is_closed()) for w in self.sockets]}") from exc
 
-    def wait_painted(self, version: int = 1, n: int = 21):  # noqa: ANN201
+    def wait_painted(self, version: int = 1, n: int | None = 21):  # noqa: ANN201
         fr = self.page.frame_locator(MAP_IFRAME)
         marker = fr.locator("#nm-painted")
         marker.wait_for(state="attached")
@@ -178,7 +178,8 @@ class Session:
         while int(marker.get_attribute("data-version") or 0) < version:
             assert time.monotonic() < deadline, "the map was not redrawn"
             time.sleep(0.1)
-        assert int(marker.get_attribute("data-n")) == n
+        if n is not None:
+            assert int(marker.get_attribute("data-n")) == n
         return fr
 
     def replicas_seen(self) -> set[str]:
@@ -327,6 +328,37 @@ def test_ctrl_c_stops_everything(blackpool_store, tmp_path):
     assert srv.stop(signal.SIGINT) == 0
     _, alive = psutil.wait_procs(procs, timeout=15)
     assert not alive, f"left running: {alive}"
+
+
+@pytest.mark.xfail(strict=False, reason="needs issue 18 item 1: the app (views/data.py) "
+                   "must pick up a replaced store; every replica then does, with no change here")
+def test_a_rebuilt_store_reaches_every_replica(browser, blackpool_store, mirror, tmp_path):
+    """``needsmap build`` replaces the served store (Blackpool -> Dudley): within seconds a
+    new session on each replica shows the new store, with no restart."""
+    import shutil
+
+    db = tmp_path / "served.duckdb"
+    shutil.copy(blackpool_store, db)
+    srv = Served(db, tmp_path / "run")
+
+    def title(route: str) -> str:
+        s = Session(browser, srv.url, route=route)
+        try:
+            s.open_map(n=None)
+            return s.page.get_by_text("ACE index (modelled risk) ·").first.inner_text()
+        finally:
+            s.close()
+
+    try:
+        assert all("Blackpool" in title(r) for r in ("r1", "r2"))
+        subprocess.run([sys.executable, "-m", "needsmap.cli", "build", "--db", str(db), "--la",
+                        "Dudley", "--mirror", str(mirror), "--cache", str(tmp_path / "cache"),
+                        "--offline"], check=True, capture_output=True, timeout=900)
+        time.sleep(5)
+        seen = {r: title(r) for r in ("r1", "r2")}
+        assert all("Dudley" in t for t in seen.values()), seen
+    finally:
+        srv.stop()
 
 
 def test_a_hung_replica_is_restarted(blackpool_store, tmp_path):
