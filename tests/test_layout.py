@@ -13,7 +13,7 @@ one above; within a layer, packages must not import each other in a cycle):
 6. ``index``, ``access``, ``crime``   (the stages built on the areas)
 7. ``snapshot``  (one-page locality snapshots)
 8. ``views``     (Streamlit UI modules)
-9. ``pipeline``, ``cli``, ``serve`` and ``app.py``
+9. ``pipeline``, ``cli``, ``serve``, ``nginx``, ``replicas`` and ``app.py``
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     "scope": 0, "_threads": 0,
     "sources": 1, "ingest": 2, "store": 3, "context": 4, "areas": 5,
     "index": 6, "access": 6, "crime": 6, "snapshot": 7, "views": 8,
-    "pipeline": 9, "cli": 9, "serve": 9,
+    "pipeline": 9, "cli": 9, "serve": 9, "nginx": 9, "replicas": 9,
 }
 
 

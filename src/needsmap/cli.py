@@ -8,6 +8,7 @@ Subcommands are registered from their topic modules so each stays small::
     needsmap snapshot  write locality snapshots (HTML/PDF/PNG)
     needsmap site      where N more sites would reach the most children (MCLP / p-median)
     needsmap app       open the Streamlit app on the store
+    needsmap serve     the app as N replicas behind nginx (docs/deploy.md)
     needsmap run       build the store if needed, then open the app
 
 Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
@@ -24,6 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap import replicas
 from needsmap.access import siting_cli
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
@@ -33,7 +35,7 @@ from needsmap.snapshot import cli as snapshot_cli
 
 #: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
 #: parser whose ``func(args)`` returns an exit code.
-TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli)
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli, replicas)
 
 
 def common_parser() -> argparse.ArgumentParser:
