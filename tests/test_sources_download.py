@@ -21,7 +21,12 @@ from needsmap.sources.resolve import sha256_file
 
 SMALL = "wd24_boundaries_blackpool"  # 15 kB GeoJSON with a catalogue SHA-256
 MEDIUM = "lad24_boundaries"  # 740 kB
-ABSENT = "iod2025_file5"  # catalogued, but not in the mirror (and no SHA-256)
+#: A mirror-layout source the mirror does not have (its SHA-256 fixed, so a mirror over HTTP is
+#: asked for it), and one with no SHA-256 and no direct link (never downloaded).
+ABSENT = Source(id="absent", path="deprivation/iod2025/not_in_the_mirror.csv",
+                sha256="0" * 64, publisher="p", title="t", licence="l", vintage="v",
+                landing="https://www.gov.uk/government/statistics/english-indices-of-deprivation-2025")
+ABSENT_NOLINK = "iod2025_file5"  # catalogued with no direct link (by hand only)
 
 
 @pytest.fixture()
@@ -30,8 +35,8 @@ def server(mirror: Path) -> Iterator[Loopback]:
         yield srv
 
 
-def src(source_id: str) -> Source:
-    return load_catalogue().get(source_id)
+def src(source_id: str | Source) -> Source:
+    return source_id if isinstance(source_id, Source) else load_catalogue().get(source_id)
 
 
 def resolver(cache: Path, srv: Loopback | None = None, mirror: Path | None = None,
@@ -103,7 +108,8 @@ def test_always_bad_body_fails_and_nothing_is_kept(tmp_path, server, fault, word
 def test_truncated_file_without_checksum_is_caught_by_length(tmp_path, server, mirror):
     # A source with no catalogued SHA-256 relies on Content-Length alone.
     s = Source(id="nochecksum", path=src(MEDIUM).path, publisher="p", title="t",
-               url="https://example.invalid/x", licence="l", vintage="v", form="f")
+               landing="https://example.invalid/x", licence="l", vintage="v", form="f",
+               download=f"{server.url}/{src(MEDIUM).path}")
     server.fault(s.path, "truncate")
     path = resolver(tmp_path, server).resolve(s)
     assert server.count(s.path) == 2
@@ -223,9 +229,9 @@ def test_optional_source_is_downloaded_only_when_its_checksum_is_fixed(tmp_path,
     assert fixed.sha256
     got = resolver(tmp_path, server).resolve_optional(fixed)
     assert got is not None and got[1] == "download" and sha256_file(got[0]) == fixed.sha256
-    # no SHA-256 (the official File 5: its URL is a landing page): never downloaded
-    assert resolver(tmp_path, server).resolve_optional(src(ABSENT)) is None
-    assert server.count(src(ABSENT).path) == 0
+    # no SHA-256 and no direct link (the official File 5): never downloaded
+    assert resolver(tmp_path, server).resolve_optional(src(ABSENT_NOLINK)) is None
+    assert server.requests == [f"/{fixed.path}"]
     # offline, or a failed download: None, not an error
     assert resolver(tmp_path / "c2", server, offline=True).resolve_optional(fixed) is None
     server.fault(fixed.path, "404")

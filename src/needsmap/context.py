@@ -21,6 +21,7 @@ from needsmap.scope import ALL, Scope
 from needsmap.settings import Settings
 from needsmap.sources import Resolver
 from needsmap.sources.catalogue import Catalogue, Source
+from needsmap.sources.resolve import MIRROR_COPY, Found, sha256_file
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class BuildContext:
     console: Console = field(default_factory=Console)
     timings: dict[str, float] = field(default_factory=dict)
     summary: dict[str, object] = field(default_factory=dict)
-    sources_used: list[tuple[Source, Path, str]] = field(default_factory=list)
+    #: Every source file read: the catalogue entry and how it was found and checked.
+    sources_used: list[tuple[Source, Found]] = field(default_factory=list)
     #: Facts one stage leaves for a later one (e.g. ``cilif_available``).
     facts: dict[str, object] = field(default_factory=dict)
 
@@ -65,19 +67,37 @@ class BuildContext:
         """Resolve a catalogue id to a local path and record it for the ``source`` table.
 
         With ``required=False`` a source found nowhere gives ``None`` instead of
-        raising :class:`~needsmap.sources.SourceUnavailable`.
+        raising :class:`~needsmap.sources.SourceUnavailable` (and no publisher's
+        download is attempted: ``needsmap fetch`` does that).
         """
+        found = self.resolve_found(source_id, required)
+        return found.path if found else None
+
+    def resolve_found(self, source_id: str, required: bool = True) -> Found | None:
+        """Like :meth:`resolve`, returning how the file was found and checked."""
         src = self.catalogue.get(source_id)
         if required:
-            path, origin = self.resolver.resolve_with_origin(src)
+            found = self.resolver.resolve_found(src)
         else:
-            found = self.resolver.resolve_optional(src)
+            found = self.resolver.resolve_optional_found(src)
             if found is None:
                 return None
-            path, origin = found
-        self.sources_used.append((src, path, origin))
-        return path
+        self.sources_used.append((src, found))
+        return found
 
-    def record_source(self, src: Source, path: Path, origin: str) -> None:
+    def record_source(self, src: Source, path: Path, origin: str, check: str = "user file",
+                      form: str = "user file") -> None:
         """Record a file that did not come through :meth:`resolve` (a user's file)."""
-        self.sources_used.append((src, path, origin))
+        self.sources_used.append((src, Found(Path(path), origin, form, check)))
+
+    def available(self, source_id: str) -> bool:
+        """True if the source is in the cache or mirror (no download)."""
+        return self.resolver.find(self.catalogue.get(source_id)) is not None
+
+    def sha256(self, src: Source, found: Found) -> str:
+        """The SHA-256 of a used file (the catalogue's for a verified mirror copy)."""
+        if found.form == MIRROR_COPY and src.sha256 and found.check.startswith("sha256"):
+            return src.sha256
+        if found.origin == "user":
+            return sha256_file(found.path)
+        return self.resolver.sha256(found.path)

@@ -48,6 +48,7 @@ from needsmap.ingest.report import LoadReport
 from needsmap.scope import Scope, resolve_las
 from needsmap.settings import SCHEMA_VERSION, Settings
 from needsmap.sources import Resolver, load_catalogue
+from needsmap.sources.resolve import MIRROR_COPY, PUBLISHER_FILE
 from needsmap.sql import run_sql
 from needsmap.store import schema
 from needsmap.store.db import load_spatial
@@ -174,11 +175,14 @@ def _write_meta(ctx: BuildContext, wall: float) -> None:
     ctx.con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
     seen = set()
     rows = []
-    for src, path, origin in ctx.sources_used:
+    for src, found in ctx.sources_used:
         if src.id in seen:
             continue
         seen.add(src.id)
-        rows.append((src.id, src.publisher, src.title, src.url, src.licence, src.vintage,
-                     src.form, str(path), origin, src.sha256))
+        form = src.form if found.form == MIRROR_COPY else found.form
+        layout = src.layout if found.form == PUBLISHER_FILE else None
+        rows.append((src.id, src.publisher, src.title, src.landing, src.licence, src.vintage,
+                     form, str(found.path), found.origin, ctx.sha256(src, found),
+                     found.url or src.download, layout, found.check))
     if rows:
-        ctx.con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        ctx.con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)

@@ -110,9 +110,10 @@ def stage(ctx: BuildContext) -> None:
         reports[key] = fr
         vintage = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
         ctx.record_source(Source(id=source_id, path=str(path), publisher="user",
-                                 title=f"User service list {path.name}", url="",
+                                 title=f"User service list {path.name}",
                                  licence="supplied by the user", vintage=vintage,
-                                 form="user CSV", sha256=sha256_file(path)), path, "user")
+                                 form="user CSV", sha256=sha256_file(path), required=False),
+                          path, "user")
         cand = read_service_csv(path.read_bytes(), fr, postcodes, label=path.name)
         parts.append(_tag(cand, key, source_id, vintage))
 

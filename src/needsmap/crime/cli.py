@@ -92,10 +92,11 @@ def _record_sources(con: duckdb.DuckDBPyConnection, files: list) -> None:
     rows = []
     for pf in files:
         m = coll.member(f"{pf.month}/{pf.path.name}")
-        rows.append((m.id, m.publisher, m.title, m.url, m.licence, m.vintage, m.form,
-                     str(pf.path), "user", sha256_of(pf.path)))
+        rows.append((m.id, m.publisher, m.title, m.landing, m.licence, m.vintage, "user file",
+                     str(pf.path), "user", sha256_of(pf.path), None, "police_street_csv",
+                     "user file"))
     if rows:
-        con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _lookup_path(mirror: str | None) -> Path | None:

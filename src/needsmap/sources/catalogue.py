@@ -1,8 +1,20 @@
 """The ``geodata/catalogue.toml`` catalogue of every source file.
 
-Each entry names the publisher, the dataset, its official URL, licence, vintage,
-the file's place in the mirror layout, its expected columns and, where the file
-is fixed, its SHA-256.
+Each entry says where a person reads about the data (``landing``), where a program
+can download it (``download``: a direct link or URL pattern, where the publisher has
+one), which reader reads the publisher's own file and which header variant it has
+(``layout``, a name in :mod:`needsmap.sources.layouts`), the licence and vintage,
+and what the build does without it (``required``, ``instead``, ``without``).
+
+A source can come in two forms:
+
+* the **mirror's copy** (``path``): the file's place in the offline mirror, checked
+  by its ``sha256`` (a re-serialised table or a byte copy, see the mirror README);
+* the **publisher's file** (``save_as``): where a download, or a file fetched by
+  hand, is kept in the cache. It is checked by its layout (expected columns,
+  plausible row count) and its SHA-256 is recorded in the store's ``source`` table.
+
+A source has at least one of the two. Unknown ids are rejected with the valid list.
 """
 
 from __future__ import annotations
@@ -14,47 +26,137 @@ from pathlib import Path
 
 from needsmap.settings import CATALOGUE_PATH
 
+#: How a download is made (``fetch`` in the catalogue).
+FETCH_KINDS = {
+    "file": "one GET of the direct link",
+    "dated": "a date-stamped link ({date:%Y%m%d}): today's file, else up to a week back",
+    "arcgis": "an ONS ArcGIS feature service, read page by page (resultOffset) into one file",
+}
+
 
 @dataclass(frozen=True)
 class Source:
-    """One catalogued file (or, for collections, one member file)."""
+    """One catalogued file (or, for collections, one member file).
+
+    Attributes
+    ----------
+    id, publisher, title, licence, vintage
+        What it is.
+    landing
+        The page a person reads (the publisher's dataset page).
+    path, sha256, form, columns
+        The mirror's copy: its place in the mirror layout (and in the cache), its
+        SHA-256, its form (``re-serialised``, ``official file``...) and columns.
+    download
+        Direct link or URL pattern of the publisher's file (``None``: by hand only).
+    fetch
+        How to download it (:data:`FETCH_KINDS`).
+    save_as
+        Cache path of the publisher's file (default: ``path``).
+    layout
+        Layout of the publisher's file (:data:`needsmap.sources.layouts.LAYOUTS`).
+    where
+        For ``fetch = "arcgis"``: the feature-service ``where`` clause.
+    required, instead, without
+        Whether the build needs it; ids of sources that make it unnecessary when one of
+        them is present; what the build does without it.
+    manual
+        How to get it by hand, when there is no direct link (or the link fails).
+    """
 
     id: str
-    path: str
     publisher: str
     title: str
-    url: str
     licence: str
     vintage: str
-    form: str
-    columns: tuple[str, ...] = ()
+    landing: str = ""
+    path: str | None = None
     sha256: str | None = None
-    optional: bool = False
+    form: str = "official file"
+    columns: tuple[str, ...] = ()
+    download: str | None = None
+    fetch: str = "file"
+    save_as: str | None = None
+    layout: str | None = None
+    where: str = "1=1"
+    required: bool = True
+    instead: tuple[str, ...] = ()
+    without: str = ""
+    manual: str = ""
+
+    def __post_init__(self) -> None:
+        if self.fetch not in FETCH_KINDS:
+            raise ValueError(f"source {self.id}: unknown fetch {self.fetch!r}; valid: "
+                             f"{', '.join(FETCH_KINDS)}")
+        if not (self.path or self.save_as):
+            raise ValueError(f"source {self.id}: needs a mirror path or a save_as name")
+
+    @property
+    def url(self) -> str:
+        """The best link for a person: the direct link if fixed, else the landing page."""
+        if self.download and "{" not in self.download:
+            return self.download
+        return self.landing
+
+    @property
+    def cache_name(self) -> str:
+        """Cache path of the publisher's file (``save_as``, else the mirror ``path``)."""
+        return self.save_as or self.path  # type: ignore[return-value]
+
+    @property
+    def downloadable(self) -> bool:
+        """True if the publisher has a direct link (or URL pattern) for it."""
+        return bool(self.download)
 
 
 @dataclass(frozen=True)
 class Collection:
-    """A family of files such as police.uk's monthly street-level CSVs."""
+    """A family of files such as police.uk's monthly street-level CSVs.
+
+    The mirror holds members ``<path>/<relpath>`` (checked by ``sha256[relpath]``);
+    the publisher's archive (``download``) is kept in the cache as ``save_as``.
+    """
 
     id: str
     path: str
     pattern: str
     publisher: str
     title: str
-    url: str
     licence: str
     vintage: str
     form: str
+    landing: str = ""
     columns: tuple[str, ...] = ()
     sha256: dict[str, str] = field(default_factory=dict)
+    download: str | None = None
+    save_as: str | None = None
+    layout: str | None = None
+    required: bool = False
+    without: str = ""
+    manual: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.download or self.landing
 
     def member(self, relpath: str) -> Source:
-        """Return a :class:`Source` for one file inside the collection."""
+        """Return a :class:`Source` for one file inside the collection (mirror copy)."""
         return Source(
             id=f"{self.id}:{relpath}", path=f"{self.path}/{relpath}", publisher=self.publisher,
-            title=self.title, url=f"{self.url.rstrip('/')}/{relpath}", licence=self.licence,
+            title=self.title, landing=self.landing, licence=self.licence,
             vintage=relpath.split("/")[0], form=self.form, columns=self.columns,
-            sha256=self.sha256.get(relpath),
+            sha256=self.sha256.get(relpath), layout="police_street_csv", required=False,
+        )
+
+    def archive(self) -> Source | None:
+        """The publisher's archive as a :class:`Source` (``None`` if not catalogued)."""
+        if not self.save_as:
+            return None
+        return Source(
+            id=f"{self.id}:archive", save_as=self.save_as, publisher=self.publisher,
+            title=f"{self.title} (archive)", landing=self.landing, licence=self.licence,
+            vintage="latest", form="official file", download=self.download,
+            layout=self.layout, required=False, without=self.without, manual=self.manual,
         )
 
 
@@ -83,18 +185,31 @@ class Catalogue:
         return iter(self.sources.values())
 
 
+def _tuple_fields(d: dict, *names: str) -> dict:
+    for n in names:
+        if n in d:
+            d[n] = tuple(d[n])
+    return d
+
+
 @lru_cache(maxsize=4)
 def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
-    """Read the catalogue TOML."""
+    """Read the catalogue TOML (unknown keys are an error, naming the source)."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    sources = {
-        sid: Source(id=sid, columns=tuple(d.pop("columns", ())), **d)
-        for sid, d in data.get("source", {}).items()
-    }
+    sources = {}
+    for sid, d in data.get("source", {}).items():
+        try:
+            sources[sid] = Source(id=sid, **_tuple_fields(dict(d), "columns", "instead"))
+        except TypeError as exc:
+            raise ValueError(f"catalogue source {sid}: {exc}") from None
     collections = {}
     for cid, d in data.get("collection", {}).items():
         d = dict(d)
         collections[cid] = Collection(
             id=cid, columns=tuple(d.pop("columns", ())), sha256=dict(d.pop("sha256", {})), **d
         )
+    for s in sources.values():
+        for other in s.instead:
+            if other not in sources:
+                raise ValueError(f"catalogue source {s.id}: instead names unknown source {other!r}")
     return Catalogue(sources, collections)

@@ -36,12 +36,19 @@ COMMON: dict[str, str] = {
     "area_km2": "land area in km² (EPSG:27700 polygon area)",
     "density_per_km2": "residents per km² of land: population / area_km2",
     "idaci_numerator": "IoD2025 IDACI numerator: children 0-15 in income-deprived families",
-    "child_poverty_method": "how child_poverty_rate was obtained (official IDACI score or "
-                            "numerator / Census children)",
-    "child_poverty_rate": "share of children 0-15 in income-deprived families (IDACI), 0-1",
+    "child_poverty_method": "which child poverty rate this is: the official IDACI score (IoD2025 "
+                            "File 7 over mid-2022 children; File 5 over Census children), the "
+                            "estimate IDACI numerator / Census 2021 children (capped at 1 where "
+                            "the denominators disagree), or for an area a mix of the two",
+    "child_poverty_rate": "share of children 0-15 in income-deprived families (IDACI), 0-1: "
+                          "child_poverty_children / child_poverty_denominator",
     "child_poverty_children": "children counted as income-deprived (numerator of the rate)",
-    "n_lsoa_cp_imputed": "LSOAs whose child poverty count is numerator / Census children",
+    "child_poverty_denominator": "children 0-15 the rate is out of (mid-2022 for File 7's "
+                                 "official scores, Census 2021 otherwise)",
+    "n_lsoa_cp_imputed": "LSOAs whose IDACI numerator is suppressed (0-9; imputed 4.5)",
     "n_lsoa_cp_official": "LSOAs with the official IDACI score",
+    "n_lsoa_cp_capped": "LSOAs whose estimate was capped at 1 (the IDACI numerator exceeds "
+                        "the Census children: the denominators disagree)",
     "income_numerator": "IoD2025 income domain numerator (people income-deprived)",
     "income_rate": "IoD2025 income deprivation rate, 0-1 (population-weighted for areas)",
     "employment_rate": "IoD2025 employment deprivation rate, 0-1 (population-weighted)",
@@ -137,7 +144,8 @@ def _cols(text: str) -> tuple[str, ...]:
 
 
 _INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
-    child_poverty_children, child_poverty_rate, n_lsoa_cp_imputed, n_lsoa_cp_official,
+    child_poverty_children, child_poverty_denominator, child_poverty_rate, n_lsoa_cp_imputed,
+    n_lsoa_cp_official, n_lsoa_cp_capped, child_poverty_method,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
     cilif_children, cilif_rate""")
 #: The File 8 proxies of the domains index (resident measures in aggregate_indicators.sql).
@@ -164,13 +172,19 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("meta", "one row per key: schema_version, needsmap_version, built_at, scope, "
           "build_seconds", ("key", "value"), written_by="pipeline"),
     Table("source", "one row per source file the build used",
-          _cols("source_id, publisher, title, url, licence, vintage, form, path, origin, sha256"),
+          _cols("source_id, publisher, title, url, licence, vintage, form, path, origin, sha256, "
+                "download, layout, checked"),
           (("publisher", "publisher of the file"), ("title", "dataset title"),
-           ("url", "where the publisher offers it"), ("licence", "licence"),
-           ("vintage", "vintage of the data"), ("form", "official bytes or a re-serialised "
-                                                      "table (see the mirror README)"),
+           ("url", "the publisher's landing page (the page a person reads)"),
+           ("licence", "licence"),
+           ("vintage", "vintage of the data"), ("form", "the mirror copy's form (official bytes "
+                                                      "or a re-serialised table, see the mirror "
+                                                      "README), publisher's file or user file"),
            ("path", "local path the build read"), ("origin", "cache, mirror, download or user"),
-           ("sha256", "SHA-256 the catalogue expects (NULL for user files)")),
+           ("sha256", "SHA-256 of the file read (for a mirror copy: the catalogue's, checked)"),
+           ("download", "the direct link it was (or can be) downloaded from"),
+           ("layout", "the publisher's layout it was read as (needsmap.sources.layouts)"),
+           ("checked", "how it was checked: sha256 = catalogue, or the layout check")),
           written_by="pipeline"),
     Table("load_report", "one row per input file", _cols(
         "source_id, file, rows_read, rows_kept, rows_rejected, note"),
@@ -199,7 +213,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("lsoa_indicators", "every English LSOA 2021: the measures every area is built from",
           _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, area_km2,
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
-          child_poverty_children, income_numerator, income_rate, employment_rate,
+          child_poverty_children, child_poverty_denominator, income_numerator, income_rate, employment_rate,
           education_score, health_score, crime_score, barriers_score, living_environment_score,
           imd_score, imd_rank, imd_decile, cilif_children""") + _PROXIES,
           (("population", "usual residents, Census 2021"),
