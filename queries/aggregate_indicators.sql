@@ -7,9 +7,14 @@
 --
 -- With x_i the LSOA value and w_i its weight in the group:
 -- Counts:                  population, children_0_15: sum of the given whole-number shares
---                          area_km2, child_poverty_children, cilif_children: sum(w_i * x_i)
+--                          area_km2, child_poverty_children, child_poverty_denominator,
+--                          cilif_children: sum(w_i * x_i)
 -- Density:                 sum(w_i * population_i) / sum(w_i * area_km2_i)
--- Child measures (rates):  sum(w_i * numerator_i) / sum(w_i * children_i)
+-- Child poverty (IDACI):   sum(w_i * child_poverty_children_i) / sum(w_i * child_poverty_denominator_i)
+--                          over LSOAs with a value: each LSOA's numerator over its own denominator
+--                          (mid-2022 children for File 7's official scores, Census 2021 children
+--                          otherwise), so the rate never exceeds 1 (see areas_lsoa.sql)
+-- Other child measures:    sum(w_i * numerator_i) / sum(w_i * children_i)
 -- Resident measures:       sum(w_i * x_i * population_i) / sum(w_i * population_i)  over LSOAs where
 --                          x_i is known (IoD income and employment rates, and the education, health,
 --                          crime, IMD scores, as the IoD's own population-weighted LA "average score")
@@ -27,11 +32,27 @@ SELECT g.group_code,
        sum(g.w * i.area_km2) AS area_km2,
        sum(g.w * i.population) / nullif(sum(g.w * i.area_km2), 0) AS density_per_km2,
        sum(g.w * i.child_poverty_children) AS child_poverty_children,
+       sum(g.w * i.child_poverty_denominator) FILTER (WHERE i.child_poverty_children IS NOT NULL)
+           AS child_poverty_denominator,
        sum(g.w * i.child_poverty_children)
-           / nullif(sum(g.w * i.children_0_15) FILTER (WHERE i.child_poverty_children IS NOT NULL), 0)
+           / nullif(sum(g.w * i.child_poverty_denominator) FILTER (WHERE i.child_poverty_children IS NOT NULL), 0)
            AS child_poverty_rate,
        (count(*) FILTER (WHERE i.child_poverty_method LIKE '%imputed%'))::INTEGER AS n_lsoa_cp_imputed,
        (count(*) FILTER (WHERE i.child_poverty_method LIKE 'official%'))::INTEGER AS n_lsoa_cp_official,
+       (count(*) FILTER (WHERE i.child_poverty_method LIKE '%capped%'))::INTEGER AS n_lsoa_cp_capped,
+       CASE WHEN count(*) FILTER (WHERE i.child_poverty_method LIKE 'official%') = count(*)
+                THEN 'official IDACI score (IoD2025)'
+            WHEN count(*) FILTER (WHERE i.child_poverty_method LIKE 'official%') = 0
+                THEN 'estimate: IDACI numerator / '
+                     || coalesce(regexp_extract(min(i.child_poverty_method), '/ ([^/]*?) children 0-15', 1),
+                                 'Census 2021') || ' children 0-15'
+                     || CASE WHEN count(*) FILTER (WHERE i.child_poverty_method LIKE '%capped%') > 0
+                             THEN ' (' || count(*) FILTER (WHERE i.child_poverty_method LIKE '%capped%')
+                                  || ' of ' || count(*) || ' LSOAs capped at 100%)'
+                             ELSE '' END
+            ELSE 'mixed: official IDACI score for '
+                 || count(*) FILTER (WHERE i.child_poverty_method LIKE 'official%') || ' of '
+                 || count(*) || ' LSOAs, the estimate for the others' END AS child_poverty_method,
        sum(g.w * i.income_rate * i.population) / nullif(sum(g.w * i.population) FILTER (WHERE i.income_rate IS NOT NULL), 0) AS income_rate,
        sum(g.w * i.employment_rate * i.population) / nullif(sum(g.w * i.population) FILTER (WHERE i.employment_rate IS NOT NULL), 0) AS employment_rate,
        sum(g.w * i.education_score * i.population) / nullif(sum(g.w * i.population) FILTER (WHERE i.education_score IS NOT NULL), 0) AS education_score,

@@ -1,6 +1,8 @@
 -- LSOA indicators (every English LSOA 2021). Inputs: lsoa, lookup_lsoa21_wd24, census_lsoa,
 -- iod_domains, iod_indicators, iod_idaci_official, cilif_msoa, msoa11, lsoa11_lsoa21, sape20.
--- Parameter: $cilif_available (BOOLEAN; false when a CiLIF file was missing: cilif_children NULL).
+-- Parameters: $cilif_available (BOOLEAN; false when a CiLIF file was missing: cilif_children
+-- NULL); $children_label (where children_0_15 comes from: 'Census 2021', or 'mid-2022' when the
+-- Census file is missing and File 7's denominators stand in).
 
 -- CiLIF apportioning (see needsmap.ingest.cilif for the formula):
 -- MSOA count -> LSOA11 by mid-2020 children; LSOA11 -> LSOA21 by Census 2021 children.
@@ -23,19 +25,51 @@ WITH w AS (
 SELECT lsoa21_code AS lsoa_code, sum(cilif_children * w) AS cilif_children
 FROM w GROUP BY 1;
 
+-- Child poverty (IDACI): the share of children 0-15 in income-deprived families.
+--   official: the IDACI score of IoD2025 File 7 with its own mid-2022 denominator
+--             (children = score x mid-2022 children 0-15), or the File 5 score (or the
+--             mirror's exact File 5 extract) with Census 2021 children as the denominator;
+--   estimate: the IDACI numerator (File 8, 2022) / Census 2021 children 0-15. The two counts
+--             are a year apart and from different sources, so the numerator can exceed the
+--             children counted: then the numerator is capped at the children (rate 1) and the
+--             method says the denominators disagree. A suppressed numerator (0-9) is imputed 4.5.
+-- child_poverty_denominator is the denominator of each LSOA's rate; areas sum numerators and
+-- denominators (aggregate_indicators.sql), so no rate exceeds 1.
+CREATE OR REPLACE TEMP TABLE _cp AS
+SELECT c.lsoa_code,
+       CASE WHEN o.idaci_score IS NOT NULL AND o.idaci_denominator IS NOT NULL
+                THEN o.idaci_denominator
+            ELSE c.children_0_15 END AS den,
+       CASE WHEN o.idaci_score IS NOT NULL THEN NULL
+            ELSE coalesce(n.idaci_numerator, 4.5) END AS est_num,
+       o.idaci_score, o.idaci_source, o.idaci_denominator, n.idaci_numerator, c.children_0_15
+FROM census_lsoa c
+LEFT JOIN iod_indicators n USING (lsoa_code)
+LEFT JOIN iod_idaci_official o USING (lsoa_code);
+
 CREATE OR REPLACE TABLE lsoa_indicators AS
 SELECT l.lsoa_code, l.ward_code, l.lad_code,
        c.population, c.children_0_15, l.area_km2,
        c.population / nullif(l.area_km2, 0) AS density_per_km2,
        n.idaci_numerator,
-       CASE WHEN o.idaci_score IS NOT NULL THEN 'official IDACI score (File 5)'
-            WHEN n.idaci_numerator IS NOT NULL THEN 'IDACI numerator / Census 2021 children 0-15'
-            ELSE 'IDACI numerator suppressed (0-9): imputed 4.5 / Census 2021 children 0-15' END
-           AS child_poverty_method,
-       CASE WHEN o.idaci_score IS NOT NULL THEN o.idaci_score
-            ELSE coalesce(n.idaci_numerator, 4.5) / nullif(c.children_0_15, 0) END AS child_poverty_rate,
-       CASE WHEN o.idaci_score IS NOT NULL THEN o.idaci_score * c.children_0_15
-            ELSE coalesce(n.idaci_numerator, 4.5) END AS child_poverty_children,
+       CASE WHEN p.idaci_score IS NOT NULL
+                THEN 'official IDACI score (' || p.idaci_source || '), over '
+                     || CASE WHEN p.idaci_denominator IS NOT NULL THEN 'mid-2022'
+                             ELSE $children_label END || ' children 0-15'
+            WHEN p.est_num > p.den
+                THEN 'IDACI numerator' || CASE WHEN p.idaci_numerator IS NULL
+                                               THEN ' suppressed (0-9): imputed 4.5' ELSE '' END
+                     || ' / ' || $children_label || ' children 0-15, capped at 1: the numerator '
+                     || 'exceeds the children (denominators disagree)'
+            WHEN p.idaci_numerator IS NOT NULL
+                THEN 'IDACI numerator / ' || $children_label || ' children 0-15'
+            ELSE 'IDACI numerator suppressed (0-9): imputed 4.5 / ' || $children_label
+                 || ' children 0-15' END AS child_poverty_method,
+       CASE WHEN p.idaci_score IS NOT NULL THEN p.idaci_score
+            ELSE least(p.est_num, p.den) / nullif(p.den, 0) END AS child_poverty_rate,
+       CASE WHEN p.idaci_score IS NOT NULL THEN p.idaci_score * p.den
+            ELSE least(p.est_num, p.den) END AS child_poverty_children,
+       p.den AS child_poverty_denominator,
        n.income_numerator,
        d.income_rate, d.employment_rate, d.education_score, d.health_score, d.crime_score,
        d.barriers_score, d.living_environment_score, d.imd_score, d.imd_rank, d.imd_decile,
@@ -46,8 +80,8 @@ SELECT l.lsoa_code, l.ward_code, l.lad_code,
        n.overcrowding_bedrooms_share
 FROM lsoa l
 JOIN census_lsoa c USING (lsoa_code)
+LEFT JOIN _cp p USING (lsoa_code)
 LEFT JOIN iod_domains d USING (lsoa_code)
 LEFT JOIN iod_indicators n USING (lsoa_code)
-LEFT JOIN iod_idaci_official o USING (lsoa_code)
 LEFT JOIN _cilif_l21 cl USING (lsoa_code)
 ORDER BY l.lsoa_code;

@@ -6,7 +6,7 @@
 -- (lsoa_ward_share: an LSOA shared by area between two wards of the group counts with the
 -- sum of its two weights, and its whole-number residents add up exactly).
 -- Added here, for the confidence intervals: the denominators each rate is built on
--- (children 0-15 with a child poverty value; residents with an income rate) and the
+-- (each LSOA's child poverty denominator, with a value; residents with an income rate) and the
 -- income-deprived count income_rate x that denominator.
 CREATE OR REPLACE TEMP VIEW snapshot_lsoa_group AS
 SELECT k.lsoa_code, g.group_id AS group_code, sum(k.w) AS w,
@@ -27,7 +27,7 @@ JOIN (
     SELECT g.group_code,
            (SELECT count(DISTINCT s.ward_code) FROM snapshot_group s
             WHERE s.group_id = g.group_code) AS n_ward,
-           sum(g.w * i.children_0_15) FILTER (WHERE i.child_poverty_children IS NOT NULL) AS child_poverty_den,
+           sum(g.w * i.child_poverty_denominator) FILTER (WHERE i.child_poverty_children IS NOT NULL) AS child_poverty_den,
            sum(g.w * i.population) FILTER (WHERE i.income_rate IS NOT NULL) AS income_den
     FROM snapshot_lsoa_group AS g
     JOIN lsoa_indicators AS i USING (lsoa_code)

@@ -111,9 +111,15 @@ def stage(ctx: BuildContext) -> None:
             raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
         t = _tick(ctx, "boundaries", t)
         cilif_ok = bool(ctx.facts["cilif_available"])
-        run_sql(con, "areas_lsoa", {"cilif_available": cilif_ok})
+        run_sql(con, "areas_lsoa", {"cilif_available": cilif_ok,
+                                    "children_label": ctx.facts.get("children_label", "Census 2021")})
         run_sql(con, "aggregate_indicators")
         vintages = dict(VINTAGES)
+        if ctx.facts.get("file7_lsoas"):
+            vintages["vintage_iod"] = (f"IoD2025 (MHCLG); official File 7 for "
+                                       f"{ctx.facts['file7_lsoas']:,} LSOAs")
+        if ctx.facts.get("children_label") == "mid-2022":
+            vintages["vintage_census"] = "mid-2022 (IoD2025 File 7 population denominators)"
         if not cilif_ok:
             vintages["vintage_cilif"] = "not available (source files missing)"
         run_sql(con, "areas_aggregate", vintages)
@@ -188,20 +194,10 @@ def _load_tables(ctx) -> None:  # noqa: ANN001
     """Load the tabular inputs after the lookup: Census 2021, IoD2025 and CiLIF."""
     con, rep = ctx.con, ctx.report
     t = _tick(ctx, None)
-    _load(ctx, "census2021_age6", census.load_census)
-    t = _tick(ctx, "census", t)
-
-    _load(ctx, "iod2025_domains", iod.load_domains)
-    _load(ctx, "iod2025_indicators", iod.load_indicators)
-    p5 = ctx.resolve("iod2025_file5", required=False)
-    if p5 is not None:
-        iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)), "LSOA code (2021)",
-                                "Income Deprivation Affecting Children Index (IDACI) Score (rate)")
-    else:
-        pb = ctx.resolve("iod2025_file5_blackpool", required=False)
-        iod.load_idaci_official(con, pb, rep.file("iod2025_file5_blackpool", str(pb)) if pb else None,
-                                "lsoa21cd", "idaci_score_rate")
+    _load_iod(ctx)
     t = _tick(ctx, "iod", t)
+    _load_population(ctx)
+    t = _tick(ctx, "census", t)
 
     # CiLIF (MSOA 2011) and the lookups/populations needed to apportion it. CiLIF is a
     # second, independent child-poverty measure: without one of its four files the build
@@ -222,6 +218,96 @@ def _load_tables(ctx) -> None:  # noqa: ANN001
             loader(con, paths[sid], rep.file(sid, str(paths[sid])))
     ctx.facts["cilif_available"] = not missing
     _tick(ctx, "cilif", t)
+
+
+def _load_iod(ctx) -> None:  # noqa: ANN001
+    """IoD2025: the official File 7 where present, the mirror's tables for the LSOAs it lacks.
+
+    File 7 (optional) gives every domain score, the official IDACI score and the mid-2022
+    denominators. The mirror's domain table is required only when there is no File 7; File
+    8 (numerators) only when there is no File 7 either. The official IDACI score is taken
+    per LSOA from File 7, else File 5, else the mirror's File 5 extract
+    (``queries/iod_merge.sql``).
+    """
+    con, rep = ctx.con, ctx.report
+    f7 = ctx.resolve("iod2025_file7", required=False)
+    if f7 is not None:
+        iod.load_file7(con, f7, rep.file("iod2025_file7", str(f7)))
+    else:
+        iod.empty_file7(con)
+    n7, n_eng = con.execute("SELECT (SELECT count(*) FROM iod_file7), (SELECT count(*) FROM "
+                            "lookup_lsoa21_wd24 WHERE starts_with(lsoa_code, 'E'))").fetchone()
+    ctx.facts["file7_lsoas"] = int(n7)
+    complete = n7 >= n_eng
+    pd_ = None if complete else ctx.resolve("iod2025_domains", required=f7 is None)
+    if pd_ is not None:
+        iod.load_domains(con, pd_, rep.file("iod2025_domains", str(pd_)))
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE iod_domains AS SELECT * EXCLUDE "
+                    "(idaci_score, population_mid2022, children_0_15_mid2022) FROM iod_file7 "
+                    "LIMIT 0")
+    pi = ctx.resolve("iod2025_indicators", required=f7 is None)
+    if pi is not None:
+        if pi.suffix.lower() == ".xlsx":
+            _load_file8_xlsx(ctx, pi)
+        else:
+            iod.load_indicators(con, pi, rep.file("iod2025_indicators", str(pi)))
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE iod_indicators (lsoa_code VARCHAR, "
+                    "income_numerator DOUBLE, idaci_numerator DOUBLE)")
+        _unavailable(ctx, "iod2025_indicators", "income and IDACI numerators are NULL")
+    p5 = ctx.resolve("iod2025_file5", required=False)
+    iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)) if p5 else None,
+                            "LSOA code (2021)",
+                            "Income Deprivation Affecting Children Index (IDACI) Score (rate)",
+                            table="iod_idaci_file5")
+    pb = ctx.resolve("iod2025_file5_blackpool", required=False)
+    iod.load_idaci_official(con, pb, rep.file("iod2025_file5_blackpool", str(pb)) if pb else None,
+                            "lsoa21cd", "idaci_score_rate", table="iod_idaci_extract")
+    by_source = dict(run_sql(con, "iod_merge").fetchall())
+    ctx.summary["idaci_official_lsoas"] = ", ".join(f"{k} {v}" for k, v in by_source.items()) or "0"
+    missing = con.execute("SELECT count(*) FROM lookup_lsoa21_wd24 l WHERE starts_with(l.lsoa_code, "
+                          "'E') AND l.lsoa_code NOT IN (SELECT lsoa_code FROM iod_domains)"
+                          ).fetchone()[0]
+    if missing:
+        ctx.summary.setdefault("sources_unavailable", {})["iod"] = (
+            f"{missing} English LSOAs have no IoD domain scores (File 7 is partial and the "
+            "mirror's domain table is missing)")
+
+
+def _load_file8_xlsx(ctx, xlsx: Path) -> None:  # noqa: ANN001
+    """The publisher's File 8 workbook, as the mirror's CSV, through the one CSV reader."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix="needsmap-file8-", suffix=".csv")
+    os.close(fd)
+    try:
+        _rows, sheets = iod.file8_to_csv(xlsx, Path(tmp))
+        fr = ctx.report.file("iod2025_indicators", str(xlsx))
+        iod.load_indicators(ctx.con, Path(tmp), fr)
+        fr.note = (f"read from the XLSX's sheets {', '.join(sheets)}; " + fr.note).rstrip("; ")
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _load_population(ctx) -> None:  # noqa: ANN001
+    """Residents and children 0-15: Census 2021, or File 7's mid-2022 denominators without it."""
+    con = ctx.con
+    pc = ctx.resolve("census2021_age6", required=not ctx.facts.get("file7_lsoas"))
+    if pc is not None:
+        census.load_census(con, pc, ctx.report.file("census2021_age6", str(pc)))
+        ctx.facts["children_label"] = "Census 2021"
+        return
+    run_sql(con, "census_from_file7")
+    ctx.facts["children_label"] = "mid-2022"
+    _unavailable(ctx, "census2021_age6", "residents and children 0-15 are IoD2025 File 7's "
+                 "mid-2022 population denominators")
+
+
+def _unavailable(ctx, source_id: str, consequence: str) -> None:  # noqa: ANN001
+    src = ctx.catalogue.get(source_id)
+    ctx.summary.setdefault("sources_unavailable", {})[source_id] = (
+        f"{consequence} (missing {src.cache_name}; {src.url})")
 
 
 def _tick(ctx, name: str | None, since: float | None = None) -> float:  # noqa: ANN001

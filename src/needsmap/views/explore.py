@@ -371,6 +371,8 @@ def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
 
 def _props(view: pd.DataFrame, layer, classes: cls.Classes) -> list[dict]:  # noqa: ANN001
     lad_names = view["lad_name"].fillna("").astype(str).tolist() if "lad_name" in view else [""] * len(view)
+    methods = (view["child_poverty_method"].fillna("").astype(str).tolist()
+               if "child_poverty_method" in view else None)
     out = []
     for i, r in enumerate(view.itertuples(index=False)):
         p = {"c": r.ward_code, "n": str(getattr(r, "ward_name", r.ward_code)),
@@ -385,6 +387,8 @@ def _props(view: pd.DataFrame, layer, classes: cls.Classes) -> list[dict]:  # no
         b = band_text(r.band, r.band_share)
         if b:
             p["s"] = b
+        elif layer.key == "child_poverty_rate" and methods is not None and methods[i]:
+            p["s"] = f"Rate: {methods[i]}"  # which child poverty rate the ward shows
         out.append(p)
     return out
 

@@ -90,7 +90,9 @@ INDEX_LAYER = Layer(
 INDICATOR_LAYERS: tuple[Layer, ...] = (
     Layer("child_poverty_rate", "Child poverty rate (IDACI)", "child_poverty_rate",
           "ward_indicators", "pct", "more children in income-deprived households",
-          "IoD2025 IDACI; children 0-15 from Census 2021."),
+          "IoD2025 IDACI: the official score (File 7, or File 5) where the file is at hand; "
+          "otherwise the IDACI numerator / Census 2021 children 0-15, capped at 100% where "
+          "the two counts disagree. The tooltip says which rate each ward shows."),
     Layer("cilif_rate", "Children in low income families (DWP)", "cilif_rate",
           "ward_indicators", "pct", "more children in relative low income",
           "DWP Children in Low Income Families, MSOA, mapped to wards."),
