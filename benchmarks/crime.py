@@ -1,27 +1,28 @@
-"""Benchmark: point-in-polygon assignment of police.uk points to LSOA 2021 (issue 7).
+"""Benchmark: the crime stage on the mirror's 31 real police.uk files, against a plain reference.
 
-Compares needsmap's assignment (:func:`needsmap.crime.load.assign_new_points`:
-distinct snap-point coordinates, cached across months, transformed to EPSG:27700
-located in the ``lsoa`` polygons with a GEOS STRtree (prepared polygons); rows join back to
-the cache) with a
-plain geopandas reference (``points_from_xy`` -> ``to_crs(27700)`` -> ``sjoin(...,
-predicate="within")`` on every row).
+**needsmap** runs what the build's ``crime`` stage runs (:func:`needsmap.crime.build.load`
+then :func:`needsmap.crime.build.build_outputs`) on a copy of a built store: find the
+files, check every header, read them with DuckDB's strict CSV reader, place every record
+in its LSOA 2021 (:func:`needsmap.areas.locate.lsoa_of_points`, polygons parsed from the
+store), apply the row rules (coordinates, month, crime type, outside England, duplicate
+Crime IDs), write ``crime_point``, ``crime_file``, ``rejected_rows`` and the load report,
+then the outputs (``ward_crime_monthly``, ``crime_coverage``, ``ward_crime`` with Byar
+intervals).
 
-Scales: the 12 real Lancashire months (2021-11 .. 2022-10) are streamed month by
-month, each month *repeated* ``k`` times (read as one batch, like the files of all
-forces for that month) to reach national volume (England records about 6 M
-street-level crimes a year; the largest default scale, 32x, is 6.2 M points).
-Repeated months reuse the same snap points, so after the first pass every
-coordinate is already cached: the large-scale figure measures the per-row cost
-(read, dedupe, join back), while a real national year would also assign its own
-distinct snap points once each. The output therefore also prints the cost per
-distinct coordinate from the first (cold) pass, and an estimate for a national
-year from both.
+**reference** does the same core work the obvious way, with pandas and geopandas: read
+the LSOA polygons (with their wards) from the store, ``pd.read_csv`` every file,
+``points_from_xy`` -> ``to_crs(27700)`` -> ``sjoin(predicate="within")``, then count by
+ward and crime type. It validates nothing, rejects nothing, writes nothing.
 
-Each scale runs in a fresh subprocess so peak RSS (``ru_maxrss``) is per scale.
+Both start from the files on disk and a built store, in fresh processes, and are run
+alternately (``--repeat`` times each; the fastest run of each is reported, as the
+machine is shared). The ratio is reference seconds / needsmap seconds: at least 1 means
+the stage is no slower than the reference. ``--zip`` also runs the stage on a police.uk
+style archive zip made from the same 31 files (read in the zip).
+
 Usage::
 
-    python benchmarks/crime.py --db STORE [--scales 1,2,4,32] [--threads 1]
+    python benchmarks/crime.py --db STORE [--repeat 3] [--zip]
 
 ``STORE`` is any built needsmap store (its ``lsoa`` table is always national).
 """
@@ -31,213 +32,143 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
-MIRROR = Path(os.environ.get("NEEDSMAP_MIRROR", Path(__file__).resolve().parents[2] / "shared/geodata"))
-MONTHS = ["2021-11", "2021-12"] + [f"2022-{m:02d}" for m in range(1, 11)]
+MIRROR = Path(os.environ.get("NEEDSMAP_MIRROR",
+                             Path(__file__).resolve().parents[2] / "shared/geodata"))
+POLICE = MIRROR / "crime" / "police_uk"
 
 
-def lancashire_files(mirror: Path) -> list[Path]:
-    return [mirror / f"crime/police_uk/{m}/{m}-lancashire-street.csv" for m in MONTHS]
+def _files() -> list[Path]:
+    return sorted(POLICE.glob("*/*-street.csv"))
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def worker_ours(db: str, scale: int, threads: int, jitter: bool = False) -> dict:
-    """The production flow, streamed month by month; the CSV parse is not timed.
-
-    At scale ``k`` a month is the real Lancashire month taken ``k`` times as one batch
-    (as all forces' files of a month would be: 32 x 16 k = 0.5 M rows, about a real
-    national month). Pass 1 (as :func:`needsmap.crime.load.prepass`): each month's
-    distinct new coordinates are added to a pending set; then one
-    :func:`assign_new_points` call transforms them and runs the spatial join. Pass 2:
-    each month's rows join back to ``crime_snap`` and are counted by LSOA. Only the
-    current month is held in memory.
-    """
-    from needsmap.crime.load import assign_new_points
-    from needsmap.crs import transformer
-    from needsmap.settings import BNG, WGS84
+def worker_needsmap(db: str, source: str) -> dict:
+    """The crime stage's work on a copy of ``db``; ``source`` is a folder or a zip."""
+    from needsmap.crime.build import build_outputs, drop_crime_tables, load
+    from needsmap.ingest.police import scan
+    from needsmap.ingest.report import LoadReport
     from needsmap.store.db import connect
 
-    transformer(WGS84, BNG)  # built once per thread (as in a build), before timing
-    con = connect(threads=threads)
-    quoted = db.replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS s (READ_ONLY)")  # ATTACH takes no parameters
-    con.execute("CREATE TABLE lsoa AS SELECT lsoa_code, geom FROM s.lsoa")
-    con.execute("DETACH s")
-    con.execute("CREATE TABLE crime_snap (lon DOUBLE, lat DOUBLE, x DOUBLE, y DOUBLE, lsoa_code VARCHAR)")
-    con.execute("CREATE TABLE _pending (lon DOUBLE, lat DOUBLE)")
-    con.execute("CREATE TABLE lsoa_counts (lsoa_code VARCHAR, n BIGINT)")
-    # a "national month": the real month's file repeated `scale` times, read as one batch
-    months = [str(f) for f in lancashire_files(MIRROR)]
-    t_read = t_dedupe = t_join = 0.0
-    points = 0
-
-    def parse(f: str) -> None:
-        # the month's rows, `scale` times; with `jitter`, copy r is moved r x 1e-7 degrees east
-        # (about 1 cm) so that every copy brings new distinct coordinates
-        con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS "
-                    "SELECT r.\"Longitude\" + t.rep * $j AS \"Longitude\", r.\"Latitude\" "
-                    "FROM read_csv($f, header=true, columns={'Crime ID':'VARCHAR','Month':'VARCHAR',"
-                    "'Reported by':'VARCHAR','Falls within':'VARCHAR','Longitude':'DOUBLE',"
-                    "'Latitude':'DOUBLE','Location':'VARCHAR','LSOA code':'VARCHAR',"
-                    "'LSOA name':'VARCHAR','Crime type':'VARCHAR',"
-                    "'Last outcome category':'VARCHAR','Context':'VARCHAR'}, auto_detect=false) r "
-                    "CROSS JOIN range($k) t(rep) "
-                    "WHERE r.\"Longitude\" IS NOT NULL AND r.\"Latitude\" IS NOT NULL",
-                    {"f": f, "k": scale, "j": 1e-7 if jitter else 0.0})
-
-    for f in months:  # pass 1: distinct coordinates
-        t0 = time.perf_counter()
-        parse(f)
-        t1 = time.perf_counter()
-        con.execute("INSERT INTO _pending SELECT DISTINCT r.\"Longitude\", r.\"Latitude\" "
-                    "FROM _crime_raw r ANTI JOIN _pending p "
-                    "ON p.lon = r.\"Longitude\" AND p.lat = r.\"Latitude\"")
-        t2 = time.perf_counter()
-        t_read += t1 - t0
-        t_dedupe += t2 - t1
-    t0 = time.perf_counter()
-    con.execute("CREATE OR REPLACE TEMP TABLE _crime_raw AS "
-                "SELECT lon AS \"Longitude\", lat AS \"Latitude\" FROM _pending")
-    unique = assign_new_points(con)
-    t_pip = time.perf_counter() - t0
-    for f in months:  # pass 2: rows join back
-        t0 = time.perf_counter()
-        parse(f)
-        t1 = time.perf_counter()
-        con.execute("INSERT INTO lsoa_counts SELECT s.lsoa_code, count(*) FROM _crime_raw r "
-                    "JOIN crime_snap s ON s.lon = r.\"Longitude\" AND s.lat = r.\"Latitude\" "
-                    "GROUP BY s.lsoa_code")
-        t2 = time.perf_counter()
-        points += con.execute("SELECT count(*) FROM _crime_raw").fetchone()[0]
-        t_read += t1 - t0
-        t_join += t2 - t1
-    assigned = con.execute("SELECT sum(n) FROM lsoa_counts WHERE lsoa_code IS NOT NULL").fetchone()[0]
-    return {"points": points, "assigned": int(assigned), "unique": unique,
-            "assign_s": t_dedupe + t_pip + t_join, "dedupe_s": t_dedupe, "pip_s": t_pip,
-            "join_s": t_join, "read_s": t_read, "peak_rss_mb": peak_rss_mb()}
+    tmp = Path(tempfile.mkdtemp(prefix="needsmap-bench-")) / "store.duckdb"
+    shutil.copyfile(db, tmp)
+    con = connect(tmp)
+    drop_crime_tables(con)
+    lookup = MIRROR / "lookups" / "lsoa11_lsoa21_lad22_ew_lu.csv"
+    w0, c0 = time.perf_counter(), time.process_time()
+    found = scan([source])
+    reports = load(con, found.files, lookup)
+    build_outputs(con)
+    rep = LoadReport()
+    rep.files.extend(reports)
+    rep.write(con)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    out = {"wall": wall, "cpu": cpu, "files": len(found.files),
+           "read": sum(r.rows_read for r in reports), "kept": sum(r.rows_kept for r in reports),
+           "full_wards": con.execute("SELECT count(*) FROM ward_crime WHERE full_coverage"
+                                     ).fetchone()[0]}
+    con.close()
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+    return out
 
 
-def worker_ref(db: str, scale: int) -> dict:
-    """Plain geopandas: all points at once, to_crs, sjoin(within)."""
+def worker_reference(db: str) -> dict:
+    """pandas read_csv + geopandas sjoin + groupby (see the module docstring)."""
     import duckdb
     import geopandas as gpd
-    import numpy as np
+    import pandas as pd
     import shapely
 
-    from needsmap.store.db import connect
+    from needsmap.ingest.police import STANDARD_COLUMNS
 
-    con = duckdb.connect()
-
-    scon = connect(db, read_only=True)
-    lsoa = scon.execute("SELECT lsoa_code, ST_AsWKB(geom) AS wkb FROM lsoa").df()
-    scon.close()
-    poly = gpd.GeoDataFrame(lsoa[["lsoa_code"]], crs=27700,
+    w0, c0 = time.perf_counter(), time.process_time()
+    con = duckdb.connect(db, read_only=True)
+    con.execute("LOAD spatial")
+    lsoa = con.execute("SELECT lsoa_code, ward_code, ST_AsWKB(geom) AS wkb FROM lsoa").df()
+    con.close()
+    poly = gpd.GeoDataFrame(lsoa[["lsoa_code", "ward_code"]], crs=27700,
                             geometry=shapely.from_wkb(lsoa["wkb"].map(bytes).to_numpy()))
-    del lsoa
-    xy = con.execute(
-        "SELECT \"Longitude\", \"Latitude\" FROM read_csv($f, header=true) "
-        "WHERE \"Longitude\" IS NOT NULL AND \"Latitude\" IS NOT NULL",
-        {"f": [str(f) for f in lancashire_files(MIRROR)]}).fetchnumpy()
-    lon = np.tile(xy["Longitude"], scale)
-    lat = np.tile(xy["Latitude"], scale)
-    t0 = time.perf_counter()
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326).to_crs(27700)
-    t1 = time.perf_counter()
-    j = gpd.sjoin(pts, poly, how="left", predicate="within")
-    t2 = time.perf_counter()
-    return {"points": len(lon), "assigned": int(j["lsoa_code"].notna().sum()),
-            "sjoin_s": t2 - t1, "to_crs_s": t1 - t0, "peak_rss_mb": peak_rss_mb()}
+    frames = []
+    for f in _files():
+        df = pd.read_csv(f)
+        df.columns = list(STANDARD_COLUMNS)  # the Essex files' snake_case header, by position
+        frames.append(df)
+    crimes = pd.concat(frames, ignore_index=True)
+    crimes = crimes.dropna(subset=["Longitude", "Latitude"])
+    pts = gpd.GeoDataFrame(crimes[["Crime type"]], crs=4326,
+                           geometry=gpd.points_from_xy(crimes["Longitude"], crimes["Latitude"]))
+    joined = gpd.sjoin(pts.to_crs(27700), poly, how="inner", predicate="within")
+    counts = joined.groupby(["ward_code", "Crime type"]).size()
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"wall": wall, "cpu": cpu, "files": len(frames), "read": int(sum(map(len, frames))),
+            "kept": int(len(joined)), "groups": int(len(counts))}
 
 
-def run_worker(kind: str, db: str, scale: int, threads: int, jitter: bool = False) -> dict:
-    cmd = [sys.executable, __file__, "--worker", kind, "--db", db, "--scale", str(scale),
-           "--threads", str(threads)] + (["--jitter"] if jitter else [])
+def run(kind: str, db: str, source: str = "") -> dict:
+    cmd = [sys.executable, __file__, "--worker", kind, "--db", db, "--source", source]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def make_zip(dest: Path) -> Path:
+    """A police.uk-style archive (``YYYY-MM/YYYY-MM-<force>-street.csv`` members, deflate)."""
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in _files():
+            zf.write(f, f"{f.parent.name}/{f.name}")
+    return dest
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--db", default=os.environ.get("NEEDSMAP_DB"), required="NEEDSMAP_DB" not in os.environ)
-    ap.add_argument("--scales", default="1,2,4,32")
-    ap.add_argument("--ref-scales", default="1,32", help="scales for the geopandas reference")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="DuckDB threads (default 1: the geopandas reference is single-threaded too)")
-    ap.add_argument("--worker", choices=["ours", "ref"])
-    ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--jitter", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--cold-scale", type=int, default=32,
-                    help="also run this scale with every repeat moved ~1 cm, so that it brings new "
-                    "distinct coordinates (0 to skip)")
+    ap.add_argument("--db", default=os.environ.get("NEEDSMAP_DB"),
+                    required="NEEDSMAP_DB" not in os.environ)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--zip", action="store_true", help="also time the stage reading a zip")
+    ap.add_argument("--worker", choices=["needsmap", "reference"])
+    ap.add_argument("--source", default="")
     a = ap.parse_args(argv)
-    if a.worker == "ours":
-        print(json.dumps(worker_ours(a.db, a.scale, a.threads, a.jitter)))
+    if a.worker == "needsmap":
+        print(json.dumps(worker_needsmap(a.db, a.source)))
         return 0
-    if a.worker == "ref":
-        print(json.dumps(worker_ref(a.db, a.scale)))
+    if a.worker == "reference":
+        print(json.dumps(worker_reference(a.db)))
         return 0
 
-    scales = [int(s) for s in a.scales.split(",")]
-    ref_scales = [int(s) for s in a.ref_scales.split(",")]
-    print(f"police.uk point-in-polygon benchmark: 12 real Lancashire months "
-          f"({MONTHS[0]} .. {MONTHS[-1]}), DuckDB threads={a.threads}, load avg "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("Scales above 1x REPEAT the same 12 real months (same snap points) to reach national "
-          "volume (England: about 6 M street-level crimes a year).")
-    ref = {}
-    for s in ref_scales:
-        runs = [run_worker("ref", a.db, s, a.threads) for _ in range(2 if s == 1 else 1)]
-        r = min(runs, key=lambda x: x["sjoin_s"])
-        ref[s] = r
-        print(f"  reference geopandas  {s:>3}x  {r['points']:>10,} points  sjoin {r['sjoin_s']:7.2f} s "
-              f"= {r['points'] / r['sjoin_s'] / 1e6:5.2f} M points/s   (to_crs+sjoin "
-              f"{r['points'] / (r['sjoin_s'] + r['to_crs_s']) / 1e6:5.2f} M/s)   "
-              f"peak RSS {r['peak_rss_mb']:,.0f} MB")
-    base = None
-    for s in scales:
-        runs = [run_worker("ours", a.db, s, a.threads) for _ in range(2 if s == 1 else 1)]
-        r = min(runs, key=lambda x: x["assign_s"])
-        rate = r["points"] / r["assign_s"]
-        ref_s = ref.get(s) or ref[min(ref)]
-        ref_rate = ref_s["points"] / ref_s["sjoin_s"]
-        base = base or r
-        print(f"  needsmap (DuckDB+GEOS)    {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
-              f"= {rate / 1e6:5.2f} M points/s  = {rate / ref_rate:4.1f}x the sjoin reference"
-              f"{'' if s in ref else f' at {min(ref)}x'}   peak RSS {r['peak_rss_mb']:,.0f} MB "
-              f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)")
-        print(f"           dedupe {r['dedupe_s']:.2f} s + transform & spatial join of "
-              f"{r['unique']:,} distinct coordinates {r['pip_s']:.2f} s + join back "
-              f"{r['join_s']:.2f} s; CSV parse {r['read_s']:.2f} s (not timed, as for the reference)")
-        if r["points"] >= 6_000_000:
-            print(f"           ^ {r['points']:,} points >= 6 M: national scale, reached by repeating "
-                  f"the 12 real months {s} times")
-    if a.cold_scale:
-        s = a.cold_scale
-        r = run_worker("ours", a.db, s, a.threads, jitter=True)
-        rate = r["points"] / r["assign_s"]
-        ref_s = ref.get(s) or ref[min(ref)]
-        print(f"  needsmap, new coords {s:>3}x  {r['points']:>10,} points  assign {r['assign_s']:7.2f} s "
-              f"= {rate / 1e6:5.2f} M points/s  = {rate / (ref_s['points'] / ref_s['sjoin_s']):4.1f}x "
-              f"the sjoin reference   peak RSS {r['peak_rss_mb']:,.0f} MB "
-              f"({r['peak_rss_mb'] / base['peak_rss_mb']:.2f}x of 1x)")
-        print(f"           every repeat moved 1e-7 degrees (~1 cm) east, so the {r['points']:,} points "
-              f"have {r['unique']:,} distinct coordinates (as many per row as the real months): "
-              f"dedupe {r['dedupe_s']:.2f} s + transform & spatial join {r['pip_s']:.2f} s + join "
-              f"back {r['join_s']:.2f} s")
-    per_unique = base["pip_s"] / base["unique"]
-    print(f"  per distinct coordinate (transform + spatial join, 1x): {per_unique * 1e6:.2f} us; "
-          f"per row (dedupe + join back, 1x): "
-          f"{(base['dedupe_s'] + base['join_s']) / base['points'] * 1e6:.2f} us. Repeated months add "
-          f"no new coordinates; a real national year also pays the first figure once per distinct "
-          f"snap point.")
+    files = _files()
+    load0 = os.getloadavg()[0]
+    print(f"crime stage benchmark: the mirror's {len(files)} real police.uk files "
+          f"({sum(f.stat().st_size for f in files) / 2**20:.1f} MiB), {os.cpu_count()} cores, "
+          f"load average {load0:.1f} at the start")
+    ours, ref, zipped = [], [], []
+    with tempfile.TemporaryDirectory() as td:
+        zp = make_zip(Path(td) / "latest.zip") if a.zip else None
+        for _ in range(max(1, a.repeat)):  # alternate, so both see the same machine load
+            ref.append(run("reference", a.db))
+            ours.append(run("needsmap", a.db, str(POLICE)))
+            if zp is not None:
+                zipped.append(run("needsmap", a.db, str(zp)))
+    r, o = min(ref, key=lambda x: x["wall"]), min(ours, key=lambda x: x["wall"])
+    print(f"  reference (pandas read_csv + geopandas sjoin + groupby): {r['wall']:6.2f} s "
+          f"(CPU {r['cpu']:.2f} s), {r['read']:,} rows read, {r['kept']:,} in an LSOA, "
+          f"{r['groups']:,} ward x type counts")
+    print(f"  needsmap crime stage (read, validate, place, reject, store, outputs): "
+          f"{o['wall']:6.2f} s (CPU {o['cpu']:.2f} s), {o['files']} files, {o['read']:,} rows "
+          f"read, {o['kept']:,} kept, {o['full_wards']} wards with 12 full months")
+    print(f"  ratio reference / needsmap = {r['wall'] / o['wall']:.2f} (target >= 1); "
+          f"runs (wall s): reference {[round(x['wall'], 2) for x in ref]}, "
+          f"needsmap {[round(x['wall'], 2) for x in ours]}")
+    if zipped:
+        z = min(zipped, key=lambda x: x["wall"])
+        print(f"  needsmap crime stage from a zip of the same files (read in the zip): "
+              f"{z['wall']:6.2f} s (CPU {z['cpu']:.2f} s), {z['kept']:,} kept; ratio reference "
+              f"/ needsmap = {r['wall'] / z['wall']:.2f}")
+    print(f"  load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 

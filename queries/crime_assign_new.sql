@@ -5,7 +5,7 @@ CREATE OR REPLACE TEMP TABLE _crime_new AS
 SELECT n.lon, n.lat
 FROM (
     SELECT DISTINCT "Longitude" AS lon, "Latitude" AS lat
-    FROM _crime_raw
+    FROM _crime_read
     WHERE "Longitude" BETWEEN -180 AND 180 AND "Latitude" BETWEEN -90 AND 90
 ) n
 ANTI JOIN crime_snap s ON s.lon = n.lon AND s.lat = n.lat;

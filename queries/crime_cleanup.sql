@@ -1,4 +1,4 @@
--- Drop the per-file temporary tables once every file is loaded.
+-- Drop the batch's temporary tables once every file is loaded.
 DROP TABLE IF EXISTS _crime_rej;
 DROP TABLE IF EXISTS _crime_scan;
 DROP TABLE IF EXISTS _crime_read;
@@ -8,3 +8,6 @@ DROP TABLE IF EXISTS _crime_keep;
 DROP TABLE IF EXISTS _crime_rejects;
 DROP TABLE IF EXISTS _crime_cls;
 DROP TABLE IF EXISTS _crime_new;
+DROP TABLE IF EXISTS _crime_files;
+DROP TABLE IF EXISTS _crime_first;
+DROP TABLE IF EXISTS _crime_badk;

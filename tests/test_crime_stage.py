@@ -56,7 +56,7 @@ def test_stage_with_user_paths_records_sources(ctx, mirror: Path):
     ctx.report.check()
     assert [Path(f.file).name for f in ctx.report.files] == [
         "2022-05-lancashire-street.csv", "2024-07-gwent-street.csv"]
-    srcs = {s.id: (s.sha256, origin) for s, _p, origin in ctx.sources_used}
+    srcs = {s.id: (ctx.sha256(s, found), found.origin) for s, found in ctx.sources_used}
     lancs = srcs["police_uk:2022-05/2022-05-lancashire-street.csv"]
     cat = load_catalogue().collection("police_uk").sha256["2022-05/2022-05-lancashire-street.csv"]
     assert lancs == (cat, "user")  # the real file: its SHA-256 equals the catalogue's

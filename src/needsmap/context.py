@@ -21,7 +21,7 @@ from needsmap.scope import ALL, Scope
 from needsmap.settings import Settings
 from needsmap.sources import Resolver
 from needsmap.sources.catalogue import Catalogue, Source
-from needsmap.sources.resolve import MIRROR_COPY, Found, sha256_file
+from needsmap.sources.resolve import MIRROR_COPY, Found
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,4 @@ class BuildContext:
         """The SHA-256 of a used file (the catalogue's for a verified mirror copy)."""
         if found.form == MIRROR_COPY and src.sha256 and found.check.startswith("sha256"):
             return src.sha256
-        if found.origin == "user":
-            return sha256_file(found.path)
-        return self.resolver.sha256(found.path)
+        return self.resolver.sha256(found.path)  # memoised by path, size and mtime

@@ -40,6 +40,7 @@ from badinput.make_corpus import (  # noqa: E402
     csv_variants,
     geojson_variants,
     locality_variants,
+    police_file_variants,
 )
 
 # -- specs: one per loader, from the real mirror files ------------------------------------------
@@ -218,6 +219,41 @@ def _run_police(v: Variant, env: Env) -> Reports:
         con.close()
 
 
+def _run_police_files(v: Variant, env: Env) -> Reports:
+    """As the crime stage: scan a folder or zip, load what is read, list what is not.
+
+    Every file in the folder (and every member of a zip) must be read or listed as not
+    read with a reason; one that is neither is a crash.
+    """
+    import zipfile
+
+    from needsmap.crime.build import skipped_reports
+    from needsmap.crime.load import ensure_tables, load_files
+    from needsmap.ingest.police import SOURCE_ID, CrimeFileReport, read_lsoa11_lookup, scan
+
+    found = scan([v.path])
+    seen = {f.label for f in found.files} | {s.file for s in found.skipped}
+    for p in sorted(x for x in v.path.rglob("*") if x.is_file()):
+        names = ([f"{p}:{m.filename}" for m in zipfile.ZipFile(p).infolist() if not m.is_dir()]
+                 if p.suffix == ".zip" and zipfile.is_zipfile(p) else [str(p)])
+        missing = [n for n in names if n not in seen]
+        if missing:
+            raise AssertionError(f"not read and not listed as skipped: {missing}")
+    if any(not s.reason for s in found.skipped):
+        raise AssertionError("a file not read has no reason")
+    con = env.con("spatial")
+    try:
+        for t in ("crime_point", "crime_file", "crime_snap"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        ensure_tables(con)
+        read_lsoa11_lookup(con, env.mirror / "lookups/lsoa11_lsoa21_lad22_ew_lu.csv")
+        reports = [CrimeFileReport(SOURCE_ID, f.label) for f in found.files]
+        load_files(con, found.files, reports)
+        return reports + skipped_reports(found.skipped)
+    finally:
+        con.close()
+
+
 def _services_finish(df: Any, fr: Any, env: Env) -> None:
     """Finish as the services stage does: locate in an English LSOA, count kept source rows."""
     if env.store is None or len(df) == 0:
@@ -307,6 +343,7 @@ LOADERS: dict[str, tuple[str, Callable[[Variant, Env], Reports]]] = {
     "sape_mid2020": ("lead (core)", _run_sql_loader("needsmap.ingest.cilif", "load_sape")),
     "cilif_msoa": ("lead (core)", _run_sql_loader("needsmap.ingest.cilif", "load_cilif_msoa", "msoa11")),
     "police_uk": ("crime engineer", _run_police),
+    "police_files": ("sources (issue 15)", _run_police_files),
     "gias": ("services engineer", _run_gias),
     "epraccur": ("services engineer", _run_epraccur),
     "libraries": ("services engineer", _run_libraries),
@@ -387,12 +424,15 @@ def build_corpus(mirror: Path, out: Path, only: Sequence[str] | None = None) -> 
         vs += geojson_variants(mirror, spec, out) if isinstance(spec, GeoSpec) else csv_variants(mirror, spec, out)
     if not only or "localities" in only:
         vs += locality_variants(mirror, out)
+    if not only or "police_files" in only:
+        vs += police_file_variants(mirror, out)
     return vs
 
 
 def available(loader: str) -> str | None:
     """Return why ``loader``'s module cannot be imported yet, or None."""
-    mods = {"police_uk": "needsmap.ingest.police", "gias": "needsmap.ingest.services.gias",
+    mods = {"police_uk": "needsmap.ingest.police", "police_files": "needsmap.ingest.police",
+            "gias": "needsmap.ingest.services.gias",
             "epraccur": "needsmap.ingest.services.epraccur", "libraries": "needsmap.ingest.services.libraries",
             "user_service_csv": "needsmap.ingest.services.user_lists",
             "localities": "needsmap.snapshot.localities"}

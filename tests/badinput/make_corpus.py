@@ -450,6 +450,77 @@ def locality_variants(mirror: Path, out: Path, lad_name: str = "Blackpool") -> l
     return csv_variants(mirror, spec, out, source=tmp)
 
 
+def police_file_variants(mirror: Path, out: Path, sample: int = 200) -> list[Variant]:
+    """Compressed police.uk files and month folders with other files in them (issue 18.4).
+
+    Built from the first ``sample`` rows of real Lancashire months: a month folder holding
+    the month gzipped, or zipped; police.uk's archive layout (``YYYY-MM/...`` members, with
+    outcomes and stop-and-search files beside the street files, and months older than the
+    12 read); a folder with stray files (a README, a ``.DS_Store``, an outcomes file, a
+    renamed CSV, a ``.bz2``); and broken forms (a truncated gzip, a file that is not a zip,
+    the same month twice, only a ``.bz2``). ``rows`` counts the street-level records that
+    must be read; every other file must be listed as not read, with the reason.
+    """
+    import bz2
+    import gzip
+    import zipfile
+
+    months = ["2021-11", "2021-12"] + [f"2022-{m:02d}" for m in range(1, 11)]
+    base = out / "police_files"
+    vs: list[Variant] = []
+
+    def month(m: str) -> tuple[str, bytes, int]:
+        rel = f"crime/police_uk/{m}/{m}-lancashire-street.csv"
+        with open(mirror / rel, "rb") as fh:
+            lines = fh.read().split(b"\n")
+        data = b"\n".join(lines[: sample + 1]) + b"\n"
+        return f"{m}-lancashire-street.csv", data, sample
+
+    def add(name: str, expect: str, rows: int | None) -> Path:
+        d = base / name
+        d.mkdir(parents=True, exist_ok=True)
+        vs.append(Variant("police_files", name, d, expect, rows))
+        return d
+
+    fname, data, n = month("2022-05")
+    d = add("gzip_month", ANY, n)
+    (d / "2022-05").mkdir()
+    (d / "2022-05" / (fname + ".gz")).write_bytes(gzip.compress(data))
+    d = add("zip_month", ANY, n)
+    (d / "2022-05").mkdir()
+    with zipfile.ZipFile(d / "2022-05" / "2022-05.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(fname, data)
+    d = add("archive_with_other_types", ANY, n * 12)  # outcomes and old months listed, not read
+    with zipfile.ZipFile(d / "2022-10.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for m in ["2021-09", "2021-10", *months]:
+            fn, dm, _ = month(m if m in months else "2021-11")
+            fn = f"{m}-lancashire-street.csv"
+            zf.writestr(f"{m}/{fn}", dm.replace(b"2021-11,", f"{m},".encode()))
+            zf.writestr(f"{m}/{m}-lancashire-outcomes.csv", b"Crime ID,Month\n")
+        zf.writestr("2022-10/2022-10-lancashire-stop-and-search.csv", b"Type,Date\n")
+    d = add("stray_files_in_month_folder", ANY, n)
+    (d / "2022-05").mkdir()
+    (d / "2022-05" / fname).write_bytes(data)
+    (d / "2022-05" / "README.txt").write_text("downloaded from data.police.uk\n")
+    (d / "2022-05" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (d / "2022-05" / "2022-05-lancashire-outcomes.csv").write_bytes(b"Crime ID,Month\n")
+    (d / "2022-05" / "lancashire may.csv").write_bytes(data)
+    (d / "2022-05" / "2022-04-lancashire-street.csv.bz2").write_bytes(bz2.compress(data))
+    d = add("only_bz2", NOTICE, None)
+    (d / "2022-05").mkdir()
+    (d / "2022-05" / (fname + ".bz2")).write_bytes(bz2.compress(data))
+    d = add("truncated_gzip", NOTICE, None)
+    (d / (fname + ".gz")).write_bytes(gzip.compress(data)[:-400])
+    d = add("not_a_zip", NOTICE, None)
+    (d / "2022-05.zip").write_bytes(data)
+    d = add("same_month_csv_and_gzip", NOTICE, None)
+    (d / fname).write_bytes(data)
+    (d / (fname + ".gz")).write_bytes(gzip.compress(data))
+    d = add("gzip_of_truncated_file", NOTICE, n)
+    (d / (fname + ".gz")).write_bytes(gzip.compress(data[: len(data) - 40]))
+    return vs
+
+
 def iter_files(out: Path) -> Iterator[Path]:
     yield from sorted(p for p in out.rglob("*") if p.is_file())
 
@@ -466,7 +537,7 @@ def main(argv: list[str]) -> int:
         total += len(vs)
         for v in vs:
             print(f"{v.loader:22s} {v.name:26s} {v.expect:6s} rows={v.rows} {v.path}")
-    vs = locality_variants(mirror, out)
+    vs = locality_variants(mirror, out) + police_file_variants(mirror, out)
     total += len(vs)
     print(f"{total} variants written under {out}")
     return 0

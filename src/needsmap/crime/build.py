@@ -26,7 +26,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from needsmap.context import BuildContext
 from needsmap.crime.load import ensure_tables, load_files
@@ -34,11 +33,11 @@ from needsmap.ingest.police import (
     SOURCE_ID,
     CrimeFileReport,
     PoliceFile,
-    discover,
+    Skipped,
     parse_name,
     read_lsoa11_lookup,
+    scan,
 )
-from needsmap.sources.resolve import sha256_file
 from needsmap.sql import run_sql
 
 #: Crime types in the rolling 12-month total (issue 7: violence, burglary, criminal
@@ -65,40 +64,58 @@ _CRIME_TABLES = ("crime_point", "crime_file", "crime_snap", "crime_coverage",
                  "ward_crime_monthly", "ward_crime")
 
 
-def catalogue_files(ctx: BuildContext) -> tuple[list[PoliceFile], list[str]]:
-    """The catalogue collection ``police_uk`` files found in the user cache or the mirror.
+def catalogue_files(ctx: BuildContext) -> tuple[list[PoliceFile], list[str], list[Skipped]]:
+    """The catalogue's police.uk files: the publisher's archive if at hand, else the mirror's.
 
-    police.uk publishes street-level files as archives assembled on request
-    (https://data.police.uk/data/), not at stable per-file URLs, so members missing from
-    the cache and mirror are not downloaded: they are returned as missing and noted in
-    the load report. Found files are checked against the catalogue SHA-256 and recorded
-    in ``ctx.sources_used``.
+    The archive (``collection.police_uk`` ``save_as``, e.g. ``latest.zip`` fetched by
+    ``needsmap fetch``) is checked by its layout and read in the zip: the latest 12 months
+    of each force (:func:`needsmap.ingest.police.scan`). Without it, the collection's
+    monthly files found in the cache or the mirror are read, each checked against its
+    catalogue SHA-256. Returns the files, the catalogued monthly files found nowhere,
+    and the archive members not read (with their reasons).
     """
     coll = ctx.catalogue.collection("police_uk")
+    arch = coll.archive()
+    if arch is not None:
+        found = ctx.resolver.find(arch)
+        if found is not None:
+            ctx.sources_used.append((arch, found))
+            d = scan([found.path])
+            return d.files, [], d.skipped
     files: list[PoliceFile] = []
     missing: list[str] = []
     for rel in sorted(coll.sha256):
         src = coll.member(rel)
-        path, origin = ctx.resolver.where(src)
-        if path is None:
+        found = ctx.resolver.find(src)  # verifies the SHA-256 (cache or mirror, no download)
+        if found is None:
             missing.append(rel)
             continue
-        path = ctx.resolver.resolve(src)  # verifies the SHA-256 (cache or mirror, no download)
-        ctx.record_source(src, path, origin)
-        month, force = parse_name(path)
-        files.append(PoliceFile(path, month, force))
-    return files, missing
+        ctx.sources_used.append((src, found))
+        month, force = parse_name(found.path)
+        files.append(PoliceFile(found.path, month, force, None, found.path.stat().st_size))
+    return files, missing, []
 
 
-def user_files(ctx: BuildContext, paths: Sequence[str | Path]) -> list[PoliceFile]:
-    """Files and directories given by the user; each is recorded as a source with its SHA-256."""
+def user_files(ctx: BuildContext, paths: Sequence[str | Path]) -> tuple[list[PoliceFile],
+                                                                        list[Skipped]]:
+    """Files, folders and zips given by the user; each file read is recorded as a source."""
     coll = ctx.catalogue.collection("police_uk")
-    files = discover(paths)
-    for pf in files:
-        src = dataclasses.replace(coll.member(f"{pf.month}/{pf.path.name}"),
-                                  path=str(pf.path), sha256=sha256_file(pf.path))
+    d = scan(paths)
+    for pf in d.files:
+        src = dataclasses.replace(coll.member(f"{pf.month}/{pf.name}"), path=pf.label,
+                                  sha256=None)
         ctx.record_source(src, pf.path, "user")
-    return files
+    return d.files, d.skipped
+
+
+def skipped_reports(skipped: Sequence[Skipped]) -> list[CrimeFileReport]:
+    """One load-report line per file not read (0 rows read), with the reason."""
+    out = []
+    for s in skipped:
+        fr = CrimeFileReport(SOURCE_ID, s.file)
+        fr.note = f"not read: {s.reason}"
+        out.append(fr)
+    return out
 
 
 def drop_crime_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -116,7 +133,7 @@ def load(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
     """Load ``files`` into the crime tables (streaming one file at a time)."""
     ensure_tables(con)
     read_lsoa11_lookup(con, lookup_path)
-    reports = [CrimeFileReport(SOURCE_ID, str(pf.path)) for pf in files]
+    reports = [CrimeFileReport(SOURCE_ID, pf.label) for pf in files]
     load_files(con, files, reports)
     return reports
 
@@ -130,27 +147,36 @@ def build_outputs(con: duckdb.DuckDBPyConnection,
     counts: ``lower = O (1 - 1/(9O) - z/(3 sqrt O))^3``, ``upper = (O+1) (1 - 1/(9(O+1))
     + z/(3 sqrt(O+1)))^3``, each divided by the population and multiplied by 1,000.
     """
+    import pyarrow as pa
+
     from needsmap.stats import byar_ci
 
     ensure_tables(con)
     run_sql(con, "crime_outputs", {"selected_types": list(selected_types),
                                    "min_area_rate": float(min_area_rate)})
-    df = con.execute("SELECT * FROM _ward_crime").df()
-    full = df["full_coverage"].fillna(False).astype(bool)
-    obs = df["crimes_12m"].astype("float64").where(full)
-    pop = df["population"].astype("float64").where(full)
-    lo, hi = byar_ci(obs.to_numpy(), pop.to_numpy(), multiplier=1000.0)
-    df["rate_12m_per_1000"] = (obs * 1000.0 / pop).where(full)
-    df["rate_12m_lower95"] = pd.Series(lo, index=df.index).where(full)
-    df["rate_12m_upper95"] = pd.Series(hi, index=df.index).where(full)
-    df["selected_types"] = "; ".join(selected_types)
+    tb = con.execute("SELECT * FROM _ward_crime").to_arrow_table()
+    full = np.asarray(tb.column("full_coverage").fill_null(False).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+    obs = np.where(full, tb.column("crimes_12m").cast(pa.float64()).fill_null(np.nan).to_numpy(),
+                   np.nan)
+    pop = np.where(full, tb.column("population").cast(pa.float64()).fill_null(np.nan).to_numpy(),
+                   np.nan)
+    lo, hi = byar_ci(obs, pop, multiplier=1000.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = obs * 1000.0 / pop
+    cols = {c: tb.column(c) for c in tb.column_names}
+    cols["rate_12m_per_1000"] = pa.array(rate, from_pandas=True)
+    cols["rate_12m_lower95"] = pa.array(np.asarray(lo, dtype=float), from_pandas=True)
+    cols["rate_12m_upper95"] = pa.array(np.asarray(hi, dtype=float), from_pandas=True)
+    cols["selected_types"] = pa.array(["; ".join(selected_types)] * tb.num_rows, pa.string())
     for c in ("crimes_12m", "all_crimes_12m", "violence_12m", "burglary_12m",
               "criminal_damage_12m", "asb_12m"):
-        df[c] = df[c].astype("float64")  # apportioned with lsoa_ward_weight: whole numbers but
-        # in wards with an LSOA shared by area
-    df["months_in_window"] = df["months_in_window"].astype("Int64")
-    df = df[list(WARD_CRIME_COLUMNS)]
-    con.register("_wc_df", df)
+        # apportioned with lsoa_ward_weight: whole numbers but in wards with an LSOA shared
+        # by area
+        cols[c] = cols[c].cast(pa.float64())
+    cols["months_in_window"] = cols["months_in_window"].cast(pa.int64())
+    out = pa.table({c: cols[c] for c in WARD_CRIME_COLUMNS})
+    con.register("_wc_df", out)
     try:
         con.execute("CREATE OR REPLACE TABLE ward_crime AS SELECT * FROM _wc_df ORDER BY ward_code")
     finally:
@@ -197,17 +223,20 @@ def stage(ctx: BuildContext) -> None:
     paths = ctx.options.police_paths
     missing: list[str] = []
     if paths:
-        files = user_files(ctx, list(paths))
+        files, skipped = user_files(ctx, list(paths))
     else:
-        files, missing = catalogue_files(ctx)
+        files, missing, skipped = catalogue_files(ctx)
     lookup = ctx.resolve("lsoa11_lsoa21_lookup", required=False)
     reports = load(con, files, lookup)
     ctx.report.files.extend(reports)
+    ctx.report.files.extend(skipped_reports(skipped))
     if not files:
+        coll = ctx.catalogue.collection("police_uk")
         fr = ctx.report.file(SOURCE_ID, "(no police.uk files)")
         fr.note = ("no police.uk street-level files found"
                    + (f" ({len(missing)} catalogued files are not in the cache or mirror; "
                       "pass them with --police)" if missing else "")
+                   + f"; get the archive with `needsmap fetch police_uk` ({coll.download})"
                    + "; crime tables are empty and every ward has full_coverage = false")
     elif missing:
         reports[-1].note += (f"; {len(missing)} catalogued police.uk files are not in the "
@@ -216,10 +245,13 @@ def stage(ctx: BuildContext) -> None:
     s = con.execute("SELECT count(*), count(*) FILTER (WHERE full_coverage) FROM ward_crime"
                     ).fetchone()
     ctx.summary["crime_files"] = len(files)
+    if skipped:
+        ctx.summary["crime_files_not_read"] = len(skipped)
     ctx.summary["crime_points_kept"] = int(sum(r.rows_kept for r in reports))
     ctx.summary["crime_wards_full_coverage"] = int(s[1])
 
 
 __all__ = ["MIN_AREA_RATE", "SELECTED_TYPES", "WARD_CRIME_COLUMNS", "build_outputs",
            "crime_score_comparison",
-           "catalogue_files", "drop_crime_tables", "load", "stage", "user_files"]
+           "catalogue_files", "drop_crime_tables", "load", "skipped_reports", "stage",
+           "user_files"]

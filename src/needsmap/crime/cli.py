@@ -43,14 +43,15 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
     needsmap.ingest.report.InputError
         For a structurally bad file; the store is untouched.
     """
-    from needsmap.crime.build import build_outputs, drop_crime_tables, load
-    from needsmap.ingest.police import discover
+    from needsmap.crime.build import build_outputs, drop_crime_tables, load, skipped_reports
+    from needsmap.ingest.police import scan
     from needsmap.ingest.report import LoadReport
     from needsmap.store.db import StoreError, connect, open_store
 
     db = Path(db)
     open_store(db).close()  # checks it exists and has this schema version
-    files = discover(paths)
+    found = scan(paths)
+    files = found.files
     tmp = db.with_name(f"{db.name}.crime-{os.getpid()}")
     wal = Path(str(tmp) + ".wal")
     try:
@@ -63,7 +64,7 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
             if missing:
                 raise StoreError(f"{db} has no {', '.join(missing)} table; rebuild it first")
             drop_crime_tables(con)
-            reports = load(con, files, lookup)
+            reports = load(con, files, lookup) + skipped_reports(found.skipped)
             build_outputs(con)
             rep = LoadReport()
             rep.files.extend(reports)
@@ -90,10 +91,13 @@ def _record_sources(con: duckdb.DuckDBPyConnection, files: list) -> None:
     coll = load_catalogue().collection("police_uk")
     con.execute("DELETE FROM source WHERE source_id LIKE 'police_uk:%'")
     rows = []
+    digests: dict[Path, str] = {}
     for pf in files:
-        m = coll.member(f"{pf.month}/{pf.path.name}")
+        m = coll.member(f"{pf.month}/{pf.name}")
+        if pf.path not in digests:
+            digests[pf.path] = sha256_of(pf.path)
         rows.append((m.id, m.publisher, m.title, m.landing, m.licence, m.vintage, "user file",
-                     str(pf.path), "user", sha256_of(pf.path), None, "police_street_csv",
+                     pf.label, "user", digests[pf.path], None, "police_street_csv",
                      "user file"))
     if rows:
         con.executemany("INSERT INTO source VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
@@ -140,7 +144,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "crime", parents=[common],
         help="(re)load police.uk street-level files into an existing store (atomic)")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="YYYY-MM-<force>-street.csv files or directories of them")
+                   help="YYYY-MM-<force>-street.csv files (or .csv.gz), folders of them, or "
+                        "zips such as the police.uk archive (YYYY-MM.zip, latest.zip)")
     p.add_argument("--mirror", default=None,
                    help="mirror directory, for the LSOA 2011->2021 lookup (default: $NEEDSMAP_MIRROR)")
     p.set_defaults(func=cmd_crime)

@@ -1,30 +1,36 @@
 """Load police.uk records into the store: place each in its LSOA, keep or reject it.
 
-Reading and the row rules are :mod:`needsmap.ingest.police`. Here:
+Reading is :mod:`needsmap.ingest.police`. Files are loaded in batches (every file of
+the mirror, or about :data:`BATCH_BYTES` of CSV: a national month or two), each batch
+in a fixed number of set-based steps, whatever its number of files:
 
-1. every distinct coordinate is placed once in its LSOA 2021 with
+1. one strict read of every file of the batch (``queries/crime_batch_read.sql``,
+   ``crime_batch_prepare.sql``: structural rejects and per-file row numbers);
+2. every distinct new coordinate is placed once in its LSOA 2021 with
    :func:`needsmap.areas.locate.lsoa_of_points` (the project's one point-in-LSOA rule)
    and cached in ``crime_snap``: police.uk points are anonymised to a fixed set of snap
-   points, so the distinct coordinates of all files are collected in one streaming pass
-   (:func:`prepass`) and assigned once; rows join back to the cache in SQL;
-2. points in no English LSOA are rejected (e.g. Gwent's Welsh points);
-3. a non-blank Crime ID already kept (earlier in the file or in an earlier file) is
-   rejected as a duplicate. Blank IDs are normal for anti-social behaviour.
+   points, so rows join back to the cache in SQL;
+3. the row rules, points in no English LSOA (e.g. Gwent's Welsh points), and a
+   non-blank Crime ID already kept (earlier in the batch, in file then row order, or in
+   an earlier batch) rejected as a duplicate (``queries/crime_batch.sql``); blank IDs are
+   normal for anti-social behaviour;
+4. per-file counts (``queries/crime_batch_counts.sql``).
 
 Kept rows go to ``crime_point``; every rejected row goes to ``rejected_rows`` by SQL
-(``INSERT ... SELECT``), so millions of rejects cost no Python objects. The file's
-:class:`~needsmap.ingest.police.CrimeFileReport` carries the counts, so the load
-report balances: ``rows_read == rows_kept + rows_rejected``.
+(``INSERT ... SELECT``), so millions of rejects cost no Python objects. Each file's
+:class:`~needsmap.ingest.police.CrimeFileReport` carries its counts, so the load report
+balances: ``rows_read == rows_kept + rows_rejected``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
-from needsmap.areas.locate import lsoa_of_points
+from needsmap.areas.locate import lsoa_of_points, lsoa_polygons
 from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.police import (
     CRIME_TYPES,
@@ -33,10 +39,13 @@ from needsmap.ingest.police import (
     CrimeFileReport,
     PoliceFile,
     check_header,
-    read_coordinates,
-    read_file,
+    mounted,
+    read_batch,
 )
 from needsmap.sql import run_sql
+
+#: Uncompressed CSV bytes per batch (a national month of street-level files is ~100 MB).
+BATCH_BYTES = 256 * 2**20
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -45,7 +54,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
-    """Place the coordinates of ``_crime_raw`` that are not yet in ``crime_snap``.
+    """Place the coordinates of ``_crime_read`` that are not yet in ``crime_snap``.
 
     The distinct new coordinates are found in SQL (``queries/crime_assign_new.sql``),
     transformed to EPSG:27700 with pyproj in one vectorised call and placed by
@@ -60,8 +69,9 @@ def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
         return 0  # every coordinate already cached
     x, y = bng_from_lonlat(lon, lat)
     where = lsoa_of_points(con, x, y)
-    con.register("_crime_new_df", pd.DataFrame({"lon": lon, "lat": lat, "x": x, "y": y,
-                                                "lsoa_code": where["lsoa_code"]}))
+    con.register("_crime_new_df", pa.table({
+        "lon": lon, "lat": lat, "x": x, "y": y,
+        "lsoa_code": pa.array(where["lsoa_code"].to_numpy(), pa.string(), from_pandas=True)}))
     try:
         run_sql(con, "crime_assign")
     finally:
@@ -69,89 +79,113 @@ def assign_new_points(con: duckdb.DuckDBPyConnection) -> int:
     return len(lon)
 
 
-def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileReport,
-              file_id: int) -> None:
-    """Load one file: read, reject, assign, keep. Fills ``fr`` (counts, reasons, note).
-
-    Parameters
-    ----------
-    con
-        Store connection with ``lsoa`` and the crime tables (:func:`ensure_tables`).
-    pf
-        The file.
-    fr
-        Its load-report entry.
-    file_id
-        Key of the file in ``crime_file`` (and ``crime_point.file_id``).
-    """
-    variant = check_header(pf.path)
-    params = {"source_id": fr.source_id, "file": fr.file, "file_id": file_id,
-              "force": pf.force, "file_month": pf.month, "crime_types": list(CRIME_TYPES),
-              "r_malformed": REASONS["malformed"], "r_non_numeric": REASONS["non_numeric"],
-              "r_no_coords": REASONS["no_coords"], "r_bad_coords": REASONS["bad_coords"],
-              "r_bad_month": REASONS["bad_month"], "r_unknown_type": REASONS["unknown_type"],
-              "r_outside": REASONS["outside"], "r_duplicate": REASONS["duplicate"]}
-    read_file(con, pf, params)
-    assign_new_points(con)
-    run_sql(con, "crime_file", params)
-    read, kept, agree_n_yes, agree_n = run_sql(con, "crime_file_counts").fetchone()
-    reasons = dict(run_sql(con, "crime_file_reasons").fetchall())
-    agree = (agree_n_yes, agree_n)
-    fr.rows_read, fr.rows_kept = int(read), int(kept)
-    fr.sql_rejected = int(sum(reasons.values()))
-    fr.reasons = {k: int(v) for k, v in reasons.items()}
-    notes = []
-    if variant == "snake_case":
-        notes.append("snake_case header variant accepted (same 12 police.uk columns)")
-    if reasons:
-        notes.append("rejected: " + ", ".join(f"{LABELS[k]} {v}" for k, v in reasons.items()))
-    if agree[1]:
-        notes.append(f"own LSOA code agrees with point-in-polygon LSOA 2021 for "
-                     f"{agree[0]}/{agree[1]} kept rows ({100 * agree[0] / agree[1]:.1f}%)")
-    fr.note = "; ".join(notes)
-    run_sql(con, "crime_file_insert", {
-        "file_id": file_id, "file": fr.file, "force": pf.force, "month": pf.month,
-        "variant": variant, "read": fr.rows_read, "kept": fr.rows_kept,
-        "rej": fr.rows_rejected, "agree": int(agree[0]), "agree_n": int(agree[1]),
-        "note": fr.note})
-    if fr.rows_read != fr.rows_kept + fr.rows_rejected:  # pragma: no cover - invariant
-        raise AssertionError(f"{fr.file}: read {fr.rows_read} != kept {fr.rows_kept} + "
-                             f"rejected {fr.rows_rejected}")
+def _batches(files: Sequence[PoliceFile], limit: int) -> Iterator[list[PoliceFile]]:
+    """Consecutive files (month order) up to ``limit`` uncompressed bytes per batch."""
+    batch: list[PoliceFile] = []
+    size = 0
+    for f in files:
+        if batch and size + f.size > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(f)
+        size += f.size
+    if batch:
+        yield batch
 
 
-def prepass(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile]) -> int:
-    """Assign the distinct coordinates of all ``files`` at once.
-
-    One streaming read of the coordinate columns
-    (:func:`~needsmap.ingest.police.read_coordinates`) and one placement, instead of one
-    per file. Returns the number of new coordinates, or -1 if some file could not be
-    read this way (the per-file pass then reports it with its file and row).
-    """
-    if not files:
-        return 0
-    if not read_coordinates(con, files):
-        return -1
-    n = assign_new_points(con)
-    run_sql(con, "crime_prepass_cleanup")
-    return n
+def _params(fr_source: str) -> dict:
+    return {"source_id": fr_source, "crime_types": list(CRIME_TYPES),
+            "r_malformed": REASONS["malformed"], "r_non_numeric": REASONS["non_numeric"],
+            "r_no_coords": REASONS["no_coords"], "r_bad_coords": REASONS["bad_coords"],
+            "r_bad_month": REASONS["bad_month"], "r_unknown_type": REASONS["unknown_type"],
+            "r_outside": REASONS["outside"], "r_duplicate": REASONS["duplicate"]}
 
 
 def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
-               reports: Sequence[CrimeFileReport]) -> None:
-    """Load ``files`` one at a time (streaming by month), appending to the crime tables.
+               reports: Sequence[CrimeFileReport], batch_bytes: int = BATCH_BYTES) -> None:
+    """Load ``files`` (in batches, see the module docstring), appending to the crime tables.
 
-    Every header is checked first (a structurally wrong file fails before anything is
-    loaded), then :func:`prepass` assigns all distinct coordinates in one go.
+    Every header is checked first, so a structurally wrong file fails before anything is
+    loaded. ``reports[i]`` is filled for ``files[i]``.
+
+    Raises
+    ------
+    needsmap.ingest.report.InputError
+        A file whose header is wrong or that cannot be read at all, named.
     """
-    for pf in files:
-        check_header(pf.path)
-    prepass(con, files)
-    start = run_sql(con, "crime_next_file_id").fetchone()[0]
-    for i, (pf, fr) in enumerate(zip(files, reports, strict=True), start=int(start) + 1):
-        load_file(con, pf, fr, i)
+    variants = [check_header(pf) for pf in files]
+    if not files:
+        return
+    start = int(run_sql(con, "crime_next_file_id").fetchone()[0]) + 1
+    by_label = {pf.label: i for i, pf in enumerate(files)}
+    # the LSOA polygons are parsed and prepared (GEOS, without the GIL) on a second
+    # connection while DuckDB reads the first batch
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-crime-polygons")
+    warm = pool.submit(_warm_polygons, con.cursor())
+    with pool, mounted(con, files) as duck:
+        for batch in _batches(files, batch_bytes):
+            idx = [by_label[pf.label] for pf in batch]
+            con.register("_crime_files_df", pa.table({
+                "file_idx": pa.array(idx, pa.int64()), "label": [pf.label for pf in batch],
+                "duck_path": [duck[pf.label] for pf in batch],
+                "file_id": pa.array([start + i for i in idx], pa.int64()),
+                "force": [pf.force for pf in batch], "month": [pf.month for pf in batch]}))
+            con.execute("CREATE OR REPLACE TEMP TABLE _crime_files AS "
+                        "SELECT * FROM _crime_files_df")
+            con.unregister("_crime_files_df")
+            read_batch(con, batch, duck)
+            warm.result()
+            assign_new_points(con)
+            run_sql(con, "crime_batch", _params(reports[idx[0]].source_id))
+            rows = run_sql(con, "crime_batch_counts").fetchall()
+            _record(con, [files[i] for i in idx], [reports[i] for i in idx],
+                    [variants[i] for i in idx], [start + i for i in idx], rows)
     run_sql(con, "crime_cleanup")
 
 
+def _warm_polygons(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        lsoa_polygons(cur)
+    finally:
+        cur.close()
 
 
-__all__ = ["assign_new_points", "ensure_tables", "load_file", "load_files", "prepass"]
+def _record(con: duckdb.DuckDBPyConnection, files: list[PoliceFile],
+            reports: list[CrimeFileReport], variants: list[str], ids: list[int],
+            rows: list[tuple]) -> None:
+    """Fill each file's report from the batch counts and write its ``crime_file`` row."""
+    out = []
+    for pf, fr, variant, file_id, (_i, read, kept, agree, checked, reasons) in zip(
+            files, reports, variants, ids, rows, strict=True):
+        reasons = {str(k): int(v) for k, v in (reasons or {}).items()}
+        fr.rows_read, fr.rows_kept = int(read), int(kept)
+        fr.sql_rejected = int(sum(reasons.values()))
+        fr.reasons = reasons
+        notes = []
+        if pf.compression != "none":
+            notes.append("read in the zip" if pf.compression == "zip" else "read gzipped")
+        if variant == "snake_case":
+            notes.append("snake_case header variant accepted (same 12 police.uk columns)")
+        if reasons:
+            notes.append("rejected: " + ", ".join(f"{LABELS[k]} {v}" for k, v in reasons.items()))
+        if checked:
+            notes.append(f"own LSOA code agrees with point-in-polygon LSOA 2021 for "
+                         f"{agree}/{checked} kept rows ({100 * agree / checked:.1f}%)")
+        fr.note = "; ".join(notes)
+        if fr.rows_read != fr.rows_kept + fr.rows_rejected:  # pragma: no cover - invariant
+            raise AssertionError(f"{fr.file}: read {fr.rows_read} != kept {fr.rows_kept} + "
+                                 f"rejected {fr.rows_rejected}")
+        out.append((file_id, fr.file, pf.force, pf.month, variant, fr.rows_read, fr.rows_kept,
+                    fr.rows_rejected, int(agree), int(checked), fr.note))
+    cols = list(zip(*out, strict=True))
+    run_sql(con, "crime_file_insert", {f"c{i}": list(c) for i, c in enumerate(cols)})
+
+
+def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileReport,
+              file_id: int | None = None) -> None:
+    """Load one file (a batch of one); ``file_id`` is kept for compatibility (ids follow
+    the store's ``crime_file``)."""
+    load_files(con, [pf], [fr])
+
+
+__all__ = ["BATCH_BYTES", "assign_new_points", "ensure_tables", "load_file", "load_files"]
