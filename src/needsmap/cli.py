@@ -10,6 +10,8 @@ Subcommands are registered from their topic modules so each stays small::
     needsmap app       open the Streamlit app on the store
     needsmap serve     the app as N replicas behind nginx (docs/deploy.md)
     needsmap run       build the store if needed, then open the app
+    needsmap sources   every source: found or missing, links, what the build does without it
+    needsmap fetch     download the sources with a direct link; manual steps for the rest
 
 Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
 ``~/.local/share/needsmap/needsmap.duckdb``).
@@ -32,10 +34,11 @@ from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
 from needsmap.settings import REPO_ROOT, Settings, default_db_path
 from needsmap.snapshot import cli as snapshot_cli
+from needsmap.sources import cli as sources_cli
 
 #: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
 #: parser whose ``func(args)`` returns an exit code.
-TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli, replicas)
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli, replicas, sources_cli)
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -96,11 +99,51 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     db = Path(args.db).expanduser() if args.db else default_db_path()
     if args.rebuild or not db.exists():
+        if not prepare_sources(args):
+            return 1
         args.la, args.police, args.services = args.la, None, None
         rc = cmd_build(args)
         if rc:
             return rc
     return cmd_app(args)
+
+
+def prepare_sources(args: argparse.Namespace) -> bool:
+    """Before a first build: without a mirror, fetch what has a direct link; then say what
+    is missing and how to get it. False if a required source is still missing."""
+    from needsmap.sources import Resolver, load_catalogue
+    from needsmap.sources.cli import fetch
+    from needsmap.sources.status import manual_steps, missing_required, source_status
+
+    console = Console(stderr=True)
+    settings = Settings.from_args(args.db, args.mirror, args.cache, args.offline)
+    cat = load_catalogue()
+    r = Resolver(settings.cache_dir, settings.mirror, offline=settings.offline, console=console)
+    if settings.mirror is None and not settings.offline:
+        console.print("[bold]No mirror (NEEDSMAP_MIRROR): downloading the sources that have a "
+                      f"direct link into {settings.cache_dir}[/bold]")
+        rows, _failures = fetch(r, cat, console=console)
+        for sid, res, detail in rows:
+            if res == "failed":
+                console.print(f"  [red]{sid}[/red]: {detail}")
+    status = source_status(r, cat)
+    missing = [s for s in status if s.where == "missing"]
+    required = missing_required(status, cat)
+    if missing:
+        console.print(f"[bold]{len(missing)} sources are missing[/bold]; the build does without "
+                      "the optional ones:")
+        for s in missing:
+            if s not in required:
+                console.print(f"  - {s.id} ({s.need}): {s.without}")
+    if required:
+        console.print("[bold red]Cannot build: required sources are missing.[/bold red] "
+                      "Get them, then run again:")
+        for line in manual_steps(required):
+            console.print(f"  - {line}")
+        console.print("(`needsmap sources` lists every source; `needsmap fetch` retries the "
+                      "downloads.)")
+        return False
+    return True
 
 
 def make_parser() -> argparse.ArgumentParser:

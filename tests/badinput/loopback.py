@@ -3,6 +3,12 @@
 Used by the download tests: nothing in the network layer is mocked; httpx talks
 to a ``ThreadingHTTPServer`` bound to ``127.0.0.1`` on an ephemeral port.
 
+It can also answer as an ArcGIS feature service (:meth:`Loopback.feature_layer`: the
+layer's ``?f=json`` metadata and ``/query`` pages with ``resultOffset`` /
+``resultRecordCount``, ``returnCountOnly``, ``exceededTransferLimit`` and the simple
+``where`` clauses the catalogue uses), and redirect a path (:meth:`Loopback.redirect`,
+as the OS Downloads API does).
+
 Faults are queued per URL path and consumed one per request:
 
 ``"corrupt"``   full length, but some bytes flipped (only the checksum can tell)
@@ -14,15 +20,18 @@ Faults are queued per URL path and consumed one per request:
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import socket
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -39,12 +48,53 @@ class _Handler(SimpleHTTPRequestHandler):
             return None
         return p
 
+    def _json(self, obj: object) -> None:
+        body = json.dumps(obj).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _feature_service(self, key: str) -> bool:
+        """Answer ``<layer>?f=json`` and ``<layer>/query?...``; False if not a layer path."""
+        layer_key = key[: -len("/query")] if key.endswith("/query") else key
+        layer = self.server.layers.get(layer_key)
+        if layer is None:
+            return False
+        q = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        if not key.endswith("/query"):
+            self._json(layer.info())
+            return True
+        rows = layer.select(q.get("where", "1=1"))
+        if q.get("returnCountOnly") == "true":
+            self._json({"count": len(rows)})
+            return True
+        off = int(q.get("resultOffset", 0))
+        n = min(int(q.get("resultRecordCount", layer.page)), layer.page)
+        page = rows[off:off + n]
+        more = off + n < len(rows)
+        with self.server.lock:
+            self.server.pages.append((layer_key, off, len(page)))
+        self._json({"type": "FeatureCollection", "features": page,
+                    "properties": {"exceededTransferLimit": more}})
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         key = unquote(urlsplit(self.path).path)
         with self.server.lock:
             self.server.requests.append(key)
             queue = self.server.faults.get(key)
             fault = queue.pop(0) if queue else None
+            target = self.server.redirects.get(key)
+        if fault is None and target is not None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if fault is None and self._feature_service(key):
+            return None
         if fault is None:
             return super().do_GET()
         if fault.isdigit():
@@ -80,11 +130,52 @@ class _Handler(SimpleHTTPRequestHandler):
                 pass
 
 
+@dataclass
+class FeatureLayer:
+    """An ArcGIS feature-service layer answered from a list of GeoJSON features.
+
+    ``features`` carry ``properties`` (and ``geometry``, unless ``table``); an object id
+    is added (``ObjectId`` 1, 2, ...). ``page`` is the layer's ``maxRecordCount``.
+    """
+
+    features: list[dict]
+    page: int = 2000
+    table: bool = False
+
+    def __post_init__(self) -> None:
+        for i, f in enumerate(self.features, start=1):
+            f.setdefault("properties", {})["ObjectId"] = i
+            if self.table:
+                f["geometry"] = None
+
+    def info(self) -> dict:
+        props = self.features[0]["properties"] if self.features else {}
+        fields = [{"name": k, "type": "esriFieldTypeOID" if k == "ObjectId" else
+                   "esriFieldTypeString"} for k in props]
+        return {"type": "Table" if self.table else "Feature Layer",
+                "geometryType": None if self.table else "esriGeometryPolygon",
+                "maxRecordCount": self.page, "objectIdField": "ObjectId", "fields": fields}
+
+    def select(self, where: str) -> list[dict]:
+        """The features matching ``1=1`` or ``F >= 'a' AND F <= 'b'`` (the catalogue's forms)."""
+        w = where.strip()
+        if w in ("1=1", ""):
+            return self.features
+        m = re.fullmatch(r"(\w+) >= '([^']*)' AND (\w+) <= '([^']*)'", w)
+        if not m or m.group(1) != m.group(3):
+            raise ValueError(f"where clause not understood by the test server: {where!r}")
+        col, lo, hi = m.group(1), m.group(2), m.group(4)
+        return [f for f in self.features if lo <= str(f["properties"].get(col)) <= hi]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     lock: threading.Lock
     requests: list[str]
     faults: dict[str, list[str]]
+    layers: dict[str, FeatureLayer]
+    redirects: dict[str, str]
+    pages: list[tuple[str, int, int]]
 
 
 class Loopback:
@@ -110,6 +201,20 @@ class Loopback:
         with self._server.lock:
             self._server.faults["/" + relpath.lstrip("/")].extend(faults)
 
+    def feature_layer(self, relpath: str, layer: FeatureLayer) -> None:
+        """Answer ``relpath`` (``.../FeatureServer/0``) as an ArcGIS feature-service layer."""
+        self._server.layers["/" + relpath.lstrip("/")] = layer
+
+    def redirect(self, relpath: str, to_relpath: str) -> None:
+        """Answer ``relpath`` with a 302 to ``to_relpath`` on this server."""
+        self._server.redirects["/" + relpath.lstrip("/")] = f"{self.url}/{to_relpath.lstrip('/')}"
+
+    @property
+    def pages(self) -> list[tuple[str, int, int]]:
+        """Feature-service pages served: ``(layer path, offset, features)``."""
+        with self._server.lock:
+            return list(self._server.pages)
+
 
 @contextmanager
 def serve(root: str | os.PathLike[str]) -> Iterator[Loopback]:
@@ -119,6 +224,9 @@ def serve(root: str | os.PathLike[str]) -> Iterator[Loopback]:
     server.lock = threading.Lock()
     server.requests = []
     server.faults = defaultdict(list)
+    server.layers = {}
+    server.redirects = {}
+    server.pages = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

@@ -9,12 +9,17 @@ catalogue id                   reader                                           
 ``gias_open``                  :func:`needsmap.ingest.services.gias.read_gias`          schools, nursery...
 ``epraccur``                   :func:`needsmap.ingest.services.epraccur.read_epraccur`  gp_practice
 ``libraries``                  :func:`needsmap.ingest.services.libraries.read_libraries`  library
+``family_hubs``                :func:`needsmap.ingest.services.national.read_family_hubs`  family_hub
+``gias_childrens_centres``     :func:`~needsmap.ingest.services.national.read_gias_childrens_centres`  childrens_centre
 ``trafford_childrens_centres`` user-list reader, default ``childrens_centre``            childrens_centre
 ``gm_pharmacies``              user-list reader, default ``pharmacy``                   pharmacy
 ``--services CSV`` (each)      :func:`needsmap.ingest.services.user_lists.read_service_csv`  any
 =============================  ======================================================  =================
 
-Postcodes are geocoded offline from Code-Point Open (``codepoint_open``); every
+Every catalogued list is optional: one that is not in the cache or mirror is left out
+and the build summary says which (``needsmap fetch`` downloads those with a direct
+link). Postcodes are geocoded offline from Code-Point Open (``codepoint_open``); without
+it, services located only by a postcode are rejected with that reason; every
 candidate is then placed in its LSOA by :func:`needsmap.areas.locate.locate`. It
 writes ``service``, ``service_coverage`` and ``postcode`` (the Code-Point lookup, so
 the app can geocode an uploaded list offline).
@@ -28,22 +33,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from needsmap.areas.locate import locate, reject_unlocated
 from needsmap.context import BuildContext
 from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.ingest.services.epraccur import read_epraccur
-from needsmap.ingest.services.geocode import CANDIDATE_COLUMNS
+from needsmap.ingest.services.geocode import CANDIDATE_COLUMNS, empty_candidates
 from needsmap.ingest.services.gias import read_gias
 from needsmap.ingest.services.libraries import read_libraries
+from needsmap.ingest.services.national import read_family_hubs, read_gias_childrens_centres
 from needsmap.ingest.services.user_lists import read_service_csv
 from needsmap.sources.catalogue import Source
 from needsmap.sources.resolve import sha256_file
 from needsmap.sql import run_sql
 
 #: Sources whose coverage is all of England (others cover only the LADs they have points in).
-NATIONAL_SOURCES = ("gias_open", "epraccur", "libraries")
+NATIONAL_SOURCES = ("gias_open", "epraccur", "libraries", "family_hubs", "gias_childrens_centres")
 #: Largest user list accepted from the command line.
 MAX_CLI_BYTES = 100 * 1024 * 1024
 
@@ -60,9 +67,18 @@ def safe_label(name: str, fallback: str = "list") -> str:
 
 
 def load_postcodes(ctx: BuildContext) -> PostcodeIndex:
+    """Code-Point Open, or an empty index (and a summary note) when it is missing."""
     src = ctx.catalogue.get("codepoint_open")
-    path = ctx.resolve("codepoint_open")
-    table = load_codepoint(path, ctx.settings.cache_dir, sha256=src.sha256)
+    found = ctx.resolve_found("codepoint_open", required=False)
+    if found is None:
+        ctx.summary.setdefault("sources_unavailable", {})["codepoint_open"] = (
+            f"{src.without} (missing {src.cache_name}; {src.url})")
+        empty = pa.table({"postcode": pa.array([], pa.string()),
+                          "easting": pa.array([], pa.float64()),
+                          "northing": pa.array([], pa.float64()),
+                          "country_code": pa.array([], pa.string())})
+        return PostcodeIndex(empty, vintage="(not available: `needsmap fetch codepoint_open`)")
+    table = load_codepoint(found.path, ctx.settings.cache_dir, sha256=ctx.sha256(src, found))
     return PostcodeIndex(table, vintage=src.vintage)
 
 
@@ -79,7 +95,12 @@ def stage(ctx: BuildContext) -> None:
 
     def add(source_id: str, reader) -> None:  # noqa: ANN001
         src = ctx.catalogue.get(source_id)
-        path = ctx.resolve(source_id)
+        path = ctx.resolve(source_id, required=src.required)
+        if path is None:
+            ctx.summary.setdefault("sources_unavailable", {})[source_id] = (
+                f"{src.without} (missing {src.cache_name}; "
+                + (f"`needsmap fetch {source_id}`" if src.downloadable else src.url) + ")")
+            return
         fr = ctx.report.file(source_id, path.name)
         reports[source_id] = fr
         parts.append(_tag(reader(path, fr), source_id, source_id, src.vintage))
@@ -87,6 +108,8 @@ def stage(ctx: BuildContext) -> None:
     add("gias_open", read_gias)
     add("epraccur", lambda p, fr: read_epraccur(p, fr, postcodes))
     add("libraries", lambda p, fr: read_libraries(p, fr, postcodes))
+    add("family_hubs", lambda p, fr: read_family_hubs(p, fr, postcodes))
+    add("gias_childrens_centres", lambda p, fr: read_gias_childrens_centres(p, fr, postcodes))
     add("trafford_childrens_centres", lambda p, fr: read_service_csv(
         Path(p).read_bytes(), fr, postcodes, default_type="childrens_centre", label=Path(p).name))
     add("gm_pharmacies", lambda p, fr: read_service_csv(
@@ -117,7 +140,9 @@ def stage(ctx: BuildContext) -> None:
         cand = read_service_csv(path.read_bytes(), fr, postcodes, label=path.name)
         parts.append(_tag(cand, key, source_id, vintage))
 
-    cand = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    nonempty = [p for p in parts if len(p)]
+    cand = (pd.concat(nonempty, ignore_index=True) if nonempty
+            else _tag(empty_candidates(), "", "", ""))  # no list at hand: an empty table
     located = reject_unlocated(locate(con, cand), reports)
     for fr in reports.values():
         fr.rows_kept = 0

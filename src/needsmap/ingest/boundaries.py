@@ -30,6 +30,7 @@ from needsmap.crs import reproject
 from needsmap.ingest._geojson_lines import read_feature_lines
 from needsmap.ingest.report import FileReport, InputError, require_file
 from needsmap.settings import BNG, WGS84
+from needsmap.sources.layouts import vector_dataset
 
 #: Generous lon/lat envelope of England (with its islands) used to spot wrong coordinates.
 ENGLAND_LONLAT = (-6.5, 49.8, 2.0, 55.9)
@@ -61,7 +62,7 @@ def read_features(path: Path, props: list[str]) -> gpd.GeoDataFrame:
     gdf = read_feature_lines(path, props)  # the ONS layout, 3-4x faster; None for any other
     if gdf is None:
         try:
-            gdf = pyogrio.read_dataframe(path, use_arrow=True)
+            gdf = pyogrio.read_dataframe(vector_dataset(path), use_arrow=True)  # .zip: Shapefile
         except Exception as exc:  # pyogrio raises several DataSourceError subclasses
             raise InputError(name, f"cannot read as GeoJSON/vector data: {exc}") from exc
     for col in props:

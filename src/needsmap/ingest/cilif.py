@@ -102,8 +102,18 @@ def load_msoa_lookup(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport)
 
 
 def load_lsoa11_lsoa21(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
+    """The ONS LSOA 2011 -> 2021 lookup: the mirror's CSV, or the hub's / feature service's
+    (extra columns such as ``ObjectId`` ignored; the older service names the 2011 code
+    ``F_LSOA11CD``)."""
+    from needsmap.ingest.csvio import sniff_header
+
+    header = sniff_header(path)
+    alias = "F_LSOA11CD" if "LSOA11CD" not in header and "F_LSOA11CD" in header else None
     cols = ["LSOA11CD", "LSOA21CD", "CHGIND"]
-    raw = read_csv_raw(con, path, fr, cols)
+    raw = read_csv_raw(con, path, fr, [alias or "LSOA11CD", "LSOA21CD", "CHGIND"])
+    if alias:
+        con.execute(f"ALTER TABLE {raw} RENAME COLUMN {alias} TO LSOA11CD")
+        fr.note = (fr.note + "; " if fr.note else "") + "F_LSOA11CD read as LSOA11CD"
     rules = [
         gss_rule("LSOA11CD", r"[EW]01[0-9]{6}", "LSOA 2011"),
         gss_rule("LSOA21CD", r"[EW]01[0-9]{6}", "LSOA 2021"),

@@ -282,7 +282,7 @@ def file8_to_csv(xlsx: Path, dest: Path) -> tuple[int, list[str]]:
 
     name = str(xlsx)
     try:
-        sheets = pd.read_excel(xlsx, sheet_name=None, dtype=str)
+        sheets = pd.read_excel(xlsx, sheet_name=None, dtype=str, engine="calamine")
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook
         raise InputError(name, f"cannot be read as an XLSX workbook: {exc}") from exc
     joined = None

@@ -62,6 +62,9 @@ class Source:
         them is present; what the build does without it.
     manual
         How to get it by hand, when there is no direct link (or the link fails).
+    unused
+        Catalogued for reference but not read by the build (``needsmap fetch`` skips it
+        unless it is named).
     """
 
     id: str
@@ -83,6 +86,7 @@ class Source:
     instead: tuple[str, ...] = ()
     without: str = ""
     manual: str = ""
+    unused: bool = False
 
     def __post_init__(self) -> None:
         if self.fetch not in FETCH_KINDS:

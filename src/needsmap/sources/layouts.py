@@ -276,28 +276,24 @@ def _check_zip(lay: Layout, path: Path, full: bool) -> str:
 
 
 def _check_xlsx(lay: Layout, path: Path, full: bool) -> str:
-    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
 
-    wb = load_workbook(path, read_only=True)
-    try:
-        missing = [s for s in lay.sheets if s not in wb.sheetnames]
-        if missing:
-            raise LayoutMismatch(f"{path}: not the {lay.name} layout: missing sheet(s) "
-                                 f"{missing}; sheets {wb.sheetnames}")
-        if lay.columns and lay.sheets:
-            ws = wb[lay.sheets[0]]
-            header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-            miss = _match([str(h) for h in header if h is not None], lay.columns)
-            if miss:
-                raise LayoutMismatch(f"{path}: sheet {lay.sheets[0]!r} lacks column(s) {miss}")
-            if full:
-                rows = sum(1 for _ in ws.iter_rows(min_row=2, max_col=1, values_only=True))
-                if rows < lay.min_rows:
-                    raise LayoutMismatch(f"{path}: sheet {lay.sheets[0]!r} has only {rows:,} "
-                                         f"rows; at least {lay.min_rows:,} expected")
-        return f"layout {lay.name}: {len(wb.sheetnames)} sheets, the needed ones present"
-    finally:
-        wb.close()
+    wb = CalamineWorkbook.from_path(str(path))
+    missing = [s for s in lay.sheets if s not in wb.sheet_names]
+    if missing:
+        raise LayoutMismatch(f"{path}: not the {lay.name} layout: missing sheet(s) {missing}; "
+                             f"sheets {wb.sheet_names}")
+    if lay.columns and lay.sheets:
+        rows = wb.get_sheet_by_name(lay.sheets[0]).to_python(nrows=1 if not full else None)
+        header = [str(h).strip() for h in (rows[0] if rows else []) if h not in (None, "")]
+        miss = _match(header, lay.columns)
+        if miss:
+            raise LayoutMismatch(f"{path}: sheet {lay.sheets[0]!r} lacks column(s) {miss}; found "
+                                 f"{header[:6]}")
+        if full and len(rows) - 1 < lay.min_rows:
+            raise LayoutMismatch(f"{path}: sheet {lay.sheets[0]!r} has only {len(rows) - 1:,} "
+                                 f"rows; at least {lay.min_rows:,} expected")
+    return f"layout {lay.name}: {len(wb.sheet_names)} sheets, the needed ones present"
 
 
 _CHECKS = {"csv": _check_csv, "vector": _check_vector, "zip": _check_zip, "xlsx": _check_xlsx}

@@ -1,9 +1,16 @@
 """DfE Get Information about Schools (GIAS): open establishments.
 
-The mirror's extract (``services/gias_open_establishments_20250524.csv``) has
-one row per open establishment in England and Wales with ``urn``,
-``establishment_name``, ``establishment_type``, ``establishment_type_group``,
-``education_phase``, ``number_of_pupils`` and ``easting``/``northing`` (BNG).
+Two layouts are read, told apart by their header:
+
+* the publisher's all-establishments file (``edubasealldataYYYYMMDD.csv``,
+  Windows-1252, about 139 columns, every status): the columns are read by name
+  (:data:`OFFICIAL`), and establishments whose ``EstablishmentStatus (name)`` is not
+  open are rejected with their status;
+* the mirror's extract (``services/gias_open_establishments_20250524.csv``, re-serialised:
+  open establishments only, snake_case columns ``urn``, ``establishment_name``,
+  ``establishment_type``, ``establishment_type_group``, ``education_phase``,
+  ``number_of_pupils`` and ``easting``/``northing`` (BNG)).
+
 Service types come from :func:`needsmap.ingest.services.vocab.gias_type`.
 
 Rejected, each with a reason: establishments whose type is not mapped
@@ -33,6 +40,31 @@ from needsmap.ingest.services.vocab import gias_type
 REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",
             "education_phase", "number_of_pupils", "easting", "northing"]
 
+#: The publisher's column (all-establishments download) for each column the reader uses.
+OFFICIAL = {"urn": "URN", "establishment_name": "EstablishmentName",
+            "establishment_type": "TypeOfEstablishment (name)",
+            "establishment_type_group": "EstablishmentTypeGroup (name)",
+            "education_phase": "PhaseOfEducation (name)", "number_of_pupils": "NumberOfPupils",
+            "easting": "Easting", "northing": "Northing",
+            "status": "EstablishmentStatus (name)"}
+
+
+def _official(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame | None:
+    """The publisher's layout renamed to the extract's columns, open establishments only
+    (others rejected with their status); ``None`` if the file is the mirror's extract."""
+    from needsmap.ingest.csvio import sniff_header
+
+    if "URN" not in sniff_header(path):
+        return None
+    df = read_csv_table(path, fr, required=list(OFFICIAL.values()), what="GIAS (edubasealldata)")
+    df = df[["row", *OFFICIAL.values()]].rename(columns={v: k for k, v in OFFICIAL.items()})
+    status = df["status"].fillna("").str.strip()
+    raw = raw_text(df, ["urn", "establishment_name", "status"])
+    df = reject(fr, df, ~status.str.lower().str.startswith("open"),
+                "not open (status " + status.where(status != "", "blank") + ")", "status", raw)
+    fr.note = (fr.note + "; " if fr.note else "") + "publisher's layout (edubasealldata)"
+    return df.drop(columns=["status"])
+
 
 def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     """Parse the GIAS extract into service candidates (see module docstring).
@@ -41,7 +73,9 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     ``type`` is ``"school_primary|school_secondary"`` for all-through schools
     (split into two services after location).
     """
-    df = read_csv_table(path, fr, required=REQUIRED, what="GIAS")
+    df = _official(path, fr)
+    if df is None:
+        df = read_csv_table(path, fr, required=REQUIRED, what="GIAS")
     raw = raw_text(df, ["urn", "establishment_name", "establishment_type_group",
                         "establishment_type", "education_phase", "easting", "northing"])
     types = [gias_type(g, t, p) for g, t, p in zip(
