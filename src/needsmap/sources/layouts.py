@@ -198,9 +198,15 @@ def _count_lines(path: Path) -> int:
     return n + (0 if last == b"\n" else 1)
 
 
-def _check_csv(lay: Layout, path: Path, full: bool) -> str:
-    from needsmap.ingest.csvio import decode
+def _decode_header(first: bytes) -> tuple[str, str]:
+    """The header line as text: UTF-8 (a BOM is fine), else Windows-1252 (noted)."""
+    try:
+        return first.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        return first.decode("cp1252", errors="replace"), "Windows-1252"
 
+
+def _check_csv(lay: Layout, path: Path, full: bool) -> str:
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     if not head.strip():
@@ -209,7 +215,9 @@ def _check_csv(lay: Layout, path: Path, full: bool) -> str:
         raise LayoutMismatch(f"{path}: an HTML/JSON page, not a CSV (layout {lay.name!r}); "
                              f"starts {head[:60]!r}")
     first = head.split(b"\n", 1)[0]
-    text, note = decode(first, str(path))
+    if b"\x00" in first:
+        raise LayoutMismatch(f"{path}: not a text CSV (NUL bytes; UTF-16?) (layout {lay.name!r})")
+    text, note = _decode_header(first)
     row = next(csv.reader(io.StringIO(text)), [])
     desc = f"layout {lay.name}"
     if lay.header:
