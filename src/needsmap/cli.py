@@ -80,12 +80,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     t.add_column("item")
     t.add_column("value", justify="right")
     for k, v in summary.items():
-        if k in ("timings", "db"):
+        if k in ("timings", "db", "sources_unavailable"):
             continue
         t.add_row(str(k), str(v))
     for k, v in summary.get("timings", {}).items():
         t.add_row(f"stage {k} (s)", f"{v:.2f}")
     out.print(t)
+    missing = summary.get("sources_unavailable") or {}
+    if missing:
+        out.print(f"[bold]Built without {len(missing)} source(s)[/bold] (`needsmap sources` "
+                  "lists them all; `needsmap fetch` downloads those with a direct link):")
+        for sid, what in missing.items():
+            out.print(f"  - {sid}: {what}")
     return 0
 
 

@@ -288,6 +288,8 @@ def render(ctx: ViewContext) -> None:
     with mcol:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
         st.caption(_classes_text(layer, classes))
+        if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
+            st.caption(layer.note)
     if _map_only_first(pcol):
         ctx.selected_lads = list(lad_codes or [])
         ctx.selected_ward = selected
