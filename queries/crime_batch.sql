@@ -11,7 +11,7 @@ CREATE OR REPLACE TEMP TABLE _crime_cls AS
 WITH r AS (  -- the needed columns, each row with its position (rid) and rank in its file (ord)
     SELECT c.rowid AS rid, p.file_idx, c.rowid - p.r0 + 1 AS ord, c."Crime ID", c."Month",
            c."Longitude", c."Latitude", c."LSOA code", c."Crime type"
-    FROM _crime_read c JOIN _crime_first p USING (filename)
+    FROM _crime_read c JOIN _crime_first p USING (file_pos)
 ), rn AS (  -- the data row: ord, plus the rejected rows before it in files that have some
     SELECT r.*, r.ord AS "row" FROM r
     WHERE r.file_idx NOT IN (SELECT file_idx FROM _crime_badk)
@@ -41,7 +41,8 @@ LEFT JOIN months m ON m.m = r."Month"
 LEFT JOIN types t ON t.t = r."Crime type"
 LEFT JOIN crime_snap s ON s.lon = r."Longitude" AND s.lat = r."Latitude";
 
--- Duplicate Crime IDs among rows that passed every other rule: an ID kept in an earlier batch,
+-- Duplicate Crime IDs among rows that passed every other rule: an ID kept earlier (an earlier
+-- load: crime_point; an earlier batch: _crime_kept),
 -- or any but the first row (file order, then row) of an ID repeated in this batch. Blank IDs
 -- (anti-social behaviour) never count. The repeated IDs are found by their 64-bit hash first
 -- (a cheap aggregate), then compared as text, so the result is exact.
@@ -59,6 +60,8 @@ WHERE rid IN (
     SELECT rid FROM rep WHERE pos > first_pos
     UNION
     SELECT c.rid FROM cand c SEMI JOIN crime_point p ON p.crime_id = c.crime_id
+    UNION
+    SELECT c.rid FROM cand c SEMI JOIN _crime_kept p ON p.crime_id = c.crime_id
 );
 
 -- Every rejected row, structural or by rule, with its reason and raw text.
@@ -96,9 +99,10 @@ JOIN _crime_read r ON r.rowid = c.rid
 JOIN _crime_files f ON f.file_idx = c.file_idx
 WHERE c.reason_key IS NOT NULL;
 
--- Kept rows. The file's own LSOA code is kept only to cross-check: it agrees if it equals the
--- assigned LSOA 2021 code or maps to it through the ONS LSOA 2011 -> 2021 lookup.
-INSERT INTO crime_point
+-- Kept rows, gathered in _crime_kept (crime_point is written once, when every batch is done).
+-- The file's own LSOA code is kept only to cross-check: it agrees if it equals the assigned
+-- LSOA 2021 code or maps to it through the ONS LSOA 2011 -> 2021 lookup.
+INSERT INTO _crime_kept
 SELECT f.file_id::INTEGER, k."row", f.force, CAST(k.month_text || '-01' AS DATE), k.crime_id,
        k.crime_type, k.lon, k.lat, k.x, k.y, k.lsoa_code, l.ward_code, l.lad_code,
        k.file_lsoa_code,

@@ -1,7 +1,8 @@
 -- A batch of police.uk files, step 1: structural rejects, and what row numbering needs, per file.
--- Inputs: _crime_read (rows DuckDB's strict reader kept, in file order, with filename; the
+-- Inputs: _crime_read (rows DuckDB's strict reader kept, in file order, with file_pos; the
 -- rows of a file are consecutive in rowid), _crime_rej / _crime_scan (store_rejects: one error
--- per line and column) and _crime_files (file_idx, label, duck_path: the batch). Data row r of a
+-- per line and column) and _crime_files (file_idx, file_pos, label, duck_path: the batch). Data
+-- row r of a
 -- file is its line r + 1.
 
 -- One row per rejected line; CAST errors can only be the two DOUBLE columns (coordinates).
@@ -21,8 +22,8 @@ GROUP BY 1, 2;
 -- sort). With rejects, the i-th kept row is row i + j, where j is the number of rejected rows
 -- before it (ASOF on k = rejected row - its rank = kept rows before it): _crime_badk.
 CREATE OR REPLACE TEMP TABLE _crime_first AS
-SELECT f.file_idx, c.filename, min(c.rowid) AS r0
-FROM _crime_read c JOIN _crime_files f ON f.duck_path = c.filename
+SELECT f.file_idx, c.file_pos, min(c.rowid) AS r0
+FROM _crime_read c JOIN _crime_files f USING (file_pos)
 GROUP BY 1, 2;
 
 CREATE OR REPLACE TEMP TABLE _crime_badk AS

@@ -11,3 +11,4 @@ DROP TABLE IF EXISTS _crime_new;
 DROP TABLE IF EXISTS _crime_files;
 DROP TABLE IF EXISTS _crime_first;
 DROP TABLE IF EXISTS _crime_badk;
+DROP TABLE IF EXISTS _crime_kept;

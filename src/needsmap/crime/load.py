@@ -16,7 +16,8 @@ in a fixed number of set-based steps, whatever its number of files:
    normal for anti-social behaviour;
 4. per-file counts (``queries/crime_batch_counts.sql``).
 
-Kept rows go to ``crime_point``; every rejected row goes to ``rejected_rows`` by SQL
+Kept rows are gathered batch by batch and written to ``crime_point`` once at the end (one
+bulk write); every rejected row goes to ``rejected_rows`` by SQL
 (``INSERT ... SELECT``), so millions of rejects cost no Python objects. Each file's
 :class:`~needsmap.ingest.police.CrimeFileReport` carries its counts, so the load report
 balances: ``rows_read == rows_kept + rows_rejected``.
@@ -122,11 +123,14 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
     # connection while DuckDB reads the first batch
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-crime-polygons")
     warm = pool.submit(_warm_polygons, con.cursor())
+    run_sql(con, "crime_kept_start")
     with pool, mounted(con, files) as duck:
         for batch in _batches(files, batch_bytes):
             idx = [by_label[pf.label] for pf in batch]
             con.register("_crime_files_df", pa.table({
-                "file_idx": pa.array(idx, pa.int64()), "label": [pf.label for pf in batch],
+                "file_idx": pa.array(idx, pa.int64()),
+                "file_pos": pa.array(range(len(batch)), pa.int32()),
+                "label": [pf.label for pf in batch],
                 "duck_path": [duck[pf.label] for pf in batch],
                 "file_id": pa.array([start + i for i in idx], pa.int64()),
                 "force": [pf.force for pf in batch], "month": [pf.month for pf in batch]}))
@@ -140,6 +144,8 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
             rows = run_sql(con, "crime_batch_counts").fetchall()
             _record(con, [files[i] for i in idx], [reports[i] for i in idx],
                     [variants[i] for i in idx], [start + i for i in idx], rows)
+    empty = run_sql(con, "crime_point_empty").fetchone()[0]
+    run_sql(con, "crime_kept_write", {"empty": bool(empty)})
     run_sql(con, "crime_cleanup")
 
 
