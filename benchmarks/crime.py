@@ -51,7 +51,8 @@ def _files() -> list[Path]:
 
 def worker_needsmap(db: str, source: str) -> dict:
     """The crime stage's work on a copy of ``db``; ``source`` is a folder or a zip."""
-    import pyarrow.dataset  # noqa: F401 - imported before the clock, as the reference's libraries
+    import fsspec.implementations.zip  # noqa: F401 - imported before the clock, as the
+    import pyarrow.dataset  # noqa: F401 - reference imports its libraries first
 
     from needsmap.crime.build import build_outputs, drop_crime_tables, load
     from needsmap.ingest.police import scan

@@ -2,7 +2,8 @@
 -- Inputs: _crime_read (the rows read, in file order), _crime_first / _crime_badk (row numbering,
 -- crime_batch_prepare.sql), _crime_bad (structural rejects), _crime_files
 -- (file_idx, label, file_id, force), crime_snap (every coordinate already placed in its LSOA
--- 2021), _crime_lsoa11 (the LSOA 2011 -> 2021 lookup, for the agreement check).
+-- 2021), lsoa (its ward and LAD), _crime_lsoa11 (the LSOA 2011 -> 2021 lookup, for the
+-- agreement check).
 -- First failing rule wins: no coordinates, out-of-range coordinates, bad Month, unknown crime
 -- type, outside the loaded boundaries, then duplicate Crime ID. Month and crime type are
 -- checked once per distinct value (a handful per batch), not once per row; the text of a
@@ -28,6 +29,11 @@ WITH r AS (  -- the needed columns, each row with its position (rid) and rank in
 SELECT r.rid, r.file_idx, r."row", nullif(r."Crime ID", '') AS crime_id,
        r."Month" AS month_text, r."Crime type" AS crime_type, r."Longitude" AS lon,
        r."Latitude" AS lat, r."LSOA code" AS file_lsoa_code, s.x, s.y, s.lsoa_code,
+       l.ward_code, l.lad_code,
+       -- the file's own LSOA code, kept only to cross-check: it agrees if it equals the
+       -- assigned LSOA 2021 code or maps to it through the ONS LSOA 2011 -> 2021 lookup
+       CASE WHEN r."LSOA code" IS NULL THEN NULL
+            ELSE r."LSOA code" = s.lsoa_code OR lu.lsoa21 IS NOT NULL END AS lsoa_agrees,
        CASE
          WHEN r."Longitude" IS NULL OR r."Latitude" IS NULL THEN 'no_coords'
          WHEN NOT (r."Longitude" BETWEEN -180 AND 180 AND r."Latitude" BETWEEN -90 AND 90)
@@ -39,10 +45,12 @@ SELECT r.rid, r.file_idx, r."row", nullif(r."Crime ID", '') AS crime_id,
 FROM rn r
 LEFT JOIN months m ON m.m = r."Month"
 LEFT JOIN types t ON t.t = r."Crime type"
-LEFT JOIN crime_snap s ON s.lon = r."Longitude" AND s.lat = r."Latitude";
+LEFT JOIN crime_snap s ON s.lon = r."Longitude" AND s.lat = r."Latitude"
+LEFT JOIN lsoa l ON l.lsoa_code = s.lsoa_code
+LEFT JOIN _crime_lsoa11 lu ON lu.lsoa11 = r."LSOA code" AND lu.lsoa21 = s.lsoa_code;
 
 -- Duplicate Crime IDs among rows that passed every other rule: an ID kept earlier (an earlier
--- load: crime_point; an earlier batch: _crime_kept),
+-- load: crime_point; an earlier batch: _crime_kept_ids),
 -- or any but the first row (file order, then row) of an ID repeated in this batch. Blank IDs
 -- (anti-social behaviour) never count. The repeated IDs are found by their 64-bit hash first
 -- (a cheap aggregate), then compared as text, so the result is exact.
@@ -61,8 +69,12 @@ WHERE rid IN (
     UNION
     SELECT c.rid FROM cand c SEMI JOIN crime_point p ON p.crime_id = c.crime_id
     UNION
-    SELECT c.rid FROM cand c SEMI JOIN _crime_kept p ON p.crime_id = c.crime_id
+    SELECT c.rid FROM cand c SEMI JOIN _crime_kept_ids p ON p.crime_id = c.crime_id
 );
+
+-- This batch's kept IDs, for the duplicate check of the batches after it.
+INSERT INTO _crime_kept_ids
+SELECT crime_id FROM _crime_cls WHERE reason_key IS NULL AND crime_id IS NOT NULL;
 
 -- Every rejected row, structural or by rule, with its reason and raw text.
 INSERT INTO rejected_rows
@@ -99,17 +111,5 @@ JOIN _crime_read r ON r.rowid = c.rid
 JOIN _crime_files f ON f.file_idx = c.file_idx
 WHERE c.reason_key IS NOT NULL;
 
--- Kept rows, gathered in _crime_kept (crime_point is written once, when every batch is done).
--- The file's own LSOA code is kept only to cross-check: it agrees if it equals the assigned
--- LSOA 2021 code or maps to it through the ONS LSOA 2011 -> 2021 lookup.
-INSERT INTO _crime_kept
-SELECT f.file_id::INTEGER, k."row", f.force, CAST(k.month_text || '-01' AS DATE), k.crime_id,
-       k.crime_type, k.lon, k.lat, k.x, k.y, k.lsoa_code, l.ward_code, l.lad_code,
-       k.file_lsoa_code,
-       CASE WHEN k.file_lsoa_code IS NULL THEN NULL
-            ELSE k.file_lsoa_code = k.lsoa_code OR m.lsoa21 IS NOT NULL END
-FROM _crime_cls k
-JOIN _crime_files f USING (file_idx)
-JOIN lsoa l ON l.lsoa_code = k.lsoa_code
-LEFT JOIN _crime_lsoa11 m ON m.lsoa11 = k.file_lsoa_code AND m.lsoa21 = k.lsoa_code
-WHERE k.reason_key IS NULL;
+-- Kept rows stay in this batch's _crime_cls (renamed _crime_cls_<n> by the loader) until the
+-- last batch: crime_point is then written once from all of them (crime_kept_write.sql).

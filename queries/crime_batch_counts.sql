@@ -1,6 +1,6 @@
 -- A batch of police.uk files, step 3: per file, rows read and kept, kept rows whose own LSOA
 -- code agrees with their point-in-polygon LSOA, and rejected rows per reason (a map
--- reason_key -> count). The batch's kept rows are its files' rows of _crime_kept.
+-- reason_key -> count).
 WITH cls AS (
     SELECT file_idx, count(*) AS n_rows,
            count(*) FILTER (WHERE reason_key IS NULL) AS kept
@@ -8,9 +8,8 @@ WITH cls AS (
 ), bad AS (
     SELECT file_idx, count(*) AS n FROM _crime_bad GROUP BY 1
 ), agree AS (
-    SELECT f.file_idx, count(*) FILTER (WHERE p.lsoa_agrees) AS agree,
-           count(p.lsoa_agrees) AS checked
-    FROM _crime_kept p JOIN _crime_files f ON f.file_id = p.file_id GROUP BY 1
+    SELECT file_idx, count(*) FILTER (WHERE lsoa_agrees) AS agree, count(lsoa_agrees) AS checked
+    FROM _crime_cls WHERE reason_key IS NULL GROUP BY 1
 ), rs AS (
     SELECT file_idx, map(list(reason_key ORDER BY n DESC, reason_key),
                          list(n ORDER BY n DESC, reason_key)) AS reasons

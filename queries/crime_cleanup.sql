@@ -11,4 +11,5 @@ DROP TABLE IF EXISTS _crime_new;
 DROP TABLE IF EXISTS _crime_files;
 DROP TABLE IF EXISTS _crime_first;
 DROP TABLE IF EXISTS _crime_badk;
-DROP TABLE IF EXISTS _crime_kept;
+DROP TABLE IF EXISTS _crime_kept_ids;
+DROP TABLE IF EXISTS _crime_files_all;

@@ -16,8 +16,8 @@ in a fixed number of set-based steps, whatever its number of files:
    normal for anti-social behaviour;
 4. per-file counts (``queries/crime_batch_counts.sql``).
 
-Kept rows are gathered batch by batch and written to ``crime_point`` once at the end (one
-bulk write); every rejected row goes to ``rejected_rows`` by SQL
+Kept rows stay in their batch's classified table and are written to ``crime_point`` once at
+the end (one bulk write, no copy before it); every rejected row goes to ``rejected_rows`` by SQL
 (``INSERT ... SELECT``), so millions of rejects cost no Python objects. Each file's
 :class:`~needsmap.ingest.police.CrimeFileReport` carries its counts, so the load report
 balances: ``rows_read == rows_kept + rows_rejected``.
@@ -43,7 +43,7 @@ from needsmap.ingest.police import (
     mounted,
     read_batch,
 )
-from needsmap.sql import run_sql
+from needsmap.sql import ident, run_sql
 
 #: Uncompressed CSV bytes per batch (a national month of street-level files is ~100 MB).
 BATCH_BYTES = 256 * 2**20
@@ -124,6 +124,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="needsmap-crime-polygons")
     warm = pool.submit(_warm_polygons, con.cursor())
     run_sql(con, "crime_kept_start")
+    kept_tables: list[str] = []
     with pool, mounted(con, files) as duck:
         for batch in _batches(files, batch_bytes):
             idx = [by_label[pf.label] for pf in batch]
@@ -144,8 +145,18 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
             rows = run_sql(con, "crime_batch_counts").fetchall()
             _record(con, [files[i] for i in idx], [reports[i] for i in idx],
                     [variants[i] for i in idx], [start + i for i in idx], rows)
+            kept_tables.append(f"_crime_cls_{len(kept_tables)}")
+            con.execute(f"ALTER TABLE _crime_cls RENAME TO {ident(kept_tables[-1])}")
+            con.execute("INSERT INTO _crime_files_all SELECT file_idx, file_id, force "
+                        "FROM _crime_files")
+    # the union of the batches' classified rows (table names made here, not from input)
+    con.execute("CREATE OR REPLACE TEMP VIEW _crime_cls_all AS "
+                + " UNION ALL ".join(f"SELECT * FROM {ident(t)}" for t in kept_tables))
     empty = run_sql(con, "crime_point_empty").fetchone()[0]
     run_sql(con, "crime_kept_write", {"empty": bool(empty)})
+    con.execute("DROP VIEW _crime_cls_all")
+    for name in kept_tables:
+        con.execute(f"DROP TABLE {ident(name)}")
     run_sql(con, "crime_cleanup")
 
 
