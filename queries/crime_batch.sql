@@ -25,15 +25,22 @@ WITH r AS (  -- the needed columns, each row with its position (rid) and rank in
     FROM (SELECT DISTINCT "Month" FROM _crime_read WHERE "Month" IS NOT NULL)
 ), types AS (
     SELECT unnest($crime_types) AS t
+), place AS (  -- per distinct (point, the file's own LSOA code): the point's LSOA, ward, LAD
+    -- and whether the file's code agrees (equal, or mapped by the 2011 -> 2021 lookup):
+    -- ~60k pairs instead of a join per row
+    SELECT d.lon, d.lat, d.file_lsoa, s.x, s.y, s.lsoa_code, l.ward_code, l.lad_code,
+           CASE WHEN d.file_lsoa IS NULL THEN NULL
+                ELSE d.file_lsoa = s.lsoa_code OR lu.lsoa21 IS NOT NULL END AS lsoa_agrees
+    FROM (SELECT DISTINCT "Longitude" AS lon, "Latitude" AS lat, "LSOA code" AS file_lsoa
+          FROM _crime_read) d
+    JOIN crime_snap s ON s.lon = d.lon AND s.lat = d.lat
+    LEFT JOIN lsoa l ON l.lsoa_code = s.lsoa_code
+    LEFT JOIN _crime_lsoa11 lu ON lu.lsoa11 = d.file_lsoa AND lu.lsoa21 = s.lsoa_code
 )
 SELECT r.rid, r.file_idx, r."row", nullif(r."Crime ID", '') AS crime_id,
        r."Month" AS month_text, r."Crime type" AS crime_type, r."Longitude" AS lon,
        r."Latitude" AS lat, r."LSOA code" AS file_lsoa_code, s.x, s.y, s.lsoa_code,
-       l.ward_code, l.lad_code,
-       -- the file's own LSOA code, kept only to cross-check: it agrees if it equals the
-       -- assigned LSOA 2021 code or maps to it through the ONS LSOA 2011 -> 2021 lookup
-       CASE WHEN r."LSOA code" IS NULL THEN NULL
-            ELSE r."LSOA code" = s.lsoa_code OR lu.lsoa21 IS NOT NULL END AS lsoa_agrees,
+       s.ward_code, s.lad_code, s.lsoa_agrees,
        CASE
          WHEN r."Longitude" IS NULL OR r."Latitude" IS NULL THEN 'no_coords'
          WHEN NOT (r."Longitude" BETWEEN -180 AND 180 AND r."Latitude" BETWEEN -90 AND 90)
@@ -45,9 +52,8 @@ SELECT r.rid, r.file_idx, r."row", nullif(r."Crime ID", '') AS crime_id,
 FROM rn r
 LEFT JOIN months m ON m.m = r."Month"
 LEFT JOIN types t ON t.t = r."Crime type"
-LEFT JOIN crime_snap s ON s.lon = r."Longitude" AND s.lat = r."Latitude"
-LEFT JOIN lsoa l ON l.lsoa_code = s.lsoa_code
-LEFT JOIN _crime_lsoa11 lu ON lu.lsoa11 = r."LSOA code" AND lu.lsoa21 = s.lsoa_code;
+LEFT JOIN place s ON s.lon = r."Longitude" AND s.lat = r."Latitude"
+                 AND s.file_lsoa IS NOT DISTINCT FROM r."LSOA code";
 
 -- Duplicate Crime IDs among rows that passed every other rule: an ID kept earlier (an earlier
 -- load: crime_point; an earlier batch: _crime_kept_ids),
