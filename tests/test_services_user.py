@@ -152,7 +152,7 @@ def test_services_stage_with_user_list(blackpool_store, mirror, tmp_path) -> Non
                           "ORDER BY name").df()
         assert len(got) == 4 and (got["lad_code"] == BLACKPOOL).all()
         assert not got["name"].str.startswith(FORMULA_PREFIXES).any()
-        assert any(src.id == "user:blackpool_hubs" for src, _, _ in ctx.sources_used)
+        assert any(src.id == "user:blackpool_hubs" for src, _ in ctx.sources_used)
     finally:
         con.close()
 

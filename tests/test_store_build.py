@@ -224,7 +224,7 @@ def test_build_without_cilif_files_goes_on_and_says_so(tmp_path, mirror):
     cat = load_catalogue()
     part = tmp_path / "mirror"
     for src in cat:
-        if src.id == "cilif_msoa" or not (mirror / src.path).is_file():
+        if src.id == "cilif_msoa" or not src.path or not (mirror / src.path).is_file():
             continue
         dest = part / src.path
         dest.parent.mkdir(parents=True, exist_ok=True)

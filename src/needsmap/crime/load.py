@@ -155,8 +155,8 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
     empty = run_sql(con, "crime_point_empty").fetchone()[0]
     run_sql(con, "crime_kept_write", {"empty": bool(empty)})
     con.execute("DROP VIEW _crime_cls_all")
-    for name in kept_tables:
-        con.execute(f"DROP TABLE {ident(name)}")
+    for tbl in kept_tables:
+        con.execute(f"DROP TABLE {ident(tbl)}")
     run_sql(con, "crime_cleanup")
 
 

@@ -112,7 +112,8 @@ def load_lsoa11_lsoa21(con: duckdb.DuckDBPyConnection, path: Path, fr: FileRepor
     cols = ["LSOA11CD", "LSOA21CD", "CHGIND"]
     raw = read_csv_raw(con, path, fr, [alias or "LSOA11CD", "LSOA21CD", "CHGIND"])
     if alias:
-        con.execute(f"ALTER TABLE {raw} RENAME COLUMN {alias} TO LSOA11CD")
+        run_sql(con, "cilif_lsoa11_alias", {"tbl": raw})
+        raw = "_lsoa11_lsoa21_alias"
         fr.note = (fr.note + "; " if fr.note else "") + "F_LSOA11CD read as LSOA11CD"
     rules = [
         gss_rule("LSOA11CD", r"[EW]01[0-9]{6}", "LSOA 2011"),
