@@ -20,7 +20,7 @@ from needsmap.store.db import open_store
 def _mirror_without(tmp: Path, mirror: Path, drop: set[str]) -> Path:
     part = tmp / "mirror"
     for src in load_catalogue():
-        if src.id in drop or not (mirror / src.path).is_file():
+        if src.id in drop or not src.path or not (mirror / src.path).is_file():
             continue
         dest = part / src.path
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,7 @@ def test_a_cached_product_that_does_not_cover_england_is_not_mixed_in(tmp_path, 
 
     cat = load_catalogue()
     cache = tmp_path / "cache"
-    dest = cache / cat.get("wd24_boundaries_bgc").path
+    dest = cache / cat.get("wd24_boundaries_bgc").cache_name
     dest.parent.mkdir(parents=True)
     gpd.read_file(mirror / "boundaries/wards_may2024_bgc_blackpool.geojson").to_file(
         dest, driver="GPKG", engine="pyogrio")

@@ -38,7 +38,7 @@ from needsmap.crs import reproject
 from needsmap.ingest import boundaries, census, cilif, iod
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.settings import BNG, WGS84
-from needsmap.sql import run_sql
+from needsmap.sql import ident, run_sql
 
 VINTAGES = {
     "vintage_iod": "IoD2025 (MHCLG)",
@@ -132,10 +132,10 @@ def stage(ctx: BuildContext) -> None:
 
     # the product used goes into the source table and the load report; one not used (it does
     # not cover England) has every row rejected with the reason
-    for sid, path, origin, fr, used in geo.products:
+    for sid, _path, found, fr, used in geo.products:
         rep.files.append(fr)
         if used:
-            ctx.record_source(ctx.catalogue.get(sid), path, origin)
+            ctx.sources_used.append((ctx.catalogue.get(sid), found))
     if geo.geom_method != DISSOLVE:
         vintages["vintage_lookup"] = LOOKUP_VINTAGE[method]
     for name, tbl in (("_lsoa_ward_weight", geo.weights), ("_ward_list", geo.wards),
@@ -167,12 +167,13 @@ def stage(ctx: BuildContext) -> None:
 
 def _ward_products(ctx: BuildContext) -> list[tuple[str, Path, str]]:
     """The ward boundary products found (cache, mirror, or a download for the checksummed
-    BSC file), most detailed first: ``[(source id, path, origin)]``."""
+    BSC file), most detailed first: ``[(source id, path, Found)]`` (how it was found and
+    checked, for the source table)."""
     found = []
     for sid in WARD_PRODUCTS:
-        got = ctx.resolver.resolve_optional(ctx.catalogue.get(sid))
+        got = ctx.resolver.resolve_optional_found(ctx.catalogue.get(sid))
         if got is not None:
-            found.append((sid, *got))
+            found.append((sid, got.path, got))
     return found
 
 
@@ -253,8 +254,9 @@ def _load_iod(ctx) -> None:  # noqa: ANN001
         else:
             iod.load_indicators(con, pi, rep.file("iod2025_indicators", str(pi)))
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE iod_indicators (lsoa_code VARCHAR, "
-                    "income_numerator DOUBLE, idaci_numerator DOUBLE)")
+        cols = ", ".join(f"{ident(c)} DOUBLE" for c in
+                         ("income_numerator", "idaci_numerator", *iod.DOMAIN_PROXIES.values()))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE iod_indicators (lsoa_code VARCHAR, {cols})")
         _unavailable(ctx, "iod2025_indicators", "income and IDACI numerators are NULL")
     p5 = ctx.resolve("iod2025_file5", required=False)
     iod.load_idaci_official(con, p5, rep.file("iod2025_file5", str(p5)) if p5 else None,
@@ -342,7 +344,7 @@ class _Geometry:
     wards: pa.Table  # every English ward: names, LAD, geom_method, value_method, fit figures
     weights: pa.Table  # lsoa_code, ward_code, w, method
     geom_method: str
-    products: list  # (source id, path, origin, FileReport, used) of each ward file read
+    products: list  # (source id, path, Found, FileReport, used) of each ward file read
     fallbacks: int  # dissolved wards that needed a full union instead of a coverage union
 
 

@@ -108,6 +108,10 @@ LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (
     Layout("ons_lsoa21_boundaries", "vector", "needsmap.ingest.boundaries.read_features",
            _LSOA21, min_rows=35_000),
     Layout("ons_wd24_boundaries", "vector", "needsmap.ingest.boundaries.read_features", _WD24),
+    # no row floor: a ward file that does not cover England is read and every row rejected
+    # with the reason by the areas stage (never mixed with another product)
+    Layout("ons_wd24_uk_boundaries", "vector", "needsmap.ingest.boundaries.read_wards",
+           (*_WD24, _c("LAD24CD"), _c("LAD24NM"))),
     Layout("ons_wd22_boundaries", "vector", "(not read by the build)",
            (_c("WD22CD"), _c("WD22NM")), min_rows=8_000),
     Layout("ons_lad24_boundaries", "vector", "(not read by the build)",
