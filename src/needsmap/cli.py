@@ -27,6 +27,7 @@ from rich.table import Table
 
 from needsmap import replicas
 from needsmap.access import siting_cli
+from needsmap.argtypes import WAIT_SECONDS
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
@@ -52,6 +53,14 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true", help="never download")
 
 
+def _add_wait_arg(p: argparse.ArgumentParser) -> None:
+    from needsmap.store.writer import DEFAULT_WAIT
+
+    p.add_argument("--wait", type=WAIT_SECONDS, default=DEFAULT_WAIT, metavar="SECONDS",
+                   help="wait this long for another command writing the store to finish "
+                        f"(default {DEFAULT_WAIT:g}; 0: fail at once)")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from needsmap.context import BuildOptions
     from needsmap.ingest.report import InputError
@@ -66,7 +75,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                            user_services=tuple(args.services or ()),
                            ward_weights=args.ward_weights)
     try:
-        summary = build(settings, las=args.la or None, console=console, options=options)
+        summary = build(settings, las=args.la or None, console=console, options=options,
+                        wait=getattr(args, "wait", None))
     except (InputError, SourceUnavailable, ChecksumError, BuildError, UnknownArea,
             StoreError) as exc:
         console.print(f"[bold red]build failed:[/bold red] {exc}")
@@ -121,6 +131,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="how LSOA figures are carried to wards: best_fit (default: the ONS "
                         "best-fit lookup, with area shares for wards it leaves empty) or areal "
                         "(area shares for every LSOA); see docs/method.md")
+    _add_wait_arg(b)
     b.set_defaults(func=cmd_build)
 
     a = sub.add_parser("app", parents=[common], help="open the Streamlit app")

@@ -7,8 +7,11 @@
                    [--scope england|lad] [--draws 200] [--seed N] [--top 20]
     needsmap index --compare [--db PATH] [--method M --weights ...] [--top 20]
 
-The tables are replaced inside one transaction (readers see the old tables or
-the new ones). The top wards in England are printed with the caveat.
+The tables are written into a copy of the store that then replaces it
+(:func:`needsmap.store.writer.update_store`): the app can keep serving the store,
+readers see the old store or the new one, and a second writer (``build``,
+``crime``, another ``index``) waits for this one (``--wait``) rather than
+overwriting it. The top wards in England are printed with the caveat.
 ``--compare`` writes nothing: it prints how the methods agree on the store
 (:mod:`needsmap.index.compare`).
 """
@@ -23,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from needsmap import CAVEAT
+from needsmap.argtypes import WAIT_SECONDS
 from needsmap.index.compare import compare_methods, default_configs
 from needsmap.index.domains import DOMAIN_NAMES
 from needsmap.index.engine import load_indicator_frame
@@ -39,7 +43,8 @@ from needsmap.index.methods import (
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED
 from needsmap.index.tables import write_tables
 from needsmap.settings import default_db_path
-from needsmap.store.db import StoreError, connect, open_store
+from needsmap.store.db import StoreError, open_store
+from needsmap.store.writer import DEFAULT_WAIT, update_store
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -72,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         "between every pair of methods at ward and LA level, the share of "
                         "wards whose national decile changes, and the wards that move most "
                         "(each method at its default weights; --method/--weights set one)")
+    p.add_argument("--wait", type=WAIT_SECONDS, default=DEFAULT_WAIT, metavar="SECONDS",
+                   help="wait this long for another command writing the store to finish "
+                        f"(default {DEFAULT_WAIT:g}; 0: fail at once)")
     p.set_defaults(func=cmd_index)
 
 
@@ -88,38 +96,19 @@ def cmd_index(args: argparse.Namespace) -> int:
         if args.draws < 200:
             raise IndexSpecError("--draws must be at least 200")
         open_store(db).close()  # exists, readable, right schema version
-        con = connect(db)
     except (IndexSpecError, StoreError) as exc:
         err.print(f"[bold red]index failed:[/bold red] {exc}")
         return 2
-    except duckdb.Error as exc:
-        err.print(f"[bold red]index failed:[/bold red] cannot open {db} for writing (is it open "
-                  f"in the app or another process?): {exc}")
-        return 1
     try:
-        summary = write_tables(con, args.method, weights, args.scope, args.draws, args.seed,
-                               args.concentration, transaction=True)
-        con.execute("CHECKPOINT")
-        if args.scope == "england":
-            top = con.execute(
-                "SELECT ace_rank_england, ward_name, ward_code, lad_name, ace_score, "
-                "ace_decile_england, stab_rank_p05, stab_rank_p95, stability_band "
-                "FROM ward_ace WHERE ace_rank_england IS NOT NULL "
-                "ORDER BY ace_rank_england, ward_code LIMIT $k", {"k": max(args.top, 0)},
-            ).fetchall()
-        else:  # within-LA ranks: each LA's highest ward
-            top = con.execute(
-                "SELECT ace_rank_in_lad, ward_name, ward_code, lad_name, ace_score, "
-                "ace_quintile_in_lad, stab_rank_p05, stab_rank_p95, stability_band "
-                "FROM ward_ace WHERE ace_rank_in_lad = 1 "
-                "ORDER BY lad_name, ward_code LIMIT $k", {"k": max(args.top, 0)},
-            ).fetchall()
-    except (IndexSpecError, duckdb.Error) as exc:
+        with update_store(db, wait=args.wait, command="index",
+                          on_wait=lambda m: err.print(f"[yellow]index:[/yellow] {m}")) as con:
+            summary = write_tables(con, args.method, weights, args.scope, args.draws,
+                                   args.seed, args.concentration, transaction=False)
+            top = _top(con, args.scope, max(args.top, 0))
+    except (IndexSpecError, StoreError, duckdb.Error, OSError) as exc:
         err.print(f"[bold red]index failed:[/bold red] {exc}")
-        err.print("The store's previous index tables (if any) are untouched.")
+        err.print("The store is untouched.")
         return 1
-    finally:
-        con.close()
     out = Console()
     w = ", ".join(f"{k}={v:.3g}" for k, v in summary["ace_weights"].items())
     where = "England" if args.scope == "england" else "each LA (within-LA ranks)"
@@ -177,3 +166,20 @@ def _compare(db: Path, method: str, weights: dict[str, float] | None, top: int,
     out.print(f"Each method at its {w}. Scores are on each method's own scale; ranks compare.")
     out.print(f"[dim]{CAVEAT}[/dim]")
     return 0
+
+
+def _top(con: duckdb.DuckDBPyConnection, scope: str, k: int) -> list[tuple]:
+    """The ``k`` wards with the highest modelled risk (England), or each LA's highest ward."""
+    if scope == "england":
+        return con.execute(
+            "SELECT ace_rank_england, ward_name, ward_code, lad_name, ace_score, "
+            "ace_decile_england, stab_rank_p05, stab_rank_p95, stability_band "
+            "FROM ward_ace WHERE ace_rank_england IS NOT NULL "
+            "ORDER BY ace_rank_england, ward_code LIMIT $k", {"k": k},
+        ).fetchall()
+    return con.execute(  # within-LA ranks: each LA's highest ward
+        "SELECT ace_rank_in_lad, ward_name, ward_code, lad_name, ace_score, "
+        "ace_quintile_in_lad, stab_rank_p05, stab_rank_p95, stability_band "
+        "FROM ward_ace WHERE ace_rank_in_lad = 1 "
+        "ORDER BY lad_name, ward_code LIMIT $k", {"k": k},
+    ).fetchall()
