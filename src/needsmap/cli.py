@@ -27,7 +27,7 @@ from rich.table import Table
 
 from needsmap import replicas
 from needsmap.access import siting_cli
-from needsmap.argtypes import WAIT_SECONDS
+from needsmap.argtypes import PORT, WAIT_SECONDS
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
@@ -136,7 +136,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("app", parents=[common], help="open the Streamlit app")
     a.add_argument("--address", default="127.0.0.1")
-    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--port", type=PORT, default=8501)
     a.set_defaults(func=cmd_app)
 
     r = sub.add_parser("run", parents=[common], help="build the store if missing, then open the app")
@@ -144,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_source_args(r)
     r.add_argument("--rebuild", action="store_true")
     r.add_argument("--address", default="127.0.0.1")
-    r.add_argument("--port", type=int, default=8501)
+    r.add_argument("--port", type=PORT, default=8501)
     r.set_defaults(func=cmd_run)
 
     for topic in TOPIC_COMMANDS:
@@ -153,7 +153,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        args = make_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad option: argparse printed why (2)
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
     return int(args.func(args) or 0)
 
 

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from needsmap import CAVEAT
-from needsmap.argtypes import WAIT_SECONDS
+from needsmap.argtypes import WAIT_SECONDS, Number
 from needsmap.index.compare import compare_methods, default_configs
 from needsmap.index.domains import DOMAIN_NAMES
 from needsmap.index.engine import load_indicator_frame
@@ -45,6 +45,12 @@ from needsmap.index.tables import write_tables
 from needsmap.settings import default_db_path
 from needsmap.store.db import StoreError, open_store
 from needsmap.store.writer import DEFAULT_WAIT, update_store
+
+#: Checked ranges of the numeric options (:mod:`needsmap.argtypes`).
+DRAWS_RANGE = Number(int, 200, 5_000)  # 5,000 draws of all English wards take ~1.7 GB
+SEED_RANGE = Number(int, 0, 2**32 - 1)
+CONCENTRATION_RANGE = Number(float, 0, 1e6, low_open=True)
+TOP_RANGE = Number(int, 0, 10_000)
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -66,12 +72,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         "income, crime, density)")
     p.add_argument("--scope", default="england", choices=SCOPES,
                    help="england: national ranks (default); lad: re-rank within each LA")
-    p.add_argument("--draws", type=int, default=DRAWS,
-                   help=f"Dirichlet draws for the stability bands (default {DRAWS})")
-    p.add_argument("--seed", type=int, default=SEED, help="seed for the stability draws")
-    p.add_argument("--concentration", type=float, default=CONCENTRATION,
-                   help=f"Dirichlet precision of the weight draws (default {CONCENTRATION})")
-    p.add_argument("--top", type=int, default=20, help="wards to print (default 20)")
+    p.add_argument("--draws", type=DRAWS_RANGE, default=DRAWS,
+                   help=f"Dirichlet draws for the stability bands, {DRAWS_RANGE.describe()} "
+                        f"(default {DRAWS})")
+    p.add_argument("--seed", type=SEED_RANGE, default=SEED,
+                   help=f"seed for the stability draws, {SEED_RANGE.describe()}")
+    p.add_argument("--concentration", type=CONCENTRATION_RANGE, default=CONCENTRATION,
+                   help="Dirichlet precision of the weight draws, "
+                        f"{CONCENTRATION_RANGE.describe()} (default {CONCENTRATION})")
+    p.add_argument("--top", type=TOP_RANGE, default=20,
+                   help=f"wards to print, {TOP_RANGE.describe()} (default 20)")
     p.add_argument("--compare", action="store_true",
                    help="write nothing; print the sensitivity report: Spearman correlation "
                         "between every pair of methods at ward and LA level, the share of "
@@ -104,7 +114,7 @@ def cmd_index(args: argparse.Namespace) -> int:
                           on_wait=lambda m: err.print(f"[yellow]index:[/yellow] {m}")) as con:
             summary = write_tables(con, args.method, weights, args.scope, args.draws,
                                    args.seed, args.concentration, transaction=False)
-            top = _top(con, args.scope, max(args.top, 0))
+            top = _top(con, args.scope, args.top)
     except (IndexSpecError, StoreError, duckdb.Error, OSError) as exc:
         err.print(f"[bold red]index failed:[/bold red] {exc}")
         err.print("The store is untouched.")
