@@ -50,7 +50,7 @@ def test_localities_outside_the_la_are_refused_naming_row_and_la(wards):
     assert len(msgs) == 5  # one per locality
     assert msgs[0].startswith("dudley_localities.csv, row 1, column 'ward_code': locality "
                               "'North Dudley': its wards are in Dudley, not in Blackpool")
-    assert all("or with --la 'Dudley'" in m for m in msgs)
+    assert all("Choose Dudley as the LA, or leave out --la" in m for m in msgs)
 
 
 @pytest.mark.parametrize("la", ["Dudley", "  dudley ", "E08000027"])
@@ -64,7 +64,7 @@ def test_locality_spanning_two_las_is_refused_with_la_and_kept_without(wards, du
         parse_localities(text, "span.csv", wards, la="Dudley")
     (msg,) = problems(e)
     assert "row 25" in msg and "1 of its 5 wards are in Sandwell, not in Dudley" in msg
-    assert f"{ROWLEY} Rowley" in msg and "or with --la" not in msg
+    assert f"{ROWLEY} Rowley" in msg and "Leave out --la" in msg and "Choose" not in msg
     s = parse_localities(text, "span.csv", wards)  # no --la: compared with its own LA
     assert s.groups()["North Dudley"] == [*dudley["North Dudley"], ROWLEY]
 

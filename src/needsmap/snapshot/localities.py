@@ -465,10 +465,11 @@ def _outside_la(filename: str, localities, seen: dict[str, _Entry],  # noqa: ANN
         if len(away) == len(loc.ward_codes):
             where = "its wards are" if len(away) > 1 else "its ward is"
         w = wards[away[0]]
-        hint = (f" or with --la {las[0]!r}" if len(las) == 1 and len(away) == len(loc.ward_codes)
-                else "")
+        choose = (f"Choose {las[0]} as the LA, or leave" if len(las) == 1
+                  and len(away) == len(loc.ward_codes) else "Leave")
         out.append(_err(filename, first, f"locality {loc.name!r}: {where} in {' and '.join(las)}, "
-                        f"not in {name} (first: {w.ward_code} {w.ward_name}); with --la {name} "
-                        f"every locality must lie in {name}. Run without --la (each locality is "
-                        f"then compared with the LA holding most of its residents){hint}"))
+                        f"not in {name} (first: {w.ward_code} {w.ward_name}). A locality is "
+                        f"compared with the LA chosen ({name}), so all its wards must lie in it. "
+                        f"{choose} out --la (needsmap snapshot) to compare each locality with "
+                        "the LA holding most of its residents"))
     return out
