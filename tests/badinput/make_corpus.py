@@ -583,6 +583,14 @@ BAD_OPTION_VALUES: list[tuple[str, str, list[str], tuple[str, ...]]] = [
     ("crime", "--wait", ["x.csv"], ("-5", "inf")),
     ("app", "--port", [], ("0", "65536", "-1", "nan", "8501.5")),
     ("run", "--port", [], ("0", "70000")),
+    ("site", "--n", ["--la", "Blackpool"], ("0", "-3", "501", "2.5", "nan")),
+    ("site", "--radius", ["--la", "Blackpool"], ("nan", "inf", "0", "-1.5", "101")),
+    ("site", "--curve-to", ["--la", "Blackpool"], ("0", "-1", "1e9")),
+    ("site", "--candidate-buffer", ["--la", "Blackpool"], ("-1", "nan", "51")),
+    ("site", "--time-limit", ["--la", "Blackpool"], ("0", "-5", "nan", "inf")),
+    ("serve", "--replicas", [], ("0", "-2", "257", "nan")),
+    ("serve", "--port", [], ("0", "65536")),
+    ("serve", "--check-interval", [], ("0", "-1", "nan", "inf")),
 ]
 
 
