@@ -58,8 +58,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p = subparsers.add_parser(
         "index", parents=[common],
         help="compute the modelled ACE risk index into the store (ward_ace, lad_ace)",
-        description="Compute the modelled ACE risk index into an existing store (one "
-                    "transaction) and print the wards with the highest modelled risk.",
+        description="Compute the modelled ACE risk index into an existing store (a copy that "
+                    "replaces it, so the app can keep serving) and print the wards with the "
+                    "highest modelled risk.",
     )
     p.add_argument("--method", default=DEFAULT_METHOD,
                    help="combination method: " + "; ".join(
