@@ -307,3 +307,20 @@ def test_store_replaced_by_a_writer_without_the_lock_is_not_overwritten(tmp_path
         os.replace(other, db)  # e.g. an older needsmap, or a manual copy
     assert _value(db) == 7
     assert not list(tmp_path.glob("s.duckdb.building-*"))
+
+
+def test_a_dead_in_place_writers_log_is_kept_and_never_replayed_on_the_new_file(tmp_path):
+    """A writer that committed and died without a checkpoint (e.g. an older ``index``) leaves
+    ``<db>.wal``; its changes are carried into the copy, and the stale log is removed."""
+    from needsmap.store.writer import update_store
+
+    db = _tiny_store(tmp_path / "s.duckdb")
+    code = ("import duckdb, os; c = duckdb.connect(%r); c.execute('UPDATE t SET v = 3'); "
+            "os._exit(0)" % str(db))
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert Path(str(db) + ".wal").exists()
+    with update_store(db) as con:
+        assert con.execute("SELECT v FROM t").fetchone()[0] == 3
+        con.execute("UPDATE t SET v = v + 1")
+    assert not Path(str(db) + ".wal").exists()
+    assert _value(db) == 4

@@ -204,6 +204,9 @@ def _replacing(target: Path, tmp: Path, con_factory: Callable[[], duckdb.DuckDBP
                 f"the store {target} was replaced by another writer while this command ran "
                 "(a command that does not take the store's lock); this command's changes "
                 "were not written, so they cannot overwrite the other writer's. Run it again.")
+        # a write-ahead log left beside the target by a writer that died in place belongs to
+        # the old file (update_store copied it with the store): never replay it on the new one
+        Path(str(target) + ".wal").unlink(missing_ok=True)
         os.replace(tmp, target)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     except BaseException as exc:
@@ -282,6 +285,9 @@ def update_store(target: str | os.PathLike[str], threads: int | None = None,
 
         def copy_and_open() -> duckdb.DuckDBPyConnection:
             shutil.copyfile(target, tmp)
+            wal = Path(str(target) + ".wal")
+            if wal.exists():  # committed changes of a writer that died before a checkpoint
+                shutil.copyfile(wal, str(tmp) + ".wal")
             return connect(tmp, threads=threads)
 
         with _replacing(target, tmp, copy_and_open, identity) as con:
