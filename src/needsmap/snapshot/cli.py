@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--locality-file", metavar="F",
                    help="CSV (locality,ward_code) or TOML defining the localities")
     p.add_argument("--la", metavar="NAME_OR_CODE",
-                   help="also write the whole LA's snapshot, and compare localities with this LA")
+                   help="also write the whole LA's snapshot, and compare localities with this LA "
+                        "(every locality must then lie in it; without --la each locality is "
+                        "compared with the LA holding most of its residents)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--format", default="html,pdf,png",
                    help="comma-separated formats: html, pdf (A4, one page), png (the map)")
@@ -54,10 +56,15 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         locs = None
         if args.locality_file:
             try:
-                locs = read_localities(args.locality_file, known_wards(con))
+                locs = read_localities(args.locality_file, known_wards(con), la=args.la)
             except LocalityFileError as exc:
                 console.print(f"[bold red]locality file rejected[/bold red]\n{exc}")
                 return 1
+            except KeyError as exc:  # needsmap.scope.UnknownArea: --la is not an LA
+                console.print(f"[bold red]snapshot:[/bold red] {exc.args[0]}")
+                return 1
+            for note in locs.notes:
+                console.print(f"[yellow]{args.locality_file}:[/yellow] {note}")
         total = (len(locs) if locs else 0) + (1 if args.la else 0)
         with Progress(TextColumn("[bold]snapshots[/bold]"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -171,6 +171,9 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         raise ValueError(f"{name}: none of its wards has LSOAs in the store")
     if la_code is None:
         la_code = las[0][0]
+    elif kind == "locality" and la_code not in {c for c, _, _ in las}:
+        raise ValueError(f"{name}: its wards are in {' and '.join(n for _, n, _ in las)}, not in "
+                         f"the LA {la_code} it was to be compared with")
     la_name = run_sql(con, "snapshot_lad_name", {"lad": la_code}).fetchone()[0]
     groups = {AREA: wards}
     if kind != "la":
@@ -200,8 +203,9 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     meta = dict(run_sql(con, "store_meta_read").fetchall())
     srcs = _sources(con)
     if kind == "locality" and len(las) > 1:
-        notes.append("This locality spans more than one LA; it is compared with "
-                     f"{la_name}, which holds most of its residents.")
+        why = ", which holds most of its residents" if la_code == las[0][0] else ""
+        notes.append("This locality spans more than one LA "
+                     f"({', '.join(n for _, n, _ in las)}); it is compared with {la_name}{why}.")
     return Snapshot(
         name=name, kind=kind, la_code=la_code, la_name=la_name, ward_codes=wards,
         n_lsoa=int(area["n_lsoa"]), population=F.count_figure("p", "p", area["population"]).text(),
