@@ -37,7 +37,10 @@ DOMAIN_SCORES = {
     "barriers_to_housing_services_score": "barriers_score",
     "living_environment_score": "living_environment_score",
 }
-DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile"}
+#: Published ranks (1 = most deprived LSOA in England): the IMD's, and the income and crime
+#: domains' (the positions compared with IoD2019 by needsmap.areas.change).
+DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile", "income_rank": "income_rank",
+                "crime_rank": "crime_rank"}
 NUMERATORS = {
     "income_domain_numerator": "income_numerator",
     "income_deprivation_affecting_children_index_idaci_numerator": "idaci_numerator",

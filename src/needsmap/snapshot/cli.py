@@ -3,6 +3,7 @@
 ::
 
     needsmap snapshot [--db PATH] --locality-file F [--la NAME] --out DIR [--format html,pdf,png]
+                      [--lens children|early-years]
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--format", default="html,pdf,png",
                    help="comma-separated formats: html, pdf (A4, one page), png (the map)")
+    p.add_argument("--lens", choices=["children", "early-years"], default="children",
+                   help="whose figures weight the index's area figures and access: children "
+                        "aged 0-15 (default) or under-5s (early-years)")
     p.set_defaults(func=cmd_snapshot)
 
 
@@ -73,7 +77,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             try:
                 written = write_snapshots(
                     con, locs, Path(args.out), formats=formats, la=args.la,
-                    advance=lambda name: prog.update(task, advance=1, description=name))
+                    advance=lambda name: prog.update(task, advance=1, description=name),
+                    basis="under5" if args.lens == "early-years" else "children")
             except KeyError as exc:
                 console.print(f"[bold red]snapshot:[/bold red] {exc.args[0]}")
                 return 1
