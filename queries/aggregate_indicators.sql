@@ -1,12 +1,12 @@
 -- aggregate_indicators(groups): LSOA -> any grouping of LSOAs (ward, LAD, England, locality).
 -- `groups` names a table or view with columns (lsoa_code, group_code, w, population,
--- children_0_15): the weight w of the LSOA in the group (1 for LADs and England; the
--- lsoa_ward_weight w for wards, summed over a locality's wards) and the LSOA's residents
--- and children given to the group (whole-number shares that sum exactly to the LSOA's
--- counts: see lsoa_ward_share).
+-- children_0_15, under5): the weight w of the LSOA in the group (1 for LADs and England; the
+-- lsoa_ward_weight w for wards, summed over a locality's wards) and the LSOA's residents,
+-- children and under-5s given to the group (whole-number shares that sum exactly to the
+-- LSOA's counts: see lsoa_ward_share).
 --
 -- With x_i the LSOA value and w_i its weight in the group:
--- Counts:                  population, children_0_15: sum of the given whole-number shares
+-- Counts:                  population, children_0_15, under5: sum of the given whole-number shares
 --                          area_km2, child_poverty_children, child_poverty_denominator,
 --                          cilif_children: sum(w_i * x_i)
 -- Density:                 sum(w_i * population_i) / sum(w_i * area_km2_i)
@@ -29,6 +29,7 @@ SELECT g.group_code,
        count(*)::INTEGER AS n_lsoa,
        sum(g.population)::BIGINT AS population,
        sum(g.children_0_15)::BIGINT AS children_0_15,
+       sum(g.under5)::BIGINT AS under5,
        sum(g.w * i.area_km2) AS area_km2,
        sum(g.w * i.population) / nullif(sum(g.w * i.area_km2), 0) AS density_per_km2,
        sum(g.w * i.child_poverty_children) AS child_poverty_children,

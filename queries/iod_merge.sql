@@ -5,12 +5,12 @@
 CREATE OR REPLACE TEMP TABLE _iod_domains_merged AS
 SELECT lsoa_code, imd_score, income_rate, employment_rate, education_score, health_score,
        crime_score, barriers_score, living_environment_score, imd_rank, imd_decile,
-       'IoD2025 File 7' AS iod_source
+       income_rank, crime_rank, 'IoD2025 File 7' AS iod_source
 FROM iod_file7
 UNION ALL
 SELECT d.lsoa_code, d.imd_score, d.income_rate, d.employment_rate, d.education_score,
        d.health_score, d.crime_score, d.barriers_score, d.living_environment_score, d.imd_rank,
-       d.imd_decile, 'IoD2025 domains (mirror, re-serialised from File 7)' AS iod_source
+       d.imd_decile, d.income_rank, d.crime_rank, 'IoD2025 domains (mirror, re-serialised from File 7)' AS iod_source
 FROM iod_domains d
 ANTI JOIN iod_file7 f USING (lsoa_code);
 

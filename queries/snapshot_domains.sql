@@ -2,11 +2,14 @@
 -- $scope: 'area' (the wards in $wards), 'la' (every ward of $lad) or 'england'.
 -- One row per domain (in DOMAINS order, needsmap.index.domains):
 --   score   Σ c_i D_id / Σ c_i over the area's wards with the domain, c_i = children aged
---           0-15 (residents where missing): the weighting of lad_ace
+--           0-15 (residents where missing): the weighting of lad_ace; under-5s with
+--           $basis = 'under5' (the early-years lens)
 --   decile  the England ward decile in which that score would sit (1 = highest modelled
 --           risk): 1 + floor(10 · #{English wards with a higher D} / #{wards with D}), at most 10
 WITH long AS (
-    SELECT a.ward_code, e.lad_code, coalesce(e.children_0_15, e.population) AS wt, d.domain,
+    SELECT a.ward_code, e.lad_code,
+           coalesce(CASE $basis WHEN 'under5' THEN e.under5 ELSE e.children_0_15 END,
+                    e.population) AS wt, d.domain,
            d.pos, d.score
     FROM ward_ace AS a
     JOIN ward_indicators_england AS e USING (ward_code),

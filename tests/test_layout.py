@@ -29,7 +29,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "needsmap"
 
 LAYERS: dict[str, int] = {
     "__init__": 0, "settings": 0, "sql": 0, "crs": 0, "stats": 0, "escape": 0, "exports": 0,
-    "scope": 0, "_threads": 0,
+    "scope": 0, "_threads": 0, "argtypes": 0,
     "sources": 1, "ingest": 2, "store": 3, "context": 4, "areas": 5,
     "index": 6, "access": 6, "crime": 6, "snapshot": 7, "views": 8,
     "pipeline": 9, "cli": 9, "serve": 9, "nginx": 9, "replicas": 9,

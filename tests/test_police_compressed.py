@@ -37,6 +37,7 @@ def base_db(blackpool_store: Path, tmp_path_factory) -> Path:
     con.execute(f"ATTACH '{blackpool_store}' AS s (READ_ONLY)")
     con.execute("CREATE TABLE lsoa AS SELECT lsoa_code, ward_code, lad_code, geom FROM s.lsoa")
     con.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM s.ward_indicators_england")
+    con.execute("CREATE TABLE lsoa_ward_weight AS SELECT * FROM s.lsoa_ward_weight")
     con.execute("DETACH s")
     con.close()
     return db
@@ -47,6 +48,7 @@ def _con(base_db: Path) -> duckdb.DuckDBPyConnection:
     c.execute(f"ATTACH '{base_db}' AS b (READ_ONLY)")
     c.execute("CREATE TABLE lsoa AS SELECT * FROM b.lsoa")
     c.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM b.ward_indicators_england")
+    c.execute("CREATE TABLE lsoa_ward_weight AS SELECT * FROM b.lsoa_ward_weight")
     return c
 
 
@@ -168,6 +170,7 @@ def test_the_stage_writes_a_load_report_line_per_file_not_read(blackpool_store, 
     con.execute(f"ATTACH '{blackpool_store}' AS s (READ_ONLY)")
     con.execute("CREATE TABLE lsoa AS SELECT lsoa_code, ward_code, lad_code, geom FROM s.lsoa")
     con.execute("CREATE TABLE ward_indicators_england AS SELECT * FROM s.ward_indicators_england")
+    con.execute("CREATE TABLE lsoa_ward_weight AS SELECT * FROM s.lsoa_ward_weight")
     con.execute("DETACH s")
     settings = Settings(db_path=tmp_path / "x.duckdb", mirror=None, cache_dir=tmp_path / "cache",
                         offline=True)

@@ -207,7 +207,8 @@ def test_two_sessions_each_stay_on_one_replica(browser, served):
     a, b = _sessions_on_both(browser, served)
     try:
         for s in (a, b):
-            s.open_map()
+            # The weighted method's sliders are the indicators (the default is domains).
+            s.open_map("basemap=none&method=weighted")
         # Several interactions, each a rerun over the session's websocket.
         for s in (a, b):
             s.page.get_by_role("slider", name="Health deprivation and disability").focus()

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from needsmap.argtypes import PORT, Number
 from needsmap.nginx import (
     NginxError,
     NginxProcess,
@@ -326,10 +327,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="Start N app replicas on loopback ports behind nginx (config from "
                     "deploy/nginx.conf.template), restart any that dies, stop all on "
                     "Ctrl-C or SIGTERM.")
-    p.add_argument("--replicas", type=int, default=None, metavar="N",
+    p.add_argument("--replicas", type=Number(int, 1, 256), default=None, metavar="N",
                    help="local app replicas (default: one per CPU, "
                         f"{os.cpu_count() or 1} here)")
-    p.add_argument("--port", type=int, default=8501, help="nginx port (default 8501)")
+    p.add_argument("--port", type=PORT, default=8501, help="nginx port (default 8501)")
     p.add_argument("--address", default="127.0.0.1",
                    help="nginx listen address (0.0.0.0 to serve the network)")
     p.add_argument("--upstream", action="append", default=[], metavar="HOST:PORT",
@@ -339,7 +340,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         "folder removed at exit)")
     p.add_argument("--print-config", action="store_true",
                    help="print the nginx configuration for --upstream replicas and exit")
-    p.add_argument("--check-interval", type=float, default=1.0,
+    p.add_argument("--check-interval", type=Number(float, 0, 3600, low_open=True), default=1.0,
                    help="seconds between health checks (default 1)")
     p.set_defaults(func=cmd_serve)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.argtypes import Number
+
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``site`` subcommand."""
@@ -39,21 +41,24 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--candidates", default="schools", metavar="SET_OR_CSV",
                    help=f"candidate sites: {', '.join(CANDIDATE_SETS)}, any service type, or a "
                         "CSV list (service template)")
-    p.add_argument("--n", type=int, default=3, help="new sites to open (default 3)")
-    p.add_argument("--radius", type=float, default=1.5, metavar="KM",
-                   help="coverage radius in km, straight line (default 1.5)")
+    p.add_argument("--n", type=Number(int, 1, 500), default=3,
+                   help="new sites to open, 1 to 500 (default 3)")
+    p.add_argument("--radius", type=Number(float, 0, 100, low_open=True), default=1.5,
+                   metavar="KM", help="coverage radius in km, straight line, more than 0 and at "
+                                      "most 100 (default 1.5)")
     p.add_argument("--model", choices=list(MODELS), default="mclp")
-    p.add_argument("--curve-to", type=int, metavar="N",
+    p.add_argument("--curve-to", type=Number(int, 1, 500), metavar="N",
                    help="solve every count up to N for the gain curve (default --n)")
     p.add_argument("--demand", choices=list(DEMAND_COLUMNS), default="children_0_15")
     p.add_argument("--need", default="ace", metavar="MEASURE",
                    help="need weight: 'ace' (modelled risk), an indicator such as imd_score, "
                         "or 'none' (default ace)")
     p.add_argument("--need-scale", choices=list(NEED_SCALES), default="decile")
-    p.add_argument("--candidate-buffer", type=float, default=0.0, metavar="KM",
+    p.add_argument("--candidate-buffer", type=Number(float, 0, 50), default=0.0, metavar="KM",
                    help="also take service candidates within KM of the area (default 0)")
     p.add_argument("--solver", choices=list(SOLVERS), default="highs")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+    p.add_argument("--time-limit", type=Number(float, 0, 86_400, low_open=True), default=None,
+                   metavar="S",
                    help="seconds per solve (default none: prove optimality)")
     p.add_argument("--out", metavar="DIR", help="write CSV, XLSX and GeoPackage files here")
     p.set_defaults(func=cmd_site)

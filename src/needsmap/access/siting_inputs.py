@@ -45,9 +45,10 @@ from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import resolve_las
 from needsmap.sql import query
 
-#: demand column of ``lsoa_indicators`` -> label. (The under-5 lens adds its column here.)
+#: demand column of ``lsoa_indicators`` -> label.
 DEMAND_COLUMNS: dict[str, str] = {
     "children_0_15": "children aged 0-15 (Census 2021)",
+    "under5": "children aged 0-4 (ONS mid-2020, carried to LSOA 2021)",
     "population": "all residents (Census 2021)",
 }
 
@@ -57,6 +58,8 @@ CANDIDATE_SETS: dict[str, tuple[tuple[str, ...], str]] = {
                 "schools (primary, secondary, special and nursery schools, GIAS)"),
     "primary_schools": (("school_primary",), "primary schools (GIAS)"),
     "secondary_schools": (("school_secondary",), "secondary schools (GIAS)"),
+    "early_years": (("family_hub", "childrens_centre", "nursery"),
+                    "early-years settings (family hubs, children's centres, nurseries)"),
     "libraries": (("library",), "public libraries"),
     "gp_practices": (("gp_practice",), "GP practices"),
     "lsoa_centroids": ((), "LSOA points (anywhere in the area)"),

@@ -77,8 +77,8 @@ def weight_draws(w: np.ndarray, draws: int = DRAWS, seed: int = SEED,
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
-    if concentration <= 0:
-        raise ValueError("concentration must be > 0")
+    if not np.isfinite(concentration) or concentration <= 0:
+        raise ValueError(f"concentration must be a finite number > 0, not {concentration!r}")
     w = np.asarray(w, dtype=float)
     active = np.flatnonzero(w > 0)
     rng = np.random.default_rng(seed)

@@ -102,7 +102,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD,
             con.execute("COMMIT")
     except BaseException:
         if transaction:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # DuckDB already ended the transaction; keep the error that did it
         raise
     finally:
         con.unregister("_ward_ace_df")

@@ -46,12 +46,15 @@ DOMAIN_SCORES = {
     "barriers_to_housing_services_score": "barriers_score",
     "living_environment_score": "living_environment_score",
 }
-DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile"}
+#: Published ranks (1 = most deprived LSOA in England): the IMD's, and the income and crime
+#: domains' (the positions compared with IoD2019 by needsmap.areas.change).
+DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile", "income_rank": "income_rank",
+                "crime_rank": "crime_rank"}
 NUMERATORS = {
     "income_domain_numerator": "income_numerator",
     "income_deprivation_affecting_children_index_idaci_numerator": "idaci_numerator",
 }
-#: File 8 indicators the ``domains`` index uses (needsmap.index.indicators; docs/method.md
+#: File 8 indicators the ``domains`` index uses (the index package's indicator list; docs/method.md
 #: "Domains"): File 8 column -> store column. Police rates per 1,000 at-risk population and
 #: the Census overcrowding share are >= 0; the mental health indicator is a signed score.
 DOMAIN_PROXIES = {
@@ -157,6 +160,8 @@ FILE7_SCORES = {
 FILE7_RANKS = {
     "Index of Multiple Deprivation (IMD) Rank": "imd_rank",
     "Index of Multiple Deprivation (IMD) Decile": "imd_decile",
+    "Income Rank": "income_rank",
+    "Crime Rank": "crime_rank",
 }
 FILE7_DENOMINATORS = {
     "Total population: mid 2022": "population_mid2022",

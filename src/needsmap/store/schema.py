@@ -33,6 +33,8 @@ COMMON: dict[str, str] = {
     "n_lsoa": "number of LSOAs aggregated",
     "population": "usual residents, Census 2021 (sum over LSOAs)",
     "children_0_15": "usual residents aged 15 and under, Census 2021 (sum over LSOAs)",
+    "under5": "children aged 0-4, ONS mid-2020 estimates carried from LSOA 2011 to 2021 "
+              "(needsmap.areas.lsoa11; whole numbers summing to the source; sum over LSOAs)",
     "area_km2": "land area in km² (EPSG:27700 polygon area)",
     "density_per_km2": "residents per km² of land: population / area_km2",
     "idaci_numerator": "IoD2025 IDACI numerator: children 0-15 in income-deprived families",
@@ -60,6 +62,8 @@ COMMON: dict[str, str] = {
     "imd_score": "IoD2025 Index of Multiple Deprivation score (population-weighted)",
     "imd_rank": "IoD2025 IMD rank of the LSOA (1 = most deprived in England)",
     "imd_decile": "IoD2025 IMD decile of the LSOA (1 = most deprived tenth)",
+    "income_rank": "IoD2025 income domain rank of the LSOA (1 = most deprived in England)",
+    "crime_rank": "IoD2025 crime domain rank of the LSOA (1 = most deprived in England)",
     "cilif_children": "DWP children in relative low income families, FYE2022, apportioned "
                       "from MSOA 2011",
     "cilif_rate": "cilif_children / children_0_15",
@@ -143,7 +147,7 @@ def _cols(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in text.replace("\n", " ").split(",") if c.strip())
 
 
-_INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
+_INDICATORS = _cols("""population, children_0_15, under5, area_km2, density_per_km2,
     child_poverty_children, child_poverty_denominator, child_poverty_rate, n_lsoa_cp_imputed,
     n_lsoa_cp_official, n_lsoa_cp_capped, child_poverty_method,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
@@ -163,6 +167,7 @@ _WARD_MEANINGS = (
     ("population", "usual residents, Census 2021: each LSOA's residents times w, as whole "
                    "numbers that sum exactly to the LSOA (lsoa_ward_share)"),
     ("children_0_15", "usual residents aged 15 and under, Census 2021, as population"),
+    ("under5", "children aged 0-4 (ONS mid-2020, carried to LSOA 2021), as population"),
     ("area_km2", "area of the LSOAs behind the figures: sum of w x LSOA area (km²), the "
                  "denominator of density_per_km2"),
 )
@@ -211,13 +216,15 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                              "mirror)")),
         written_by="areas stage"),
     Table("lsoa_indicators", "every English LSOA 2021: the measures every area is built from",
-          _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, area_km2,
+          _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, under5, area_km2,
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
           child_poverty_children, child_poverty_denominator, income_numerator, income_rate, employment_rate,
           education_score, health_score, crime_score, barriers_score, living_environment_score,
-          imd_score, imd_rank, imd_decile, cilif_children""") + _PROXIES,
+          imd_score, imd_rank, imd_decile, income_rank, crime_rank, cilif_children""") + _PROXIES,
           (("population", "usual residents, Census 2021"),
            ("children_0_15", "usual residents aged 15 and under, Census 2021"),
+           ("under5", "children aged 0-4: ONS mid-2020 estimates of the LSOAs 2011 carried "
+                      "to LSOA 2021 (needsmap.areas.lsoa11), whole numbers"),
            ("income_rate", "IoD2025 income deprivation rate, 0-1"),
            ("employment_rate", "IoD2025 employment deprivation rate, 0-1"),
            ("education_score", "IoD2025 education, skills and training score"),
@@ -231,14 +238,37 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           (("method", "what gave the weight: best_fit (w = 1, the ONS lookup) or areal (area "
                       "share among the wards of the LSOA's LAD it overlaps)"),),
           written_by="areas stage"),
-    Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents and children given "
-          "to the ward as whole numbers (largest remainder)", _cols(
-              "lsoa_code, ward_code, w, method, population, children_0_15"),
+    Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents, children and "
+          "under-5s given to the ward as whole numbers (largest remainder)", _cols(
+              "lsoa_code, ward_code, w, method, population, children_0_15, under5"),
           (("method", "as lsoa_ward_weight.method"),
            ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
                           "sums exactly to the LSOA's residents"),
-           ("children_0_15", "the same for children aged 15 and under")),
+           ("children_0_15", "the same for children aged 15 and under"),
+           ("under5", "the same for children aged 0-4")),
           kind="view", written_by="areas stage"),
+    Table("lsoa11_lsoa21_weight", "one row per (LSOA 2011, LSOA 2021) pair of the ONS lookup: "
+          "how a figure published on LSOAs 2011 is carried to 2021 (needsmap.areas.lsoa11)",
+          _cols("lsoa11_code, lsoa21_code, change, n_targets, w_population, w_children"),
+          (("lsoa11_code", "LSOA 2011 code"), ("lsoa21_code", "LSOA 2021 code"),
+           ("change", "ONS change indicator: U unchanged, S split, M merged, X irregular"),
+           ("n_targets", "LSOAs 2021 the LSOA 2011 went to"),
+           ("w_population", "share of the LSOA 2011 given to this LSOA 2021: its Census 2021 "
+                            "residents over those of all the targets; sums to 1 per LSOA 2011"),
+           ("w_children", "the same by Census 2021 children aged 15 and under")),
+          written_by="areas stage"),
+    Table("lsoa_change", "LSOA 2021 x measure: national position in IoD2019 and IoD2025 "
+          "(needsmap.areas.change)", _cols(
+              "lsoa_code, measure, pct_2019, pct_2025, remap_error, lsoa11_change"),
+          (("measure", "imd, income, idaci or crime (needsmap.areas.change.MEASURES)"),
+           ("pct_2019", "IoD2019 position (rank - 0.5) / N, 0 = most deprived end of England, "
+                        "carried from LSOA 2011 (people-weighted mean of its LSOAs 2011)"),
+           ("pct_2025", "IoD2025 position (rank - 0.5) / N (published rank, or the rank of "
+                        "the score where the store has none: IDACI)"),
+           ("remap_error", "how far pct_2019 would move if the LSOA had differed from the rest "
+                           "of its LSOA 2011 in 2019 as it does in 2025 (0 if not split)"),
+           ("lsoa11_change", "ONS change indicators of the LSOAs 2011 behind it (U, S, M, X)")),
+          written_by="areas stage"),
     Table("ward", "wards in scope, with their polygon", _cols(
         "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
         written_by="areas stage"),
@@ -253,6 +283,34 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("england_indicators", "one row: England", (
         "area_code", "area_name", "n_lsoa", *_INDICATORS, *_PROXIES, *_VINTAGES),
         written_by="areas stage"),
+    Table("ward_change", "English ward x measure: national position in IoD2019 and IoD2025 "
+          "on May 2024 wards, and whether it moved (needsmap.areas.change)", _cols(
+              """ward_code, ward_name, lad_code, lad_name, measure, pct_2019, rank_2019,
+              decile_2019, pct_2025, rank_2025, decile_2025, rank_change, decile_change,
+              uncertainty, rank_2019_low, rank_2019_high, exceeds_uncertainty, direction,
+              share_remapped, n_wards"""),
+          (("measure", "imd, income, idaci or crime (needsmap.areas.change.MEASURES)"),
+           ("pct_2019", "people-weighted mean IoD2019 position of the ward's LSOAs, 0-1 "
+                        "(0 = most deprived end of England; Census 2021 weights)"),
+           ("rank_2019", "rank of pct_2019 among English wards (1 = most deprived)"),
+           ("decile_2019", "decile of rank_2019 (1 = most deprived tenth of wards)"),
+           ("pct_2025", "the same for IoD2025 (same weights)"),
+           ("rank_2025", "rank of pct_2025 among English wards (1 = most deprived)"),
+           ("decile_2025", "decile of rank_2025 (1 = most deprived tenth of wards)"),
+           ("rank_change", "rank_2019 - rank_2025: positive = more deprived relative to "
+                           "England than in 2019"),
+           ("decile_change", "decile_2019 - decile_2025: positive = more deprived"),
+           ("uncertainty", "how far pct_2019 could move from the LSOA 2011 -> 2021 re-mapping "
+                           "(people-weighted remap_error of its LSOAs, absolute)"),
+           ("rank_2019_low", "rank_2019 at pct_2019 - uncertainty (other wards fixed)"),
+           ("rank_2019_high", "rank_2019 at pct_2019 + uncertainty (other wards fixed)"),
+           ("exceeds_uncertainty", "rank_2025 outside [rank_2019_low, rank_2019_high]"),
+           ("direction", "more_deprived / less_deprived: the 2025 decile is beyond every "
+                         "decile of the 2019 rank range; else stayed"),
+           ("share_remapped", "share of the ward's people in LSOAs 2021 made from a split or "
+                              "irregularly changed LSOA 2011"),
+           ("n_wards", "wards ranked")),
+          written_by="areas stage"),
     # ---- services stage
     Table("service", "one row per service (an all-through school is one per phase)", _cols(
         """service_id, name, type, source, vintage, lon, lat, easting, northing, lsoa_code,
@@ -443,6 +501,26 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("n_services", "services of the type in the ward's LSOAs, each counted with its "
                         "LSOA's weight w (whole numbers except where an LSOA is shared)"),
          ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
+         ("in_coverage", "the type's lists cover the ward's LAD")),
+        written_by="access stage"),
+    Table("ward_access_under5", "ward x service type x measure, weighted by under-5s "
+          "(access/early_years.py); service_type 'early_years' is the nearest family "
+          "hub, children's centre or nursery", _cols(
+        """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa, under5,
+        mean_km_under5_weighted, share_under5_within_1km, share_under5_within_2km, max_km,
+        n_services, under5_per_service, services_per_1000_under5, in_coverage"""),
+        (("service_type", "service type (vocabulary key), or early_years: the nearest of "
+                          "family_hub, childrens_centre and nursery in lists covering the LAD"),
+         ("n_lsoa", "number of LSOAs with a weight in the ward"),
+         ("under5", "children aged 0-4 given to the ward (lsoa_ward_share)"),
+         ("mean_km_under5_weighted", "sum(w * under5 * km) / sum(w * under5)"),
+         ("share_under5_within_1km", "share of under-5s within 1 km, 0-1"),
+         ("share_under5_within_2km", "share of under-5s within 2 km, 0-1"),
+         ("max_km", "largest LSOA distance"),
+         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
+                        "LSOA's weight w"),
+         ("under5_per_service", "sum(w * under5) / n_services (NULL without a service)"),
+         ("services_per_1000_under5", "1000 * n_services / sum(w * under5)"),
          ("in_coverage", "the type's lists cover the ward's LAD")),
         written_by="access stage"),
     Table("ward_need", "ward x need measure, tidy", _cols(
