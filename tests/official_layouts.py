@@ -20,10 +20,16 @@ What each one is (the layouts are those of ``../shared/geodata/OFFICIAL_SOURCES.
   report's values.
 * police.uk **archive** (``latest.zip``: ``YYYY-MM/YYYY-MM-<force>-street.csv`` members, and
   an outcomes file): the mirror's 31 monthly files.
-* ONS **feature services**: the mirror's LSOA and Blackpool/Dudley ward boundaries (as
-  layers with geometry) and lookups (as table layers; the LSOA 2011 -> 2021 one with the
-  older service's ``F_LSOA11CD``), paged at 2,000 (1,000 for that lookup).
+* ONS **feature services**: the mirror's LSOA, UK BSC (GeoPackage in EPSG:27700, served
+  in EPSG:4326) and Blackpool/Dudley ward boundaries (as layers with geometry) and
+  lookups (as table layers; the LSOA 2011 -> 2021 one with the older service's
+  ``F_LSOA11CD``), paged at 2,000 (1,000 for that lookup).
 * ONS **hub CSV** (UTF-8 with a BOM, an ``FID`` column first): the LSOA -> MSOA 2011 pairs.
+* DfE **list of family hub sites** (UTF-8 with a BOM; ``Region``, ``Local_Authority``,
+  ``Family_Hub``, ``Postcode``, located by postcode): the mirror has no family hub list, so
+  the rows are the mirror's two real Trafford children's centres (names and postcodes as
+  published by Trafford Data Lab from GIAS) in the family hub list's layout. This tests the
+  download, the layout check and the reader on real sites, not the national list's figures.
 * Byte copies where the publisher's file is the mirror's (Code-Point Open behind a
   redirect, Libraries Hacked, Trafford Data Lab's lists).
 """
@@ -247,6 +253,18 @@ def epraccur_report(mirror: Path, dest: Path) -> None:
     _write_csv(dest, [], rows, quote_all=True)
 
 
+#: The family hub list's columns (OFFICIAL_SOURCES.md section 11; the full header is `?`).
+FAMILY_HUB_HEADER = ["Region", "Local_Authority", "Family_Hub", "Postcode"]
+
+
+def family_hubs(mirror: Path, dest: Path) -> int:
+    """The family hub list's layout from the mirror's Trafford sites; return the rows."""
+    _, rows = _read(mirror / "services/trafford_childrens_centres.csv")
+    out = [["North West", "Trafford", r["name"], r["postcode"]] for r in rows]
+    _write_csv(dest, FAMILY_HUB_HEADER, out, bom=True)
+    return len(out)
+
+
 def police_archive(mirror: Path, dest: Path) -> None:
     """police.uk's archive layout from the mirror's 31 monthly files (plus an outcomes file)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +278,16 @@ def geo_layer(paths: list[Path], page: int = 2000) -> FeatureLayer:
     feats = []
     for p in paths:
         feats += json.loads(p.read_text(encoding="utf-8"))["features"]
+    return FeatureLayer(feats, page=page)
+
+
+def gpkg_layer(path: Path, page: int = 2000) -> FeatureLayer:
+    """A feature layer (GeoJSON in EPSG:4326, as the service answers ``f=geojson``) from the
+    mirror's GeoPackage in EPSG:27700."""
+    import geopandas as gpd
+
+    gdf = gpd.read_file(path, engine="pyogrio").to_crs(4326)
+    feats = json.loads(gdf.to_json(drop_id=True))["features"]
     return FeatureLayer(feats, page=page)
 
 
@@ -279,6 +307,7 @@ def build(mirror: Path, root: Path, today: dt.date) -> dict[str, object]:
     gias(mirror, root / rel(src["gias_open"].download.format(date=today - dt.timedelta(days=1))))
     epraccur_report(mirror, root / rel(src["epraccur"].download))
     police_archive(mirror, root / rel(cat.collection("police_uk").download))
+    n_hubs = family_hubs(mirror, root / rel(src["family_hubs"].download))
     for sid in ("libraries", "trafford_childrens_centres", "gm_pharmacies"):
         d = root / rel(src[sid].download)
         d.parent.mkdir(parents=True, exist_ok=True)
@@ -295,9 +324,10 @@ def build(mirror: Path, root: Path, today: dt.date) -> dict[str, object]:
         rel(src["wd24_boundaries_blackpool"].download): geo_layer(
             [mirror / src["wd24_boundaries_blackpool"].path,
              mirror / src["wd24_boundaries_dudley"].path]),
+        rel(src["wd24_boundaries_bsc"].download): gpkg_layer(mirror / src["wd24_boundaries_bsc"].path),
         rel(src["lsoa21_wd24_lookup"].download): table_layer(mirror / src["lsoa21_wd24_lookup"].path),
         rel(src["lsoa11_lsoa21_lookup"].download): table_layer(
             mirror / src["lsoa11_lsoa21_lookup"].path, {"LSOA11CD": "F_LSOA11CD"}, page=1000),
     }
     redirects = {rel(src["codepoint_open"].download): "osdatahub-downloads/CodePointOpen/codepo_gb.zip"}
-    return {"layers": layers, "redirects": redirects}
+    return {"layers": layers, "redirects": redirects, "family_hubs": n_hubs}

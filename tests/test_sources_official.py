@@ -9,8 +9,9 @@ police.uk archive zip, Code-Point Open behind a redirect, and byte copies. Nothi
 mocked in the network layer.
 
 ``needsmap sources`` with no mirror and an empty cache lists every source as missing with
-its link; ``needsmap fetch`` fills the cache (the family hub list is not served: a clear
-failure, the rest downloaded); after the three by-hand files (Census 2021, CiLIF and the
+its link; ``needsmap fetch`` fills the cache (the family hub list served holds the mirror's
+only two real sites, below the layout's floor for a national list: refused with a message
+naming the row count; the rest downloaded); after the three by-hand files (Census 2021, CiLIF and the
 mid-2020 estimates) are put in the cache, ``build --la Blackpool`` with no mirror gives
 the ward figures, recorded crime and services of the build from the mirror.
 """
@@ -111,10 +112,15 @@ def test_fetch_fills_the_cache_from_the_publishers_layouts(fetched, server):
     cat = load_catalogue()
     downloadable = [s.id for s in cat if s.download and not s.unused]
     got = [sid for sid in downloadable if after[sid]["where"] == "cache"]
-    assert set(downloadable) - set(got) == {"family_hubs"}  # not served: a clear failure
+    assert set(downloadable) - set(got) == {"family_hubs"}  # 2 rows: implausible, refused
     assert after["police_uk"]["where"] == "cache"
-    assert fetched["rc"] == 1  # the failed download
+    assert fetched["rc"] == 1  # the refused download
     assert "family_hubs" in fetched["fetch_text"] and "failed" in fetched["fetch_text"]
+    from needsmap.sources import Resolver, SourceUnavailable
+
+    with pytest.raises(SourceUnavailable, match=r"only 2 data rows.*at least 50"):
+        Resolver(fetched["cache"] / "fh", url_prefix=server.url, progress=False).download_found(
+            cat.get("family_hubs"))
     assert "To get by hand" in fetched["fetch_text"]
     for sid in BY_HAND:
         assert sid in fetched["fetch_text"]  # its manual steps are printed
@@ -209,3 +215,47 @@ def test_run_without_a_mirror_says_what_is_missing_without_a_traceback(tmp_path,
     assert "Cannot build: required sources are missing" in p.stderr
     assert "lsoa21_boundaries" in p.stderr and "save it as" in p.stderr
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_run_with_a_mirror_downloads_the_family_hub_list_and_the_build_has_its_sites(
+        official, server, mirror, tmp_path, monkeypatch):
+    """The mirror has no family hub list: ``needsmap run`` (``prepare_sources``) online
+    downloads it (and the other publisher-only file, IoD2025 File 7) into a fresh cache
+    before building, and the build's services then hold its sites as ``family_hub``s,
+    located by postcode, with the file recorded as the publisher's in the ``source`` table.
+
+    The list served has the mirror's two real Trafford sites (tests/official_layouts.py),
+    under the 50-row floor a national list must pass; the floor is lowered here only, so
+    that the download, the reader and the build are shown on those real sites."""
+    import dataclasses
+
+    from needsmap.cli import make_parser, prepare_sources
+    from needsmap.sources import layouts
+
+    _, info = official
+    lay = layouts.LAYOUTS["dfe_family_hubs"]
+    monkeypatch.setitem(layouts.LAYOUTS, "dfe_family_hubs", dataclasses.replace(lay, min_rows=1))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NEEDSMAP_MIRROR", str(mirror))
+    monkeypatch.setenv("NEEDSMAP_CACHE", str(cache))
+    monkeypatch.setenv("NEEDSMAP_URL_PREFIX", server.url)
+    monkeypatch.delenv("NEEDSMAP_BASE_URL", raising=False)
+    db = tmp_path / "trafford.duckdb"
+    n = len(server.requests)
+    assert prepare_sources(make_parser().parse_args(["run", "--db", str(db)]))
+    asked = server.requests[n:]
+    assert any("List_of_family_hub_sites" in r for r in asked)
+    assert not any("FeatureServer" in r or "edubasealldata" in r for r in asked)  # mirror's
+    cat = load_catalogue()
+    assert (cache / cat.get("family_hubs").cache_name).is_file()
+
+    build(Settings(db_path=db, mirror=mirror, cache_dir=cache, offline=True), las=["Trafford"],
+          stages=["areas", "services"], console=Console(stderr=True, quiet=True))
+    hubs = _q(db, "SELECT s.name, s.postcode, w.lad_name FROM service s JOIN ward_indicators w "
+                  "USING (ward_code) WHERE s.type = 'family_hub' ORDER BY 1")
+    assert len(hubs) == info["family_hubs"] == 2
+    assert {h[2] for h in hubs} == {"Trafford"}
+    assert [h[0] for h in hubs] == ["Partington Children's Centre", "Stretford Children's Centre"]
+    src = _q(db, "SELECT origin, form, layout, download FROM source WHERE source_id = 'family_hubs'")
+    assert src[0][:3] == ("cache", "publisher's file", "dfe_family_hubs")
+    assert src[0][3].endswith("/media/6980dbf0ec71a16669612e3d/List_of_family_hub_sites.csv")

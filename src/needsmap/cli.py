@@ -125,8 +125,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def prepare_sources(args: argparse.Namespace) -> bool:
-    """Before a first build: without a mirror, fetch what has a direct link; then say what
-    is missing and how to get it. False if a required source is still missing."""
+    """Before a first build: download what has a direct link and is in neither the cache nor
+    the mirror (everything, without a mirror; with one, the publisher-only files such as the
+    DfE family hub list and IoD2025 File 7); then say what is missing and how to get it.
+    False if a required source is still missing."""
     from needsmap.sources import Resolver, load_catalogue
     from needsmap.sources.cli import fetch
     from needsmap.sources.status import manual_steps, missing_required, source_status
@@ -139,9 +141,21 @@ def prepare_sources(args: argparse.Namespace) -> bool:
         console.print("[bold]No mirror (NEEDSMAP_MIRROR): downloading the sources that have a "
                       f"direct link into {settings.cache_dir}[/bold]")
         rows, _failures = fetch(r, cat, console=console)
-        for sid, res, detail in rows:
-            if res == "failed":
-                console.print(f"  [red]{sid}[/red]: {detail}")
+    elif not settings.offline:
+        # the mirror lacks some publishers' files (family hubs, File 7): a user online gets
+        # them here rather than building without them (a build never downloads an optional
+        # file by itself)
+        names = [s.id for s in cat if s.download and not s.unused and r.find(s) is None]
+        rows = []
+        if names:
+            console.print(f"[bold]Downloading what the mirror does not have into "
+                          f"{settings.cache_dir}:[/bold] {', '.join(names)}")
+            rows, _failures = fetch(r, cat, names, console=console)
+    else:
+        rows = []
+    for sid, res, detail in rows:
+        if res == "failed":
+            console.print(f"  [red]{sid}[/red]: {detail}")
     status = source_status(r, cat)
     missing = [s for s in status if s.where == "missing"]
     required = missing_required(status, cat)
