@@ -482,7 +482,7 @@ def change_text(pct_2019: float | None, pct_2025: float | None, uncertainty: flo
     'More deprived relative to England than in 2019 (IMD): its ne'
     >>> change_text(0.234, 0.19, 0.001)[-70:]
     "23rd percentile in IoD2019 and the 19th in IoD2025 (1st = most deprived)."
-    >>> change_text(0.234, 0.236, 0.0).startswith("About the same")
+    >>> change_text(0.231, 0.234, 0.0).startswith("About the same")  # both the 23rd
     True
     """
     if pct_2019 is None or pct_2025 is None or pd.isna(pct_2019) or pd.isna(pct_2025):
