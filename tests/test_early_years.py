@@ -58,7 +58,7 @@ def census(mirror: Path) -> pd.DataFrame:
 
 
 def test_split_lsoa_under5_by_hand(england_store, sape, lookup, census):
-    """Dudley 047? E01033187 was split into E01034306 and E01034307 (CHGIND S).
+    """Dudley 006G (E01033187) was split into E01034306 and E01034307 (CHGIND S).
 
     Its mid-2020 under-5s (ages 0-4 of the source row) are shared by the parts' Census 2021
     children aged 15 and under; whole numbers by largest remainder keep the parent's count.
