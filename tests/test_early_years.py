@@ -200,3 +200,43 @@ def test_gias_nursery_classes_make_a_school_a_nursery_too(mirror, tmp_path):
     assert df.loc[urns[1], "type"] == "school_primary"
     assert df.loc[urns[2], "type"] == "school_primary"
     assert "1 nursery schools and schools with nursery classes" in fr.note
+
+
+# ------------------------------------------------------------------ the apportioning's error
+
+
+def test_apportioning_error_measured_on_pseudo_splits(england_store, mirror, report_figure):
+    """The error of sharing a parent's under-5s by its parts' Census 2021 children, where the
+    truth is known: each MSOA 2011 whose LSOAs are all unchanged is a "parent" split into its
+    LSOAs (docs/method.md gives the figures). Children beat residents as the sharing key."""
+    ages = "+".join(f"age_{a}" for a in range(5))
+    con = open_store(england_store)
+    try:
+        df = con.execute(f"""
+            WITH s AS (SELECT lsoa11_code, {ages} AS u5 FROM read_csv($sape)),
+            m AS (SELECT LSOA11CD AS l11, MSOA11CD AS msoa FROM read_csv($msoa, quote='"')
+                  WHERE LSOA11CD LIKE 'E%'),
+            t AS (SELECT m.msoa, s.u5, i.children_0_15 AS k, i.population AS p
+                  FROM s JOIN m ON m.l11 = s.lsoa11_code
+                  JOIN lsoa11_lsoa21_weight x ON x.lsoa11_code = s.lsoa11_code AND x.change = 'U'
+                  JOIN lsoa_indicators i ON i.lsoa_code = x.lsoa21_code),
+            full_u AS (SELECT msoa FROM m GROUP BY msoa
+                       HAVING count(*) = (SELECT count(*) FROM t WHERE t.msoa = m.msoa)),
+            g AS (SELECT *, sum(u5) OVER w * k / sum(k) OVER w AS est_k,
+                            sum(u5) OVER w * p / sum(p) OVER w AS est_p
+                  FROM t WHERE msoa IN (SELECT msoa FROM full_u)
+                  WINDOW w AS (PARTITION BY msoa))
+            SELECT count(*) AS n, count(DISTINCT msoa) AS n_msoa, avg(u5) AS mean_u5,
+                   avg(abs(est_k - u5)) AS mae_k, median(abs(est_k - u5) / u5) AS mdape_k,
+                   avg(abs(est_p - u5)) AS mae_p, median(abs(est_p - u5) / u5) AS mdape_p
+            FROM g""", {"sape": str(mirror / SAPE), "msoa": str(mirror / "lookups/lsoa11_msoa11_lu.csv")}
+        ).df().iloc[0]
+    finally:
+        con.close()
+    assert df["n"] > 25_000 and df["n_msoa"] > 5_000
+    assert df["mae_k"] < df["mae_p"] and df["mdape_k"] < df["mdape_p"]
+    assert df["mdape_k"] < 0.15
+    report_figure(f"under-5 apportioning on {int(df['n']):,} pseudo-split LSOAs "
+                  f"({int(df['n_msoa']):,} MSOAs): by children MAE {df['mae_k']:.1f} "
+                  f"(median {100 * df['mdape_k']:.1f}%), by residents MAE {df['mae_p']:.1f} "
+                  f"(median {100 * df['mdape_p']:.1f}%); mean LSOA {df['mean_u5']:.0f}")
