@@ -76,8 +76,8 @@ def test_ward_imd_2019_rank_by_hand(england_store, mirror, wc):
     assert n19 == 32844
     census = pd.read_csv(mirror / CENSUS)
     pop = census.groupby("lsoa21_code")["usual_residents"].sum()
-    pct = {l: (f2[parent[l]] - 0.5) / n19 for l in lsoas}
-    ward_pct = sum(pop[l] * pct[l] for l in lsoas) / sum(pop[l] for l in lsoas)
+    pct = {c: (f2[parent[c]] - 0.5) / n19 for c in lsoas}
+    ward_pct = sum(pop[c] * pct[c] for c in lsoas) / sum(pop[c] for c in lsoas)
 
     imd = wc[wc["measure"] == "imd"].set_index("ward_code")
     assert imd.loc[ward, "pct_2019"] == pytest.approx(ward_pct, abs=1e-12)
