@@ -177,7 +177,9 @@ def test_uncertainty_formula_on_hand_made_frames():
     (0.190, 0.234, 0.001, "Less deprived relative to England than in 2019"),
     (0.234, 0.190, 0.050, "About the same position"),  # the move is within the uncertainty
     (0.231, 0.234, 0.000, "About the same position"),  # both shown as the 23rd percentile
-    (0.234, 0.236, 0.000, "Less deprived"),  # 23rd -> 24th: a whole percentile, and u = 0
+    (0.234, 0.236, 0.000, "About the same position"),  # 23rd -> 24th: the same tenth
+    (0.195, 0.205, 0.000, "Less deprived"),  # 20th -> 21st: into the next tenth, u = 0
+    (0.195, 0.205, 0.010, "About the same position"),  # ... but within the uncertainty
     (0.2449, 0.2351, 0.0, "About the same position"),  # both shown as the 24th percentile
 ])
 def test_locality_change_line_rule(p19, p25, u, start):
