@@ -60,12 +60,12 @@ def load_file3(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> No
 def _load(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport, ranks: dict[str, str],
           table: str) -> None:
     cols = [KEY, *ranks]
-    raw = read_csv_raw(con, path, fr, cols, only=cols)
+    view = read_csv_raw(con, path, fr, cols, only=cols)  # the loader's own view name
     k = ident(KEY)
-    n = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+    n = con.execute(f"SELECT count(*) FROM {ident(view)}").fetchone()[0]
     rules = [
         gss_rule(KEY, r"[EW]01[0-9]{6}", "LSOA 2011"),
-        duplicate_rule(raw, KEY),
+        duplicate_rule(view, KEY),
         ("out of scope: not an English LSOA", KEY, f"(NOT starts_with(trim({k}), 'E'))"),
         *numeric_rule(list(ranks), allow_negative=False, allow_suppressed=False, integer=True),
         *[(f"rank outside 1-{n} in {c}", c,
@@ -74,7 +74,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport, ranks: dic
         ("LSOA 2011 code not in the ONS LSOA11->LSOA21 lookup", KEY,
          f"(trim({k}) NOT IN (SELECT lsoa11_code FROM lsoa11_lsoa21))"),
     ]
-    kept = apply_rules(con, raw, fr, rules, cols)
+    kept = apply_rules(con, view, fr, rules, cols)
     parts = " UNION ALL ".join(
         f"SELECT trim({k}) AS lsoa11_code, {literal(m)} AS measure, {num_expr(c, 'INTEGER')} AS rank "
         f"FROM {kept}" for c, m in ranks.items())
