@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 
 import pandas as pd
-import streamlit as st
 
 from needsmap.index import (
     DEFAULT_METHOD,
@@ -24,7 +23,8 @@ from needsmap.index import (
     compute_index,
     load_indicator_frame,
 )
-from needsmap.views.data import _connection, info_for, table
+from needsmap.views._memo import memo
+from needsmap.views.data import cursor, info_for, table
 
 log = logging.getLogger("needsmap.app")
 
@@ -60,18 +60,20 @@ def can_recompute(token: str) -> bool:
                                *(i.column for i in INDICATORS if "." not in i.column))
 
 
-@st.cache_resource(max_entries=2, show_spinner="Preparing the index inputs…")
+@memo(maxsize=2)
 def _frame(token: str):  # noqa: ANN202 - IndicatorFrame
-    cur = _connection(token).cursor()
+    cur = cursor(token)
     try:
         return load_indicator_frame(cur)
     finally:
         cur.close()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@memo(maxsize=32)
 def recompute(token: str, method: str, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """The index for every English ward with these weights (with stability bands).
+
+    Shared between sessions (never modify it in place).
 
     Raises
     ------
@@ -103,3 +105,18 @@ def ward_ace(token: str, method: str, weights: Mapping[str, float]) -> tuple[pd.
     if stored:
         return table(token, "ward_ace"), "default weights (recomputation unavailable)"
     return pd.DataFrame(), "the store has no ACE index (run `needsmap index`)"
+
+
+def scale_text(method: str, n: int | None) -> str:
+    """What an index score means on ``method``'s scale, in plain words."""
+    if method == "lewer":
+        return ("the mean of its indicator ranks among English wards"
+                + (f" (1 to {int(n):,}; higher = higher modelled risk)" if n else
+                   " (higher = higher modelled risk)"))
+    if method == "weighted":
+        return ("a weighted mean of normal scores (0 = the English middle; +1 is about one "
+                "standard deviation towards higher modelled risk)")
+    if method == "exponential":
+        return ("a weighted mean of exponentially transformed ranks (0 to 100; higher = "
+                "higher modelled risk)")
+    return "higher = higher modelled risk"

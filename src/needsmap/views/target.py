@@ -47,7 +47,7 @@ def _gaps(token: str, service_type: str, need: str, top_deciles: int, furthest: 
           lad_code: str | None) -> pd.DataFrame:
     from needsmap.access import gaps
 
-    cur = data._connection(token).cursor()
+    cur = data.cursor(token)
     try:
         return gaps(cur, service_type, need=need, top_deciles=top_deciles,
                     furthest_share=furthest, lad_code=lad_code)

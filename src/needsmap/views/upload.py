@@ -37,7 +37,7 @@ def _validate(token: str, digest: str, payload: bytes, filename: str
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     from needsmap.access.upload import validate_upload
 
-    cur = data._connection(token).cursor()
+    cur = data.cursor(token)
     try:
         return validate_upload(payload, con=cur, filename=filename, max_bytes=MAX_UPLOAD_BYTES)
     finally:
