@@ -131,11 +131,34 @@ class WardMap {
     this.geomKey = null; this.styleKey = null; this.svcKey = null; this.baseKey = null;
     this.wards = null; this.byCode = new Map(); this.selected = null; this.hover = null;
     this.version = 0;
-    this.onResize = () => { this.sizeToWindow(); this.map.invalidateSize(); };
+    this.onResize = () => { this.sizeToWindow(); };
     window.addEventListener("resize", this.onResize);
+    // When the page around the map moves or resizes it, keep the area in view unless the
+    // user has panned or zoomed since it was fitted.
+    this.fitted = null;
+    this.userMoved = false;
+    this.map.on("zoomstart movestart", (e) => { if (!this.fitting) this.userMoved = true; });
+    this.resizeObs = new ResizeObserver(() => {
+      this.map.invalidateSize();
+      if (this.fitted && !this.userMoved) this.fit(this.fitted);
+    });
+    this.resizeObs.observe(this.box);
+  }
+
+  fit(bounds) {
+    this.fitting = true;
+    this.fitted = bounds;
+    this.map.fitBounds(bounds, {padding: [10, 10], animate: false});
+    this.fitting = false;
   }
 
   sizeToWindow() {
+    if (this.fixedHeight) {
+      const h = `${this.fixedHeight}px`;
+      if (this.box.style.height === h) return false;
+      this.box.style.height = h;
+      return true;
+    }
     // The map fills the window below its own top edge (the page is scrolled to the top
     // when it opens), between 340 and 900 px, so its bottom is on screen on a laptop.
     // Returns whether the height changed.
@@ -148,6 +171,7 @@ class WardMap {
 
   destroy() {
     window.removeEventListener("resize", this.onResize);
+    this.resizeObs.disconnect();
     this.tip.style.display = "none";
     this.map.remove();
   }
@@ -167,6 +191,7 @@ class WardMap {
     if (missing.length) { this.setTrigger("need", missing); return; }
     this.canvas = !!d.canvas;
     this.reportPaint = !!d.report_paint;
+    this.fixedHeight = d.height || null;
     this.setLegend(d.legend, svc);
     this.note.textContent = d.note || "";
     if (this.sizeToWindow()) this.map.invalidateSize();
@@ -253,7 +278,8 @@ class WardMap {
     this.geomKey = g.key;
     this.geom = g;
     const [[s, w], [n, e]] = g.bounds;
-    this.map.fitBounds([[s, w], [n, e]], {padding: [10, 10]});
+    this.userMoved = false;
+    this.fit([[s, w], [n, e]]);
     if (!this.canvas) this.makeFocusable();
   }
 

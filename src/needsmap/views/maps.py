@@ -219,6 +219,7 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
              selected: str | None = None, services: Sequence[ServiceLayer] = (),
              services_key: str = "", basemap: str = DEFAULT_BASEMAP, canvas: bool = False,
              title: str = "Map of wards", note: str = "", report_paint: bool = False,
+             height: int | None = None,
              on_select: Callable[[], None] | None = None,
              on_painted: Callable[[], None] | None = None) -> Any:
     """Draw (or update) the ward map.
@@ -242,6 +243,8 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
         The map's accessible name.
     report_paint
         Trigger ``painted`` once the page first shows polygons (a rerun).
+    height
+        Map height in pixels; ``None`` fits it to the window below its top edge.
     """
     sent = _sent()
     parts = []
@@ -260,6 +263,7 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
     _label, tiles, attr = BASEMAPS.get(basemap, BASEMAPS[DEFAULT_BASEMAP])
     meta = {"assets": asset_urls(), "selected": selected, "canvas": bool(canvas),
             "title": title, "note": note, "report_paint": bool(report_paint),
+            "height": int(height) if height else None,
             "legend": {"title": legend.title, "rows": [list(r) for r in legend.rows],
                        "low": legend.low, "high": legend.high, "foot": legend.foot},
             "basemap": ({"url": tiles, "attr": attr,
