@@ -80,6 +80,22 @@ def memo(maxsize: int = 64) -> Callable[[Callable[..., Any]], Memo]:
     return lambda fn: Memo(fn, maxsize)
 
 
+class Unhashed:
+    """Wraps an argument so that it takes no part in a cache key (the other arguments
+    name it): a cached result is returned whatever the wrapped value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unhashed)
+
+
 def forget_everywhere(first: Hashable) -> None:
     """:meth:`Memo.forget` on every cache made with :func:`memo`."""
     for m in _ALL:

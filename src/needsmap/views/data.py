@@ -529,7 +529,10 @@ def area_geometry(token: str, lad_codes: tuple[str, ...] | None) -> AreaGeometry
     """
     name = level_for(lad_codes)
     source = "L"
-    if level.peek(token, name) is None and lad_codes is not None:
+    if lad_codes is not None and (level.peek(token, name) is None
+                                  or _area_cached.peek(token, lad_codes, name, "Q") is not None):
+        # until the level is ready; and an area already drawn this way stays so, so that
+        # its payload keeps its key (a browser that has it is not sent it again)
         warm_levels(token, [name])
         source = "Q"
     return _area_cached(token, lad_codes, name, source)

@@ -22,7 +22,7 @@ from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
-from needsmap.views._memo import memo
+from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
 from needsmap.views.state import (
@@ -374,26 +374,12 @@ def _layers(info: data.StoreInfo, ace: pd.DataFrame, ace_key: str):  # noqa: ANN
 
 
 def _layers_cached(token: str, ace_key: str, ace: pd.DataFrame):  # noqa: ANN202
-    res = _LAYERS(token, ace_key, _Unhashed(ace))
+    res = _LAYERS(token, ace_key, Unhashed(ace))
     return res[0], dict(res[1])
 
 
-class _Unhashed:
-    """Wraps a value so it does not take part in a cache key (the other arguments name
-    it): a cached result is returned whatever the wrapped value."""
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Unhashed)
-
-
 @memo(maxsize=32)
-def _LAYERS(token: str, ace_key: str, ace: _Unhashed):  # noqa: N802, ANN202
+def _LAYERS(token: str, ace_key: str, ace: Unhashed):  # noqa: N802, ANN202
     info = data.info_for(token)
     wards = data.ward_table(token)
     ace_df: pd.DataFrame = ace.value
@@ -417,7 +403,7 @@ def _classify(token: str, layer_key: str, ace_key: str, geom_key: str, values: p
               national: np.ndarray, method: str, k: int, palette: str, layer) -> cls.Classes:  # noqa: ANN001
     key = (token, layer_key, ace_key if layer_key == ACE_KEY else "", geom_key, method,
            k if method != "national_deciles" else 10, palette)
-    return _CLASSES(*key, _Unhashed((values, national, layer)))
+    return _CLASSES(*key, Unhashed((values, national, layer)))
 
 
 @memo(maxsize=64)
@@ -491,12 +477,18 @@ TOOLTIP_LINES: list[Callable[[pd.DataFrame], list[str]]] = [_line_england, _line
                                                            _line_fit]
 
 
+def _style_key(geom: data.AreaGeometry, layer, ace_key: str, classes: cls.Classes) -> str:  # noqa: ANN001
+    return "st-" + hashlib.sha1(repr((geom.key, layer.key, ace_key if layer.key == ACE_KEY
+                                      else "", classes.method, classes.edges,
+                                      classes.colours)).encode()).hexdigest()[:12]
+
+
 def _style(view: pd.DataFrame, layer, classes: cls.Classes, key: str) -> maps.Style:  # noqa: ANN001
-    return _STYLES(key, _Unhashed((view, layer, classes)))
+    return _STYLES(key, Unhashed((view, layer, classes)))
 
 
 @memo(maxsize=64)
-def _STYLES(key: str, payload: _Unhashed) -> maps.Style:  # noqa: N802
+def _STYLES(key: str, payload: Unhashed) -> maps.Style:  # noqa: N802
     view, layer, classes = payload.value
     values = [layer.format(v) for v in view["value"]]
     extra = [f(view) for f in TOOLTIP_LINES]
@@ -525,10 +517,7 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
         high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
     legend = maps.Legend(f"{layer.label} · {cls.METHODS.get(classes.method, '')}", rows,
                          low, high.strip(), foot.strip())
-    style_key = "st-" + hashlib.sha1(repr((geom.key, layer.key, ace_key if layer.key == ACE_KEY
-                                           else "", classes.method, classes.edges,
-                                           classes.colours)).encode()).hexdigest()[:12]
-    style = _style(view, layer, classes, style_key)
+    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes))
     chosen = st.session_state.get("ex_services") or []
     layers_, skey = [], ""
     if chosen:
@@ -767,3 +756,32 @@ def _scatter(view: pd.DataFrame, layers, ace: pd.DataFrame) -> None:  # noqa: AN
     if np.isfinite(r):
         st.caption(f"Pearson correlation across the {len(plot):,} wards in view: r = {r:.2f}. "
                    "The selected ward is shown in pink.")
+
+
+def warm(info: data.StoreInfo, all_england: bool = False) -> None:
+    """Compute the default view (the first LA, or all England) into the caches, as
+    :func:`render` would for a new visitor (used when the server starts)."""
+    token = info.token
+    codes = list(data.lads(token)["lad_code"])
+    if not codes:
+        return
+    lad_codes = None if all_england else (_default_area(codes),)
+    wards = data.ward_table(token)
+    method, weights = indexing.DEFAULT_METHOD, indexing.default_weights()
+    ace = pd.DataFrame()
+    if info.has("ward_ace") or indexing.can_recompute(token):
+        ace, _note = indexing.ward_ace(token, method, weights)
+    ace_key = f"{method}:{weights_to_url(weights)}" if not ace.empty else "none"
+    layers, _missing = _layers(info, ace, ace_key)
+    if not layers:
+        return
+    layer = layers[0]
+    vals = values_for(token, layer, ace)
+    geom = data.area_geometry(token, lad_codes)
+    view = _view_frame(wards, vals, geom)
+    classes = _classify(token, layer.key, ace_key, geom.key, view["value"],
+                        vals["value"].to_numpy(dtype=float), cls.DEFAULT_METHOD, cls.DEFAULT_K,
+                        cls.DEFAULT_PALETTE, layer)
+    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes))
+    maps.warm_parts(geom, style)
+    data.services(token, lad_codes)

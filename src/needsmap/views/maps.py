@@ -37,7 +37,7 @@ import pandas as pd
 import streamlit as st
 
 from needsmap.settings import REPO_ROOT
-from needsmap.views._memo import memo
+from needsmap.views._memo import Unhashed, memo
 from needsmap.views.classify import NO_DATA_COLOUR
 from needsmap.views.data import AreaGeometry
 
@@ -161,10 +161,22 @@ class Style:
     extra: Sequence[Sequence[str]] = ()
 
     def part(self) -> bytes:
-        return _json({"key": self.key, "full": True, "label": self.label,
-                      "k": [int(x) for x in self.classes], "v": list(self.values),
-                      "colours": list(self.colours), "nodata": NO_DATA_COLOUR,
-                      "extra": [list(e) for e in self.extra]}).encode()
+        return _style_part(self.key, Unhashed(self))
+
+
+@memo(maxsize=64)
+def _style_part(key: str, style: Unhashed) -> bytes:
+    s: Style = style.value
+    return _json({"key": s.key, "full": True, "label": s.label,
+                  "k": [int(x) for x in s.classes], "v": list(s.values),
+                  "colours": list(s.colours), "nodata": NO_DATA_COLOUR,
+                  "extra": [list(e) for e in s.extra]}).encode()
+
+
+def warm_parts(geom: AreaGeometry, style: Style) -> None:
+    """Serialise a view's geometry and style once, before anyone asks (server start)."""
+    _geom_part(geom)
+    style.part()
 
 
 @dataclass(frozen=True)

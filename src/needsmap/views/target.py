@@ -25,7 +25,7 @@ from needsmap.access import gaprules
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import data, exports, layout, maps
-from needsmap.views._memo import memo
+from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
 from needsmap.views.state import (
@@ -115,17 +115,6 @@ def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
                                  up.get("ward_code"), up.get("lad_code"))
     finally:
         cur.close()
-
-
-class _Unhashed:
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Unhashed)
 
 
 @memo(maxsize=32)
@@ -253,7 +242,7 @@ def render(ctx: ViewContext) -> None:
     args = (need, deciles, rule, la_share, far, km, min_share, lad)
     if service == UPLOAD:
         digest = st.session_state.get("upload_digest", "")
-        df = _gaps_upload(token, digest, *args, _Unhashed(upload))
+        df = _gaps_upload(token, digest, *args, Unhashed(upload))
     else:
         df = _gaps(token, service, *args)
     if lad is None and not info.is_england:
@@ -620,3 +609,18 @@ def _exports(ctx: ViewContext, shown: pd.DataFrame, service: str, lad: str | Non
     st.caption("Exports hold the list as shown, with readable column labels and the settings "
                "(area, service, need, rule) in their last columns; the Excel file adds a notes "
                "sheet with the caveat and sources.")
+
+
+def warm(info: data.StoreInfo) -> None:
+    """Compute the default Target list (first LA, GP practices, default rule) into the cache."""
+    if not info.has("ward_access") or not info.has("ward_need"):
+        return
+    types, needs = _choices(info.token)
+    codes = list(data.lads(info.token)["lad_code"])
+    if not types or not codes:
+        return
+    lad = "E06000009" if "E06000009" in codes else codes[0]
+    service = "gp_practice" if "gp_practice" in types else types[0]
+    need = "ace" if "ace" in needs else needs[0]
+    _gaps(info.token, service, need, gaprules.DEFAULT_TOP_DECILES, gaprules.DEFAULT_RULE,
+          0.25, 0.2, 1.0, 0.25, lad)
