@@ -43,6 +43,13 @@ def main() -> None:
     layout.page_style()
     views = VIEWS
     restored = restore([Param("view", "view", "explore")], "app")
+    if not st.session_state.get("_nm_params_checked"):  # a session's first run: say which
+        st.session_state["_nm_params_checked"] = True  # parameters of the link mean nothing
+        known = {"view"} | {p.name for _l, _i, m in views.values() for p in getattr(m, "PARAMS", [])}
+        for name in st.query_params:
+            if name not in known:
+                url_problem(name, st.query_params.get(name, ""),
+                            "not a setting of this app; ignored.")
     if st.session_state.get("view") not in views:
         if "view" in restored:
             url_problem("view", restored.raw["view"], f"not a view (valid: {', '.join(views)}); "

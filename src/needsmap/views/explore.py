@@ -483,14 +483,18 @@ def _style_key(geom: data.AreaGeometry, layer, ace_key: str, classes: cls.Classe
                                       classes.colours)).encode()).hexdigest()[:12]
 
 
-def _style(view: pd.DataFrame, layer, classes: cls.Classes, key: str) -> maps.Style:  # noqa: ANN001
-    return _STYLES(key, Unhashed((view, layer, classes)))
+def _style(view: pd.DataFrame, layer, classes: cls.Classes, key: str,  # noqa: ANN001
+           method: str = indexing.DEFAULT_METHOD) -> maps.Style:
+    return _STYLES(key, Unhashed((view, layer, classes, method)))
 
 
 @memo(maxsize=64)
 def _STYLES(key: str, payload: Unhashed) -> maps.Style:  # noqa: N802
-    view, layer, classes = payload.value
+    view, layer, classes, method = payload.value
     values = [layer.format(v) for v in view["value"]]
+    if layer.key == ACE_KEY:  # the index score means nothing without its scale
+        scale = indexing.scale_short(method, view["n_england"].max())
+        values = [v if v == "no data" else f"{v} ({scale})" for v in values]
     extra = [f(view) for f in TOOLTIP_LINES]
     return maps.Style(key, layer.label, classes.index.tolist(), values, classes.colours, extra)
 
@@ -517,7 +521,7 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
         high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
     legend = maps.Legend(f"{layer.label} · {cls.METHODS.get(classes.method, '')}", rows,
                          low, high.strip(), foot.strip())
-    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes))
+    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes), method)
     chosen = st.session_state.get("ex_services") or []
     layers_, skey = [], ""
     if chosen:

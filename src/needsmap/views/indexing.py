@@ -120,3 +120,14 @@ def scale_text(method: str, n: int | None) -> str:
         return ("a weighted mean of exponentially transformed ranks (0 to 100; higher = "
                 "higher modelled risk)")
     return "higher = higher modelled risk"
+
+
+def scale_short(method: str, n: int | None) -> str:
+    """A few words on the score's scale, for tooltips."""
+    if method == "lewer":
+        return f"mean indicator rank, 1 to {int(n):,}" if n else "mean indicator rank"
+    if method == "weighted":
+        return "weighted normal score, 0 = English middle"
+    if method == "exponential":
+        return "exponential score, 0 to 100"
+    return "higher = higher modelled risk"

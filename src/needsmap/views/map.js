@@ -260,6 +260,7 @@ class WardMap {
       this.byCode.set(g.codes[i], layer);
     }
     this.geomBuildMs = performance.now() - t0;
+    this.geomBuilds = (this.geomBuilds || 0) + 1;
     group.on("mouseover", (e) => this.hoverOn(e.layer, e.originalEvent));
     group.on("mousemove", (e) => this.moveTip(e.originalEvent));
     group.on("mouseout", (e) => this.hoverOff(e.layer));
@@ -474,6 +475,7 @@ class WardMap {
       m.setAttribute("data-painted-at", String(performance.timeOrigin + performance.now()));
       m.setAttribute("data-paint-ms", String(Math.round(performance.now() - t0)));
       m.setAttribute("data-geom-key", geom.key);
+      m.setAttribute("data-geom-builds", String(this.geomBuilds || 0));
       m.setAttribute("data-style-key", style.key);
       m.setAttribute("data-version", String(v));
       if (this.reportPaint && !NM.painted) { NM.painted = true; this.setTrigger("painted", true); }

@@ -58,6 +58,7 @@ SHARE_STEPS = [10, 20, 25, 30, 40, 50]
 PARAMS = [
     Param("tg_lad", "lad", None),
     Param("_tg_la_url", "la", None),
+    Param("_tg_area_url", "area", None),
     Param("tg_service", "service", "gp_practice"),
     Param("tg_need", "need", "ace"),
     Param("tg_deciles", "deciles", gaprules.DEFAULT_TOP_DECILES, str, as_int),
@@ -153,10 +154,10 @@ def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
                      needs: list[str]) -> None:
     codes = list(ctx.lads["lad_code"])
     pairs = list(zip(codes, ctx.lads["lad_name"], strict=True))
-    for name in ("lad", "la"):
+    for name in ("lad", "la", "area"):
         if name not in restored:
             continue
-        raw = restored.raw[name]
+        raw = restored.raw[name].split(",")[0]
         if raw == ALL:
             st.session_state["tg_lad"] = ALL
             continue
@@ -166,6 +167,7 @@ def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
             st.session_state.pop("tg_lad", None)
             url_problem(name, raw, f"{exc}; showing {ctx.lad_name(_default_lad(ctx))}.")
     st.session_state.pop("_tg_la_url", None)
+    st.session_state.pop("_tg_area_url", None)
     checks = (
         ("service", "tg_service", types, "a service type with access figures here (valid: "
          + ", ".join(t for t in types if t != UPLOAD) + ")"),
