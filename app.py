@@ -22,7 +22,13 @@ st.set_page_config(page_title="needsmap · ward need in England",
 from needsmap.store.db import StoreError  # noqa: E402
 from needsmap.views import data, explore, layout, maps, snapshot, target, upload  # noqa: E402
 from needsmap.views.context import ViewContext  # noqa: E402
-from needsmap.views.state import Param, restore, show_url_problems, url_problem  # noqa: E402
+from needsmap.views.state import (  # noqa: E402
+    Param,
+    new_run,
+    restore,
+    show_url_problems,
+    url_problem,
+)
 
 log = logging.getLogger("needsmap.app")
 
@@ -41,6 +47,7 @@ OWN_CAVEAT = {"explore", "target", "upload"}
 
 def main() -> None:
     layout.page_style()
+    new_run()
     views = VIEWS
     restored = restore([Param("view", "view", "explore")], "app")
     if not st.session_state.get("_nm_params_checked"):  # a session's first run: say which

@@ -88,6 +88,21 @@ def box(locator) -> dict:
     return b
 
 
+def point_in(locator, near_top: bool = False) -> tuple[float, float]:
+    """A screen point where ``locator``'s element (an SVG ward path) is the topmost one."""
+    pt = locator.evaluate("""(el, top) => {
+      const b = el.getBoundingClientRect();
+      for (let dy = 1; dy < b.height; dy += 2) {
+        const y = top ? b.top + dy : b.top + b.height / 2 + (dy % 2 ? dy : -dy) / 2;
+        for (let x = b.left + 1; x < b.right; x += 2) {
+          if (document.elementFromPoint(x, y) === el) return [x, y];
+        }
+      }
+      return null; }""", near_top)
+    assert pt, "no visible point of the element"
+    return pt[0], pt[1]
+
+
 def overlaps(a: dict, b: dict) -> bool:
     return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
@@ -119,8 +134,9 @@ def test_tooltip_is_never_clipped_by_the_map(page, server):
     # the ward nearest the map's top edge: its tooltip must still be whole, on screen
     paths = page.locator(f"{MAP_ROOT} path.nm-ward")
     top = min(range(paths.count()), key=lambda i: box(paths.nth(i))["y"])
-    b = box(paths.nth(top))
-    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + 3)
+    x, y = point_in(paths.nth(top), near_top=True)
+    page.mouse.move(x, y - 1)
+    page.mouse.move(x, y, steps=2)
     tip = page.locator("#nm-tooltip")
     tip.wait_for(state="visible")
     t = box(tip)

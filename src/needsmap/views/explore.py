@@ -101,7 +101,7 @@ def _default_area(codes: list[str]) -> str:
 def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[str]:
     """LA names or codes from a link -> codes (``__all__`` kept); says what it dropped."""
     pairs = list(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
-    out = []
+    out, bad = [], []
     for item in items:
         if item == ALL:
             out.append(ALL)
@@ -109,7 +109,11 @@ def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[s
         try:
             out.append(resolve_la(item, pairs)[0])
         except UnknownArea as exc:
-            url_problem(name, item, f"{exc}; it is left out.")
+            bad.append((item, str(exc)))
+    codes = list(ctx.lads["lad_code"])
+    for item, why in bad:
+        url_problem(name, item, f"{why.rstrip('.')}. " + (
+            "It is left out." if out else f"Showing {ctx.lad_name(_default_area(codes))}."))
     return out
 
 
@@ -122,10 +126,6 @@ def _area_choice(ctx: ViewContext, restored: Restored) -> tuple[str, ...] | None
         items += list(st.session_state.pop("_ex_la_url", None) or [])
         resolved = _resolve_area_items(items, ctx, "area" if "area" in restored else "la")
         st.session_state["ex_area"] = list(dict.fromkeys(resolved))
-        if not resolved:
-            url_problem("area" if "area" in restored else "la",
-                        restored.raw.get("area", restored.raw.get("la", "")),
-                        f"no local authority understood; showing {ctx.lad_name(_default_area(codes))}.")
     ensure_subset("ex_area", [ALL, *codes], [])
     if not st.session_state.get("ex_area"):
         st.session_state["ex_area"] = [_default_area(codes)] if many else [codes[0]]

@@ -139,8 +139,9 @@ class WardMap {
     this.userMoved = false;
     this.map.on("zoomstart movestart", (e) => { if (!this.fitting) this.userMoved = true; });
     this.resizeObs = new ResizeObserver(() => {
-      this.map.invalidateSize();
+      this.map.invalidateSize({pan: false});
       if (this.fitted && !this.userMoved) this.fit(this.fitted);
+      this.map.fire("moveend");  // renderers re-clip their paths to the new size
     });
     this.resizeObs.observe(this.box);
   }
@@ -271,8 +272,8 @@ class WardMap {
       const parts = [];
       g.outlines.forEach((o) => decodePolys(o, g.q).forEach((lines) => lines.forEach((r) => parts.push(r))));
       this.outlines = L.polyline(parts, {
-        pane: "nmOutlines", interactive: false, color: "#1c1b22", weight: this.canvas ? 0.7 : 1.2,
-        opacity: 0.75, className: "nm-lad",
+        pane: "nmOutlines", interactive: false, color: "#1c1b22", weight: this.canvas ? 0.5 : 1.2,
+        opacity: this.canvas ? 0.6 : 0.75, className: "nm-lad",
         renderer: this.canvas ? L.canvas({pane: "nmOutlines", padding: 0.2}) : L.svg({pane: "nmOutlines"}),
       }).addTo(this.map);
     }

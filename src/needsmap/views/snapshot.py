@@ -97,7 +97,8 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
         try:
             st.session_state["snap_la"] = resolve_la(raw_la, pairs)[1]
         except UnknownArea as exc:
-            url_problem("la", raw_la, f"{exc}; showing {default if default in names else names[0]}.")
+            url_problem("la", raw_la, f"{str(exc).rstrip('.')}. Showing "
+                        f"{default if default in names else names[0]}.")
     if st.session_state.get("snap_la") not in names:
         st.session_state["snap_la"] = default if default in names else names[0]
     if "mode" in restored and st.session_state.get("snap_mode") not in MODES:

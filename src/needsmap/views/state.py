@@ -23,6 +23,12 @@ import streamlit as st
 
 _RESTORED = "_nm_restored"
 _PROBLEMS = "_nm_url_problems"
+_SHOWN = "_nm_url_problems_shown"
+
+
+def new_run() -> None:
+    """Call at the start of every run (the app does)."""
+    st.session_state[_SHOWN] = False
 
 
 @dataclass
@@ -113,12 +119,21 @@ def url_problem(name: str, raw: str, instead: str) -> None:
         problems.append(msg)
 
 
+def _dismiss() -> None:
+    st.session_state.pop(_PROBLEMS, None)
+
+
 def show_url_problems() -> None:
-    """Show (once) what the link asked for that was not understood."""
-    problems = st.session_state.pop(_PROBLEMS, None)
-    if problems:
+    """Show what the link asked for that was not understood, until the user dismisses it."""
+    problems = st.session_state.get(_PROBLEMS)
+    if not problems or st.session_state.get(_SHOWN):
+        return
+    st.session_state[_SHOWN] = True  # once per run (the app resets it at each run's start)
+    with st.container(key="nm_url_problems"):
         st.warning("Parts of this link were not understood:\n\n"
                    + "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")
+        st.button("Dismiss", key="nm_url_problems_ok", on_click=_dismiss, type="tertiary",
+                  icon=":material/close:")
 
 
 def sync(params: Sequence[Param], extra: dict[str, str] | None = None) -> None:

@@ -165,7 +165,7 @@ def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
             st.session_state["tg_lad"] = resolve_la(raw, pairs)[0]
         except UnknownArea as exc:
             st.session_state.pop("tg_lad", None)
-            url_problem(name, raw, f"{exc}; showing {ctx.lad_name(_default_lad(ctx))}.")
+            url_problem(name, raw, f"{str(exc).rstrip('.')}. Showing {ctx.lad_name(_default_lad(ctx))}.")
     st.session_state.pop("_tg_la_url", None)
     st.session_state.pop("_tg_area_url", None)
     checks = (

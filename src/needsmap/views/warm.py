@@ -7,6 +7,11 @@ caches. It then starts :func:`warm_rest` in a background thread at a lower CPU p
 the display geometry of every ward at every level of detail (so any LA, several LAs or
 all England is drawn from memory) and the default Target list. A store that is missing
 or broken is not an error here: the page says what is wrong when someone opens it.
+
+:func:`watch_store` then checks the store file every second: when ``needsmap build`` (or
+``index``, ``crime``) has replaced it, the new version is opened and its first page
+warmed at once, and the old version is closed as soon as no run uses it (so its disk
+space is released even if nobody opens a page).
 """
 
 from __future__ import annotations
@@ -79,6 +84,36 @@ def warm_rest() -> None:
         data.release(info.token)
 
 
+def watch_store(interval: float = 1.0, stop: threading.Event | None = None) -> None:
+    """Open and warm a replaced store as soon as it appears (runs in a daemon thread)."""
+    from needsmap.views import data, explore, target
+
+    last = None
+    stop = stop or threading.Event()
+    while not stop.wait(interval):
+        try:
+            token = data.store_token(data.store_path())
+        except OSError:
+            continue
+        if token == last:
+            continue
+        try:
+            info = data.checkout()
+        except Exception:  # noqa: BLE001 - a broken store: the page will say so
+            last = token
+            continue
+        try:
+            if last is not None:
+                log.warning("needsmap: the store was replaced; warming the new version")
+                explore.warm(info)
+                target.warm(info)
+        except Exception:  # noqa: BLE001 - a failed warm-up only costs speed
+            log.exception("warming the replaced store failed")
+        finally:
+            data.release(info.token)
+        last = info.token
+
+
 @contextlib.asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """``st.App`` start-up hook: warm the first page, then the rest in the background."""
@@ -92,4 +127,5 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     log.warning("needsmap: first page warmed in %.1f s (%s)", time.perf_counter() - t,
                 ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     threading.Thread(target=warm_rest, name="needsmap-warm", daemon=True).start()
+    threading.Thread(target=watch_store, name="needsmap-store-watch", daemon=True).start()
     yield
