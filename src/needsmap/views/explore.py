@@ -292,9 +292,9 @@ def render(ctx: ViewContext) -> None:
     ensure_subset("ex_services", types_present, [])
 
     # Values for the layer, aligned to the wards in view.
-    vals_all = values_for(token, layer, ace)
+    vals_all = _values(token, layer, ace_key, ace)
     geom = data.area_geometry(token, lad_codes)
-    view = _view_frame(wards, vals_all, geom)
+    view = _view(token, geom, layer, ace_key, wards, vals_all)
     national = vals_all["value"].to_numpy(dtype=float)
     classes = _classify(token, layer.key, ace_key, geom.key, view["value"], national,
                         st.session_state["ex_classes"], int(st.session_state["ex_k"]),
@@ -391,6 +391,32 @@ def _LAYERS(token: str, ace_key: str, ace: Unhashed):  # noqa: N802, ANN202
         cv = values_for(token, crime_layer, ace_df).set_index("ward_code")["value"]
         extra[crime_layer.key] = cv.reindex(wards["ward_code"]).values
     return available_layers(info, wards, {k: pd.Series(v) for k, v in extra.items()})
+
+
+def _values(token: str, layer, ace_key: str, ace: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+    """Values and ranks of ``layer`` for every English ward (shared; read-only)."""
+    return _VALUES(token, layer.key, ace_key if layer.key == ACE_KEY else "",
+                   Unhashed((layer, ace)))
+
+
+@memo(maxsize=64)
+def _VALUES(token: str, layer_key: str, ace_key: str, payload: Unhashed) -> pd.DataFrame:  # noqa: N802
+    layer, ace = payload.value
+    return values_for(token, layer, ace)
+
+
+def _view(token: str, geom: data.AreaGeometry, layer, ace_key: str,  # noqa: ANN001
+          wards: pd.DataFrame, vals: pd.DataFrame) -> pd.DataFrame:
+    """The wards in view with the layer's values (shared; read-only)."""
+    return _VIEWS(token, geom.key, layer.key, ace_key if layer.key == ACE_KEY else "",
+                  Unhashed((wards, vals, geom)))
+
+
+@memo(maxsize=128)
+def _VIEWS(token: str, geom_key: str, layer_key: str, ace_key: str,  # noqa: N802
+           payload: Unhashed) -> pd.DataFrame:
+    wards, vals, geom = payload.value
+    return _view_frame(wards, vals, geom)
 
 
 def _view_frame(wards: pd.DataFrame, vals: pd.DataFrame, geom: data.AreaGeometry) -> pd.DataFrame:
@@ -780,9 +806,9 @@ def warm(info: data.StoreInfo, all_england: bool = False) -> None:
     if not layers:
         return
     layer = layers[0]
-    vals = values_for(token, layer, ace)
+    vals = _values(token, layer, ace_key, ace)
     geom = data.area_geometry(token, lad_codes)
-    view = _view_frame(wards, vals, geom)
+    view = _view(token, geom, layer, ace_key, wards, vals)
     classes = _classify(token, layer.key, ace_key, geom.key, view["value"],
                         vals["value"].to_numpy(dtype=float), cls.DEFAULT_METHOD, cls.DEFAULT_K,
                         cls.DEFAULT_PALETTE, layer)

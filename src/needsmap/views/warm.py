@@ -76,6 +76,10 @@ def warm_rest() -> None:
             data.level(info.token, name)
         explore.warm(info, all_england=True)
         target.warm(info)
+        from needsmap.views import indexing
+
+        if indexing.can_recompute(info.token):  # the inputs a weight change recomputes from
+            indexing._frame(info.token)
         log.info("warm-up: display geometry and the default views ready in %.1f s",
                  time.perf_counter() - t)
     except Exception:  # noqa: BLE001 - a failed warm-up only costs speed
