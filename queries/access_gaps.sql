@@ -17,7 +17,8 @@
 --   $lad_code                    one LA (ranks within it), or NULL for every ward
 --
 -- Per ward, among in-coverage wards with a distance (d = children's mean distance):
---   access_percentile = percent_rank of d among English wards (1 = furthest)
+--   access_percentile = percent_rank of d among English wards (1 = furthest); a local list
+--                       (or an upload) covers only some LAs: then among the n_covered wards
 --   la_percentile     = percent_rank of d among the wards of the ward's own LA
 --   national_km       = the shortest d among the furthest $furthest_share of English wards
 --   la_km             = the shortest d among the furthest $la_share of the LA's wards
@@ -58,7 +59,8 @@ acc AS (
     SELECT *,
            percent_rank() OVER (ORDER BY mean_km_child_weighted) AS access_percentile,
            percent_rank() OVER (PARTITION BY lad_code ORDER BY mean_km_child_weighted)
-               AS la_percentile
+               AS la_percentile,
+           count(*) OVER () AS n_covered
     FROM wa
     WHERE in_coverage AND mean_km_child_weighted IS NOT NULL
 ),
@@ -105,7 +107,7 @@ j AS (
            n.need_measure, n.need_value, n.need_decile, n.need_rank, n.need_n,
            w.children_0_15, w.mean_km_child_weighted, w.share_children_within_1km,
            w.share_children_within_2km, w.n_services, w.services_per_1000_children,
-           w.access_percentile, w.la_percentile, w.national_km, w.la_km, w.far_km,
+           w.access_percentile, w.la_percentile, w.national_km, w.la_km, w.far_km, w.n_covered,
            round(coalesce(b.children_beyond, 0))::BIGINT AS children_beyond,
            coalesce(b.children_beyond, 0) / nullif(b.c_sum, 0) AS share_beyond,
            n.need_decile <= $top_deciles AS high_need,

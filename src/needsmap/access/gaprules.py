@@ -82,7 +82,7 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
              la_share: float = DEFAULT_LA_SHARE,
              furthest_share: float = DEFAULT_FURTHEST_SHARE, km: float = DEFAULT_KM,
              min_share: float = DEFAULT_MIN_SHARE, national_km: float | None = None,
-             la_km: float | None = None) -> str:
+             la_km: float | None = None, national: str = "English wards") -> str:
     """The rule in words, with the distances it uses (for the screen and exports).
 
     Parameters
@@ -94,6 +94,9 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
         with its own LA's wards).
     national_km, la_km
         The distances the thresholds come to (shown in brackets), if known.
+    national
+        What the national comparison is among: English wards, or (for a list that
+        covers only some LAs) "the 21 wards the list covers".
     """
     r = check_rule(rule)
     high = (f"in the top {top_deciles} national decile{'s' if top_deciles > 1 else ''} of "
@@ -103,10 +106,10 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
         own = f"{area}'s wards" if area else "the wards of its own LA"
         far = (f"{dist} is among the furthest {_share_words(la_share)} of {own}"
                + (f" (at least {_km(la_km)})" if area and la_km is not None else "")
-               + f" or the furthest {_share_words(furthest_share)} of English wards"
+               + f" or the furthest {_share_words(furthest_share)} of {national}"
                + (f" (at least {_km(national_km)})" if national_km is not None else ""))
     elif r.key == "national":
-        far = (f"{dist} is among the furthest {_share_words(furthest_share)} of English wards"
+        far = (f"{dist} is among the furthest {_share_words(furthest_share)} of {national}"
                + (f" (at least {_km(national_km)})" if national_km is not None else ""))
     elif r.key == "distance":
         far = f"{dist} is at least {km:.2f} km"

@@ -263,7 +263,8 @@ def render(ctx: ViewContext) -> None:
     words = gaprules.describe(rule, service=_lower_first(service_label),
                               need=NEED_SHORT.get(need, need_label), top_deciles=deciles,
                               area=area, la_share=la_share, furthest_share=far, km=km,
-                              min_share=min_share, national_km=national_km, la_km=la_km)
+                              min_share=min_share, national_km=national_km, la_km=la_km,
+                              national=_national_words(df, info))
 
     with st.sidebar:
         st.subheader("Target", anchor=False)
@@ -304,6 +305,11 @@ def render(ctx: ViewContext) -> None:
                              format_func=lambda v: "All high-need wards" if v == "0"
                              else "Flagged gaps only")
 
+    if df.empty:
+        st.info(f"The {tl.get(service, service)} list in this store does not cover "
+                f"{area_label}: its services are listed only for some areas, so distances to "
+                "it would say nothing here. Choose another service type or area.",
+                icon=":material/info:")
     high = df[df["high_need"].fillna(False).astype(bool)]
     flagged = df[df["gap_flag"].fillna(False).astype(bool)]
     shown = high if st.session_state["tg_only_gaps"] == "0" else flagged
@@ -335,6 +341,15 @@ def render(ctx: ViewContext) -> None:
     settings = _settings(area_label, tl.get(service, service), need_label, deciles, words, ctx)
     _exports(ctx, shown, service, lad, names, settings, service_label)
     sync(PARAMS, extra={"view": "target"})
+
+
+def _national_words(df: pd.DataFrame, info: data.StoreInfo) -> str:
+    """"English wards", or the wards a local list (or an upload) covers."""
+    n = int(df["n_covered"].iloc[0]) if len(df) and "n_covered" in df else 0
+    total = len(data.england_table(info.token))
+    if n and n < total:
+        return f"the {n:,} wards the list covers"
+    return "English wards"
 
 
 def _lower_first(label: str) -> str:
