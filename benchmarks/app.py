@@ -75,16 +75,18 @@ def _marker(page):  # noqa: ANN001, ANN202
     return None
 
 
-def painted(page, version: int = 1, style_from: str | None = None,  # noqa: ANN001
+def painted(page, after: float = 0.0, style_from: str | None = None,  # noqa: ANN001
             timeout: float = 240.0) -> dict[str, str]:
-    """Wait for the map to have drawn ``version`` (and, if given, a style other than
-    ``style_from``); return the marker's attributes."""
+    """Wait for the map to have drawn after the epoch time ``after`` (ms; and, if given,
+    with a style other than ``style_from``); return the marker's attributes. (The old
+    app's map could be remounted on a change, restarting its marker's version count, so
+    the paint time is what is compared.)"""
     deadline = time.monotonic() + timeout
     while True:
         m = _marker(page)
         if m is not None:
             attrs = m.evaluate("e => Object.fromEntries([...e.attributes].map(a => [a.name, a.value]))")
-            ok = int(attrs.get("data-version") or 0) >= version
+            ok = float(attrs.get("data-painted-at") or 0) > after
             if ok and style_from is not None and "data-style-key" in attrs:
                 ok = attrs["data-style-key"] != style_from
             if ok:
@@ -120,7 +122,7 @@ def redraws(ctx, url: str, runs: int) -> tuple[list[float], list[float]]:  # noq
     for i in range(runs):
         for kind in ("weight", "layer"):
             m = painted(page)
-            v, style = int(m["version"]), m.get("style-key")
+            style = m.get("style-key")
             if kind == "weight":
                 slider = page.get_by_role("slider", name="Health deprivation and disability")
                 slider.focus()
@@ -132,7 +134,7 @@ def redraws(ctx, url: str, runs: int) -> tuple[list[float], list[float]]:  # noq
                 box.fill("Income deprivation rate" if i % 2 == 0 else "ACE index")
                 t0 = page.evaluate("performance.timeOrigin + performance.now()")
                 box.press("Enter")
-            info = painted(page, version=v + 1, style_from=style)
+            info = painted(page, after=t0, style_from=style)
             (weights if kind == "weight" else layers).append(
                 (float(info["painted-at"]) - t0) / 1000)
             page.wait_for_function(IDLE, timeout=240_000)
@@ -147,6 +149,7 @@ class Figures:
 
     def add(self, name: str, seconds: float) -> None:
         self.rows.setdefault(name, []).append((seconds, load()))
+        print(f"  {name}: {seconds:.2f} s (load {load():.1f})", flush=True)
 
 
 @contextlib.contextmanager
@@ -188,7 +191,11 @@ def one_round(browser, fig: Figures, db: Path, code: Path | None, pyc: str,  # n
             dt, info = visit(ctx, srv.url + "/?basemap=none&area=__all__")
             assert int(info["n"]) >= 6000, info
             fig.add("all-England paint", dt)
-        w, lay = redraws(ctx, srv.url + "/?basemap=none&area=__all__&method=weighted", runs)
+        try:
+            w, lay = redraws(ctx, srv.url + "/?basemap=none&area=__all__&method=weighted", runs)
+        except Exception as exc:  # noqa: BLE001 - report and go on with the next round
+            print(f"  redraw failed: {type(exc).__name__}: {exc}", flush=True)
+            w, lay = [], []
         for x in w:
             fig.add("all-England weight change", x)
         for x in lay:

@@ -416,11 +416,6 @@ def level_for(lad_codes: tuple[str, ...] | None) -> str:
     return "fine" if len(lad_codes) <= 5 else "mid"
 
 
-def display_tolerance(n_lads: int | None) -> tuple[float, float]:
-    """Simplification tolerance (m) and coordinate precision (degrees) for a view."""
-    return LEVELS[level_for(None if n_lads is None else ("",) * max(n_lads, 1))]
-
-
 @dataclass(frozen=True)
 class _Level:
     """Every ward's (and LA outline's) encoded display geometry at one level."""
@@ -512,10 +507,6 @@ class AreaGeometry:
         return len(self.codes)
 
 
-#: Kept so that callers written for the old name keep working.
-DisplayGeometry = AreaGeometry
-
-
 def area_key(lad_codes: tuple[str, ...] | None) -> str:
     return "all" if lad_codes is None else hashlib.sha1(",".join(lad_codes).encode()).hexdigest()[:10]
 
@@ -580,11 +571,6 @@ def _build_area(token: str, lad_codes: tuple[str, ...] | None, name: str, source
                         "[" + ",".join(enc) + "]", outlines, bounds, lv.quantum, name)
 
 
-def display_geometry(token: str, lad_codes: tuple[str, ...] | None) -> AreaGeometry:
-    """Alias of :func:`area_geometry`."""
-    return area_geometry(token, lad_codes)
-
-
 def encode_geometry(geojson: str, quantum: float) -> str:
     """A (Multi)Polygon as compact JSON: polygons -> rings -> flat integer deltas.
 
@@ -644,30 +630,32 @@ def warm_levels(token: str, names: list[str]) -> None:
 
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         try:
-            _REGISTRY.checkout(_path_of(token))
+            pinned = _REGISTRY.checkout(_path_of(token))
         except (StoreError, OSError):
             return
         try:
+            if pinned != token:  # replaced meanwhile: the new version warms itself
+                return
             for n in todo:
                 try:
                     level(token, n)
                 except Exception:  # noqa: BLE001 - a failed warm-up only costs speed
                     log.exception("display geometry level %s could not be computed", n)
         finally:
-            _REGISTRY.release(token)
+            _REGISTRY.release(pinned)
+            with _BG_LOCK:
+                _BG_QUEUED.difference_update((token, n) for n in todo)
 
     threading.Thread(target=work, name="needsmap-levels", daemon=True).start()
 
 
 __all__ = [
     "AreaGeometry",
-    "DisplayGeometry",
     "StoreError",
     "StoreInfo",
     "area_geometry",
     "checkout",
     "cursor",
-    "display_geometry",
     "england_table",
     "lads",
     "open_info",

@@ -446,12 +446,26 @@ def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
                   on_select=_on_map_select)
 
 
+#: Short names of the rules, for the "Flagged by" column.
+RULE_SHORT = {"local": "this area", "national": "England", "distance": "distance",
+              "children_beyond": "children beyond"}
+
+
+def flagged_by(df: pd.DataFrame) -> pd.Series:
+    """Per ward, the rules (short names) that would flag it, e.g. "this area, distance"."""
+    cols = [(f"flag_{k}", v) for k, v in RULE_SHORT.items() if f"flag_{k}" in df]
+    return pd.Series([", ".join(v for c, v in cols if bool(row[c]) is True)
+                      for _, row in df[[c for c, _ in cols]].fillna(False).iterrows()],
+                     index=df.index, dtype=object)
+
+
 def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
     cols = {"commissioning_rank": "Rank", "ward_name": "Ward", "lad_name": "LA",
             "need_decile": "Need decile", "children_0_15": "Children 0-15",
             "mean_km_child_weighted": "Mean distance (km)", "far_km": "Far from (km)",
             "children_beyond": "Children beyond", "n_services": "Services in ward",
-            "gap_flag": "Gap"}
+            "gap_flag": "Gap", "flagged_by": "Flagged by"}
+    shown = shown.assign(flagged_by=flagged_by(shown))
     show = shown[[c for c in cols if c in shown.columns]].rename(columns=cols).copy()
     st.session_state["_tg_table_codes"] = list(shown["ward_code"])
     sel = st.session_state.get("tg_ward")
@@ -467,6 +481,8 @@ def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
         "Children beyond": st.column_config.NumberColumn(
             format="localized", help="Children living further than that distance"),
         "Gap": st.column_config.CheckboxColumn(help="High need and far by the rule"),
+        "Flagged by": st.column_config.TextColumn(
+            help="Every rule that would flag this ward with the thresholds set"),
     })
     if shown.empty:
         st.caption("No ward matches these settings.")
@@ -575,11 +591,14 @@ EXPORT_COLUMNS = {
     "children_beyond": "Children beyond that distance",
     "high_need": "High need",
     "gap_flag": "Flagged gap",
+    "flagged_by": "Rules that would flag it",
 }
 
 
 def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
     """The list with readable column labels (units in brackets) and every setting."""
+    if any(c.startswith("flag_") for c in shown.columns):
+        shown = shown.assign(flagged_by=flagged_by(shown))
     out = shown[[c for c in EXPORT_COLUMNS if c in shown.columns]].copy()
     for c in ("share_children_within_1km", "share_children_within_2km"):
         if c in out:
