@@ -119,8 +119,10 @@ def redraws(ctx, url: str, runs: int) -> tuple[list[float], list[float]]:  # noq
     page.get_by_role("slider", name="Health deprivation and disability").wait_for(timeout=240_000)
     page.wait_for_function(IDLE, timeout=240_000)
     weights, layers = [], []
+    # each round: a weight change with the index shown, then to another layer and back
     for i in range(runs):
-        for kind in ("weight", "layer"):
+        for kind, target in (("weight", None), ("layer", "Income deprivation rate"),
+                             ("layer", "ACE index")):
             m = painted(page)
             style = m.get("style-key")
             if kind == "weight":
@@ -131,12 +133,17 @@ def redraws(ctx, url: str, runs: int) -> tuple[list[float], list[float]]:  # noq
             else:
                 box = page.get_by_role("combobox", name="Layer", exact=True)
                 box.click()
-                box.fill("Income deprivation rate" if i % 2 == 0 else "ACE index")
+                box.fill(target)
                 t0 = page.evaluate("performance.timeOrigin + performance.now()")
                 box.press("Enter")
             info = painted(page, after=t0, style_from=style)
             (weights if kind == "weight" else layers).append(
                 (float(info["painted-at"]) - t0) / 1000)
+            # the index is drawn at once and its stability bands follow (the map asks
+            # again): let that finish before the next change is timed
+            deadline = time.monotonic() + 120
+            while (_marker(page).get_attribute("data-refresh") or "") and time.monotonic() < deadline:
+                time.sleep(0.1)
             page.wait_for_function(IDLE, timeout=240_000)
     page.close()
     return weights, layers

@@ -258,7 +258,9 @@ def render(ctx: ViewContext) -> None:
             ace, ace_note = indexing.ward_ace(token, method, weights)
         except indexing.IndexSpecError as exc:
             ace_error = str(exc)
-    ace_key = f"{method}:{weights_to_url(weights)}" if not ace.empty else "none"
+    pending = indexing.bands_pending(ace)
+    ace_key = (f"{method}:{weights_to_url(weights)}" + ("~" if pending else "")
+               if not ace.empty else "none")
     layers, missing = _layers(info, ace, ace_key)
     if ace_error:
         missing[INDEX_LAYER.label] = ace_error
@@ -322,7 +324,8 @@ def render(ctx: ViewContext) -> None:
     mcol, pcol = st.columns([13, 7], gap="medium")
     with mcol:
         _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected,
-                  lad_codes, ace_key, method, area_label, first)
+                  lad_codes, ace_key, method, area_label, first,
+                  refresh=pending and layer.key == ACE_KEY)
         st.caption(_classes_text(layer, classes))
     if first:
         with pcol:
@@ -518,17 +521,18 @@ def _style(view: pd.DataFrame, layer, classes: cls.Classes, key: str,  # noqa: A
 def _STYLES(key: str, payload: Unhashed) -> maps.Style:  # noqa: N802
     view, layer, classes, method = payload.value
     values = [layer.format(v) for v in view["value"]]
+    label = layer.label
     if layer.key == ACE_KEY:  # the index score means nothing without its scale
-        scale = indexing.scale_short(method, view["n_england"].max())
-        values = [v if v == "no data" else f"{v} ({scale})" for v in values]
+        label = f"ACE index score ({indexing.scale_short(method, view['n_england'].max())})"
     extra = [f(view) for f in TOOLTIP_LINES]
-    return maps.Style(key, layer.label, classes.index.tolist(), values, classes.colours, extra)
+    return maps.Style(key, label, classes.index.tolist(), values, classes.colours, extra)
 
 
 def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, layer,  # noqa: ANN001
               classes: cls.Classes, svc: pd.DataFrame, type_labels: dict[str, str],
               upload: pd.DataFrame, selected: str | None, lad_codes: tuple[str, ...] | None,
-              ace_key: str, method: str, area_label: str, first: bool) -> None:
+              ace_key: str, method: str, area_label: str, first: bool,
+              refresh: bool = False) -> None:
     deciles = classes.method == "national_deciles"
     rows = [(classes.colours[i], classes.labels[i], f"{classes.counts[i]:,}",
              str(10 - i) if deciles else "")
@@ -568,7 +572,7 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
                   note=("Hover over a ward for its figures; click it (or press Enter on it) "
                         "to show what drives it." if geom.n <= CANVAS_ABOVE else
                         "Hover over a ward for its figures; click it to show what drives it."),
-                  on_select=_on_map_select)
+                  on_select=_on_map_select, refresh_after=1.0 if refresh else None)
 
 
 def _classes_text(layer, classes: cls.Classes) -> str:  # noqa: ANN001

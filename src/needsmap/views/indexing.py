@@ -9,7 +9,10 @@ table is used as it is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 from collections.abc import Mapping
 
 import pandas as pd
@@ -86,11 +89,74 @@ def recompute(token: str, method: str, weights: tuple[tuple[str, float], ...]) -
     return compute_index(_frame(token), method=method, weights=w, stability=True)
 
 
-def ward_ace(token: str, method: str, weights: Mapping[str, float]) -> tuple[pd.DataFrame, str]:
+@memo(maxsize=64)
+def recompute_fast(token: str, method: str, weights: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """:func:`recompute` without the stability bands (milliseconds instead of a few
+    tenths of a second of CPU for all England)."""
+    w = {k: float(v) for k, v in weights if v > 0}
+    if not w:
+        raise IndexSpecError("all weights are zero: give at least one indicator some weight")
+    return compute_index(_frame(token), method=method, weights=w, stability=False)
+
+
+class _StabilityQueue:
+    """Stability bands computed in one background thread, newest request first.
+
+    A weight change is answered at once with :func:`recompute_fast`; the bands (the
+    costly part: ranks under many perturbed weightings) follow from here, and the page
+    asks for them again shortly. Only the newest few requests are kept: under load, bands
+    for weights that nobody is looking at any more are not computed.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self._lock = threading.Lock()
+        self._todo: list[tuple[str, str, tuple]] = []
+        self._wake = threading.Event()
+        self._keep = keep
+        self._thread: threading.Thread | None = None
+
+    def submit(self, token: str, method: str, key: tuple) -> None:
+        item = (token, method, key)
+        with self._lock:
+            if item in self._todo:
+                return
+            self._todo.append(item)
+            del self._todo[:-self._keep]
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="needsmap-stability",
+                                                 daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 5)
+        while True:
+            with self._lock:
+                item = self._todo.pop() if self._todo else None
+                if item is None:
+                    self._wake.clear()
+            if item is None:
+                if not self._wake.wait(60):
+                    return
+                continue
+            try:
+                recompute(*item)
+            except Exception:  # noqa: BLE001 - the page shows the index without bands
+                log.exception("stability bands could not be computed")
+
+
+_STABILITY = _StabilityQueue()
+
+
+def ward_ace(token: str, method: str, weights: Mapping[str, float],
+             wait: bool = False) -> tuple[pd.DataFrame, str]:
     """The index to show, and where it came from (a short note for the UI).
 
-    Uses the store's ``ward_ace`` for the defaults; recomputes otherwise. Returns an
-    empty frame with a reason when neither is possible.
+    Uses the store's ``ward_ace`` for the defaults; recomputes otherwise: at once without
+    the stability bands if they are not ready (unless ``wait``), with the bands queued
+    (a frame without ``stability_band`` means "bands to follow"). Returns an empty
+    frame with a reason when neither is possible.
     """
     info = info_for(token)
     stored = info.has("ward_ace", "ward_code", "ace_score")
@@ -101,7 +167,13 @@ def ward_ace(token: str, method: str, weights: Mapping[str, float]) -> tuple[pd.
         return df, "default weights (as built in the store)"
     if can_recompute(token):
         key = tuple(sorted((k, float(v)) for k, v in weights.items()))
-        return recompute(token, method, key), "recomputed with your weights"
+        full = recompute.peek(token, method, key)
+        if full is not None or wait:
+            return (full if full is not None else recompute(token, method, key),
+                    "recomputed with your weights")
+        fast = recompute_fast(token, method, key)
+        _STABILITY.submit(token, method, key)
+        return fast, "recomputed with your weights (stability bands follow)"
     if stored:
         return table(token, "ward_ace"), "default weights (recomputation unavailable)"
     return pd.DataFrame(), "the store has no ACE index (run `needsmap index`)"
@@ -131,3 +203,8 @@ def scale_short(method: str, n: int | None) -> str:
     if method == "exponential":
         return "exponential score, 0 to 100"
     return "higher = higher modelled risk"
+
+
+def bands_pending(ace: pd.DataFrame) -> bool:
+    """True if ``ace`` is a recomputation whose stability bands are still being computed."""
+    return not ace.empty and "ace_score" in ace.columns and "stability_band" not in ace.columns

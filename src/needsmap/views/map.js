@@ -55,13 +55,15 @@ function parseData(data) {
   return data;
 }
 
-// Delta-encoded rings (needsmap.views.data.encode_geometry) -> Leaflet lat/lng arrays.
+// Delta-encoded rings (needsmap.views.data.encode_geometry) -> Leaflet LatLngs (made
+// directly: Leaflet would otherwise convert [lat, lng] arrays, one more object per vertex).
 function decodePolys(g, q) {
+  const LatLng = window.L.LatLng;
   return g.map((poly) => poly.map((r) => {
     const out = new Array(r.length / 2);
     let x = 0, y = 0;
     for (let i = 0, j = 0; i < r.length; i += 2, j++) {
-      x += r[i]; y += r[i + 1]; out[j] = [y * q, x * q];
+      x += r[i]; y += r[i + 1]; out[j] = new LatLng(y * q, x * q);
     }
     return out;
   }));
@@ -173,6 +175,7 @@ class WardMap {
   destroy() {
     window.removeEventListener("resize", this.onResize);
     this.resizeObs.disconnect();
+    clearTimeout(this.refreshTimer);
     this.tip.style.display = "none";
     this.map.remove();
   }
@@ -198,12 +201,21 @@ class WardMap {
     if (this.sizeToWindow()) this.map.invalidateSize();
     this.setBasemap(d.basemap);
     const newGeom = geom.key !== this.geomKey;
-    if (newGeom) this.setGeometry(geom);
-    if (newGeom || style.key !== this.styleKey) this.setStyle(style);
+    const newStyle = style.key !== this.styleKey;
+    if (newStyle) { this.style = style; this.styleKey = style.key; }
+    if (newGeom) this.setGeometry(geom);  // drawn with the style from the start
+    else if (newStyle) this.setStyle(style);
     if (svc.key !== this.svcKey) this.setServices(svc);
     const want = d.selected || null;
     if (newGeom || want !== (this.selected && this.selected.nmCode)) this.select(want, !newGeom);
+    this.marker.setAttribute("data-refresh", d.refresh_after ? "1" : "");
     this.markPainted(geom, style);
+    // Something on the map is still being computed on the server: ask again shortly.
+    clearTimeout(this.refreshTimer);
+    if (d.refresh_after) {
+      this.refreshTimer = setTimeout(() => this.setTrigger("refresh", Date.now()),
+                                     d.refresh_after * 1000);
+    }
   }
 
   part(p, make) {
@@ -246,15 +258,18 @@ class WardMap {
     this.outlines = null;
     this.byCode = new Map();
     this.selected = null;
+    this.geom = g;
+    // Fit first, so the polygons are projected once, at the zoom they are drawn at.
+    const [[s, w], [n, e]] = g.bounds;
+    this.userMoved = false;
+    this.fit([[s, w], [n, e]]);
     const renderer = this.canvas ? L.canvas({padding: 0.2, tolerance: 2}) : L.svg({padding: 0.2});
     const group = L.featureGroup();
     const t0 = performance.now();
     const polys = g.polys;
     for (let i = 0; i < g.codes.length; i++) {
-      const layer = L.polygon(decodePolys(polys[i], g.q), {
-        renderer, fillOpacity: 0.85, color: "#ffffff", weight: this.canvas ? 0.25 : 0.8,
-        opacity: this.canvas ? 0.6 : 0.95, className: "nm-ward", fillColor: "#cfcfcf",
-      });
+      const layer = L.polygon(decodePolys(polys[i], g.q), Object.assign({
+        renderer, fillOpacity: 0.85, className: "nm-ward"}, this.baseStyle(i)));
       layer.nmCode = g.codes[i];
       layer.nmIndex = i;
       group.addLayer(layer);
@@ -278,10 +293,6 @@ class WardMap {
       }).addTo(this.map);
     }
     this.geomKey = g.key;
-    this.geom = g;
-    const [[s, w], [n, e]] = g.bounds;
-    this.userMoved = false;
-    this.fit([[s, w], [n, e]]);
     if (!this.canvas) this.makeFocusable();
   }
 
@@ -311,8 +322,8 @@ class WardMap {
   }
 
   baseStyle(i) {
-    const s = this.style;
-    const k = s && s.k ? s.k[i] : -1;
+    const s = this.style || {};
+    const k = s.k ? s.k[i] : -1;
     return {fillColor: k < 0 ? (s.nodata || "#cfcfcf") : s.colours[k], color: "#ffffff",
             weight: this.canvas ? 0.25 : 0.8, opacity: this.canvas ? 0.6 : 0.95};
   }
@@ -525,7 +536,9 @@ function shapeSvg(shape, colour, size) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  performance.mark("nm-data");
   const d = parseData(data);
+  performance.mark("nm-parsed");
   if (!d) return undefined;
   let root = parentElement.querySelector(".nm-map-root");
   if (!root) {
@@ -534,6 +547,7 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   leafletReady(d.assets).then(() => {
+    performance.mark("nm-leaflet");
     if (!root.nmMap) root.nmMap = new WardMap(root, setTriggerValue);
     root.nmMap.setTrigger = setTriggerValue;  // bound to this run's element
     root.nmMap.update(d);

@@ -231,7 +231,7 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
              selected: str | None = None, services: Sequence[ServiceLayer] = (),
              services_key: str = "", basemap: str = DEFAULT_BASEMAP, canvas: bool = False,
              title: str = "Map of wards", note: str = "", report_paint: bool = False,
-             height: int | None = None,
+             height: int | None = None, refresh_after: float | None = None,
              on_select: Callable[[], None] | None = None,
              on_painted: Callable[[], None] | None = None) -> Any:
     """Draw (or update) the ward map.
@@ -257,6 +257,9 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
         Trigger ``painted`` once the page first shows polygons (a rerun).
     height
         Map height in pixels; ``None`` fits it to the window below its top edge.
+    refresh_after
+        Ask for a rerun after this many seconds (trigger ``refresh``): something shown
+        is still being computed (the index's stability bands after a weight change).
     """
     sent = _sent()
     parts = []
@@ -276,6 +279,7 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
     meta = {"assets": asset_urls(), "selected": selected, "canvas": bool(canvas),
             "title": title, "note": note, "report_paint": bool(report_paint),
             "height": int(height) if height else None,
+            "refresh_after": float(refresh_after) if refresh_after else None,
             "legend": {"title": legend.title, "rows": [list(r) for r in legend.rows],
                        "low": legend.low, "high": legend.high, "foot": legend.foot},
             "basemap": ({"url": tiles, "attr": attr,
@@ -284,6 +288,7 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
     payload = _json(meta)[:-1].encode() + b"," + b",".join(parts) + b"}"
     result = _component()(key=key, data=payload, on_select_change=on_select or (lambda: None),
                           on_need_change=_on_need(key),
-                          on_painted_change=on_painted or (lambda: None))
+                          on_painted_change=on_painted or (lambda: None),
+                          on_refresh_change=lambda: None)
     sent.update(k for k in (gkey, style.key, svc_key) if k)
     return result
