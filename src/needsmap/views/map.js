@@ -211,10 +211,14 @@ class WardMap {
     this.marker.setAttribute("data-refresh", d.refresh_after ? "1" : "");
     this.markPainted(geom, style);
     // Something on the map is still being computed on the server: ask again shortly.
+    // (Each ask doubles the wait, up to 8 s, while the answer is still "not yet".)
     clearTimeout(this.refreshTimer);
     if (d.refresh_after) {
-      this.refreshTimer = setTimeout(() => this.setTrigger("refresh", Date.now()),
-                                     d.refresh_after * 1000);
+      this.refreshTries = (this.refreshTries || 0) + 1;
+      const wait = Math.min(8, d.refresh_after * 2 ** (this.refreshTries - 1));
+      this.refreshTimer = setTimeout(() => this.setTrigger("refresh", Date.now()), wait * 1000);
+    } else {
+      this.refreshTries = 0;
     }
   }
 
