@@ -9,7 +9,7 @@ nothing. Figures, each printed beside the issue's and with the load average when
   which warms the first page before reporting healthy); as soon as it answers, a new
   browser opens the default page. Also printed: how long the server took to become healthy.
 * **warm LA**: the default page and other LAs, once the server has served one page.
-* **all-England paint**: ``?area=__all__`` (6,784 wards on a canvas), first and warm.
+* **all-England paint**: ``?area=__all__`` (6,817 wards on a canvas), first and warm.
 * **redraw**: on the all-England map, a weight-slider change and a layer change, until the
   map shows the new classes.
 

@@ -45,9 +45,8 @@ def test_replaced_store_is_read_by_the_next_run_and_the_old_one_closed(request, 
     import os
     import shutil
 
-    from needsmap.views import data
-
     from needsmap.store.db import connect
+    from needsmap.views import data
 
     db = tmp_path / "live.duckdb"
     shutil.copyfile(app_store(request), db)

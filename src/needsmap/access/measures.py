@@ -226,64 +226,75 @@ _EMPTY_WARD = pd.DataFrame({
     "children_0_15": pd.Series(dtype="int64"), "mean_km_child_weighted": pd.Series(dtype="float64"),
     "share_children_within_1km": pd.Series(dtype="float64"),
     "share_children_within_2km": pd.Series(dtype="float64"),
-    "n_services": pd.Series(dtype="int64"), "services_per_1000_children": pd.Series(dtype="float64"),
+    "n_services": pd.Series(dtype="float64"),
+    "services_per_1000_children": pd.Series(dtype="float64"),
     "in_coverage": pd.Series(dtype="bool")})
 _EMPTY_LSOA = pd.DataFrame({"lsoa_code": pd.Series(dtype="str"),
                             "distance_km": pd.Series(dtype="float64")})
 
 
 def access_for_points(con: duckdb.DuckDBPyConnection, easting: np.ndarray, northing: np.ndarray,
-                      ward_codes: np.ndarray | None = None,
+                      lsoa_codes: np.ndarray | None = None,
                       lad_codes: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ward and LSOA access to a list of points that is not in the store (an upload).
 
     The same measures as ``ward_access`` (``queries/access_ward.sql``): the nearest point
-    to every LSOA's representative point (k-d tree, straight line in EPSG:27700), then
-    the children-weighted ward figures. Like a local list in the store, the list covers
-    only the LADs holding at least one of its points (``in_coverage``).
+    to every LSOA's representative point (k-d tree, straight line in EPSG:27700), then the
+    ward figures with each LSOA's children times its weight in the ward
+    (``lsoa_ward_share``), and services counted by the LSOA they lie in, times its weight.
+    Like a local list in the store, the list covers only the LADs holding at least one of
+    its points (``in_coverage``).
+
+    Parameters
+    ----------
+    easting, northing
+        The points (EPSG:27700).
+    lsoa_codes, lad_codes
+        Each point's LSOA and LAD, as located by the upload check (optional: without
+        them, the LAD of the nearest LSOA point is used for coverage and no services are
+        counted in wards).
 
     Returns
     -------
     (ward_frame, lsoa_frame)
         For :func:`gaps` ``custom=``.
     """
-    lsoa = con.execute(read_query("access_points_lsoa")).df()
+    lsoa = run_sql(con, "access_points_lsoa").df()
     pts = np.column_stack([np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)])
     pts = pts[np.isfinite(pts).all(axis=1)]
     if len(pts) == 0:
         return _EMPTY_WARD.copy(), _EMPTY_LSOA.copy()
-    tree = cKDTree(pts)
-    d, _ = tree.query(lsoa[["centroid_x", "centroid_y"]].to_numpy(dtype=float), k=1)
+    xy = lsoa[["centroid_x", "centroid_y"]].to_numpy(dtype=float)
+    d, _ = cKDTree(pts).query(xy, k=1)
     lsoa["distance_km"] = d / 1000.0
-    # the LADs holding a point (as located by the upload check; else the LAD of the LSOA
-    # whose point is nearest)
     if lad_codes is not None:
         covered = {str(c) for c in lad_codes if isinstance(c, str) and c}
     else:
-        _d, idx = cKDTree(lsoa[["centroid_x", "centroid_y"]].to_numpy(dtype=float)).query(pts, k=1)
+        _d, idx = cKDTree(xy).query(pts, k=1)
         covered = set(lsoa["lad_code"].iloc[idx])
     lsoa["in_coverage"] = lsoa["lad_code"].isin(covered)
-    c = lsoa["children_0_15"].fillna(0).astype(float)
-    lsoa["_c"] = c
-    lsoa["_cd"] = c * lsoa["distance_km"]
-    lsoa["_c1"] = c * (lsoa["distance_km"] <= 1.0)
-    lsoa["_c2"] = c * (lsoa["distance_km"] <= 2.0)
-    g = lsoa.groupby("ward_code", sort=True)
-    ward = g.agg(ward_name=("ward_name", "first"), lad_code=("lad_code", "first"),
-                 lad_name=("lad_name", "first"), c=("_c", "sum"), cd=("_cd", "sum"),
-                 c1=("_c1", "sum"), c2=("_c2", "sum"),
-                 in_coverage=("in_coverage", "all")).reset_index()
-    counts = (pd.Series(ward_codes).value_counts() if ward_codes is not None
-              else pd.Series(dtype="int64"))
+    k = run_sql(con, "access_points_weights").df().merge(
+        lsoa[["lsoa_code", "distance_km", "in_coverage", "children_0_15"]], on="lsoa_code")
+    c = k["w"] * k["children_0_15"].fillna(0).astype(float)
+    k = k.assign(_c=c, _cd=c * k["distance_km"], _c1=c * (k["distance_km"] <= 1.0),
+                 _c2=c * (k["distance_km"] <= 2.0))
+    svc = (pd.Series(lsoa_codes).dropna().value_counts() if lsoa_codes is not None
+           else pd.Series(dtype="float64"))
+    k["_n"] = k["w"] * k["lsoa_code"].map(svc).fillna(0)
+    ward = k.groupby("ward_code", sort=True).agg(
+        ward_name=("ward_name", "first"), lad_code=("lad_code", "first"),
+        lad_name=("lad_name", "first"), kids=("kids", "sum"), c=("_c", "sum"),
+        cd=("_cd", "sum"), c1=("_c1", "sum"), c2=("_c2", "sum"), n=("_n", "sum"),
+        in_coverage=("in_coverage", "all")).reset_index()
     nz = ward["c"].where(ward["c"] > 0)
     out = pd.DataFrame({
         "ward_code": ward["ward_code"], "ward_name": ward["ward_name"],
         "lad_code": ward["lad_code"], "lad_name": ward["lad_name"],
-        "children_0_15": ward["c"].round().astype("int64"),
+        "children_0_15": ward["kids"].round().astype("int64"),
         "mean_km_child_weighted": ward["cd"] / nz,
         "share_children_within_1km": ward["c1"] / nz,
         "share_children_within_2km": ward["c2"] / nz,
-        "n_services": ward["ward_code"].map(counts).fillna(0).astype("int64"),
+        "n_services": ward["n"].astype("float64"),
+        "services_per_1000_children": 1000.0 * ward["n"] / nz,
         "in_coverage": ward["in_coverage"].astype(bool)})
-    out["services_per_1000_children"] = 1000.0 * out["n_services"] / nz
     return out[list(_EMPTY_WARD.columns)], lsoa[["lsoa_code", "distance_km"]]

@@ -22,6 +22,7 @@ import streamlit as st
 
 from needsmap import CAVEAT
 from needsmap.access import gaprules
+from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import data, exports, layout, maps
@@ -113,7 +114,7 @@ def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
     try:
         return access_for_points(cur, up["easting"].to_numpy(dtype=float),
                                  up["northing"].to_numpy(dtype=float),
-                                 up.get("ward_code"), up.get("lad_code"))
+                                 up.get("lsoa_code"), up.get("lad_code"))
     finally:
         cur.close()
 
@@ -416,6 +417,8 @@ def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
         [f"{int(c):,} of {int(n):,} children beyond {f:.2f} km" if pd.notna(c) and pd.notna(n)
          and pd.notna(f) else "" for c, n, f in zip(view["children_beyond"], view["children_0_15"],
                                                       view["far_km"], strict=True)],
+        [POOR_FIT_NOTE if pd.notna(p) and bool(p) else ""
+         for p in view.get("fit_poor", pd.Series([None] * len(view)))],
     ]
     sig = hashlib.sha1(np.asarray(k, dtype=np.int8).tobytes() + words.encode()
                        + geom.key.encode()).hexdigest()[:12]
@@ -592,6 +595,9 @@ EXPORT_COLUMNS = {
     "high_need": "High need",
     "gap_flag": "Flagged gap",
     "flagged_by": "Rules that would flag it",
+    "fit_share_of_ward": "LSOA fit: share of the ward covered (%)",
+    "fit_spill": "LSOA fit: share of those LSOAs' area outside the ward (%)",
+    "fit_note": "Fit note",
 }
 
 
@@ -599,8 +605,10 @@ def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
     """The list with readable column labels (units in brackets) and every setting."""
     if any(c.startswith("flag_") for c in shown.columns):
         shown = shown.assign(flagged_by=flagged_by(shown))
+    shown = exports.with_fit_note(shown)  # the lay sentence where the LSOAs fit poorly
     out = shown[[c for c in EXPORT_COLUMNS if c in shown.columns]].copy()
-    for c in ("share_children_within_1km", "share_children_within_2km"):
+    for c in ("share_children_within_1km", "share_children_within_2km", "fit_share_of_ward",
+              "fit_spill"):
         if c in out:
             out[c] = (out[c] * 100).round(1)
     for c in ("mean_km_child_weighted", "far_km"):
