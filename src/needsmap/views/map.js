@@ -394,9 +394,12 @@ class WardMap {
     layer.setStyle({color: "#111111", weight: 3.5, opacity: 1});
     layer.bringToFront();
     this.marker.setAttribute("data-selected", code);
-    if (reveal) {
+    if (reveal) {  // bring a ward chosen outside the map into view (a copy: getBounds is the layer's own)
       const b = layer.getBounds();
-      if (!this.map.getBounds().contains(b)) this.map.fitBounds(b.extend(this.map.getCenter()), {padding: [20, 20], maxZoom: this.map.getZoom()});
+      if (!this.map.getBounds().contains(b)) {
+        this.map.fitBounds(L.latLngBounds(b.getSouthWest(), b.getNorthEast()),
+                           {padding: [20, 20], maxZoom: this.map.getZoom()});
+      }
     }
   }
 
