@@ -32,6 +32,21 @@ Only 127.0.0.1 is contacted; no action starts after ``--seconds`` and the whole 
 capped at 120 s (cancelled sessions count as errors).
 
     .venv/bin/python benchmarks/load.py --db /path/england.duckdb [--sessions 20] [--seconds 75]
+
+Replicas (issue 22): ``--replicas 1 2`` runs the websocket drive once per count, in the
+same run, against ``needsmap serve --replicas N`` (N app processes behind Debian's nginx;
+a websocket with no route cookie goes to the replica with the fewest open connections),
+and prints for each: sessions served per minute (each websocket action is a new
+Streamlit session and a full render), p50/p95 render time, errors, the share each replica
+served (nginx's access log), and the throughput ratio against 1 replica, the plain
+reference. Target: 2 replicas >= 1.6x the throughput of 1 at 20 sessions, 0 errors::
+
+    .venv/bin/python benchmarks/load.py --db /path/england.duckdb --replicas 1 2 --warm [--rounds 2]
+
+All deployments are started and warmed first, then driven in turn (``--rounds`` times), so a
+busy spell of the shared machine is not all charged to one of them; "cores used" (CPU
+seconds of the deployment per second of the drive) shows whether the machine had the
+cores to give.
 """
 
 from __future__ import annotations
@@ -45,6 +60,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -53,7 +69,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from needsmap.serve import AppProcess
+from needsmap.serve import AppProcess, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -332,6 +348,151 @@ async def drive_ws(port: int, n: int, seconds: float, lads: list[str], layers: l
     return stats
 
 
+class Served:
+    """``needsmap serve --replicas n`` in a subprocess (own process group), up when made."""
+
+    def __init__(self, db: Path, n: int, timeout: float = 300) -> None:
+        self.runtime = Path(tempfile.mkdtemp(prefix=f"needsmap-load-{n}r-"))
+        self.port = free_port()
+        self.out = open(self.runtime / "serve.out", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "needsmap.cli", "serve", "--replicas", str(n), "--port",
+             str(self.port), "--db", str(db), "--runtime-dir", str(self.runtime / "run")],
+            stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while self.status().get("state") != "serving":
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("needsmap serve did not come up: "
+                                   + (self.runtime / "serve.out").read_text()[-2000:])
+            time.sleep(0.3)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def status(self) -> dict:
+        try:
+            return json.loads((self.runtime / "run" / "status.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def replica_ports(self) -> list[int]:
+        return [int(r["address"].rsplit(":", 1)[1]) for r in self.status()["replicas"]]
+
+    def sessions_per_replica(self) -> dict[str, int]:
+        """Websocket sessions each replica served (nginx's access log, JSON lines)."""
+        counts: dict[str, int] = {}
+        log = self.runtime / "run" / "access.log"
+        for line in log.read_text().splitlines() if log.exists() else []:
+            row = json.loads(line)
+            if row["request"].startswith("GET /_stcore/stream") and row["status"] == "101":
+                counts[row["replica"]] = counts.get(row["replica"], 0) + 1
+        return dict(sorted(counts.items()))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.out.close()
+
+
+def run_replicas(a: argparse.Namespace, seconds: float, lads: list[str],
+                 layers: list[str]) -> list[dict]:
+    """The websocket drive against ``needsmap serve --replicas n`` for each n.
+
+    Every deployment is started (and warmed) first and stays up; then each round drives
+    them in turn, so a busy or quiet spell of the shared machine falls on all of them
+    (an idle deployment uses no CPU)."""
+    servers: dict[int, Served] = {}
+    samplers: dict[int, MemorySampler] = {}
+    rows = []
+    try:
+        for n in a.replicas:
+            servers[n] = Served(a.db, n)
+            samplers[n] = MemorySampler(servers[n].pid)
+            samplers[n].start()
+        if a.warm:  # each replica's caches, directly (not through nginx), in parallel
+            async def warm(ports: list[int]) -> None:
+                await asyncio.gather(*(ws_action(p, f"view=explore&area={lads[0]}", 180)
+                                       for p in ports))
+            for srv in servers.values():
+                asyncio.run(warm(srv.replica_ports()))
+        for rnd in range(a.rounds):
+            for n, srv in servers.items():
+                load_before = os.getloadavg()
+                shares0, cpu0 = srv.sessions_per_replica(), tree_cpu(srv.pid)
+                restarts0 = sum(r["restarts"] for r in srv.status()["replicas"])
+                t0 = time.perf_counter()
+                stats = asyncio.run(drive_ws(srv.port, a.sessions, seconds, lads, layers,
+                                             a.timeout, a.ramp))
+                wall = time.perf_counter() - t0
+                cpu = tree_cpu(srv.pid) - cpu0
+                time.sleep(0.5)  # the last websockets reach nginx's log
+                shares = {k: v - shares0.get(k, 0)
+                          for k, v in srv.sessions_per_replica().items()}
+                restarts = sum(r["restarts"] for r in srv.status()["replicas"]) - restarts0
+                all_t = [t for ts in stats.times.values() for t in ts]
+                rows.append({
+                    "round": rnd + 1, "replicas": n, "sessions": a.sessions,
+                    "seconds": round(wall, 1), "served": len(all_t),
+                    "served_per_min": round(len(all_t) / wall * 60, 1),
+                    "errors": len(stats.errors), "first_errors": stats.errors[:5],
+                    "p50_s": round(pct(all_t, 0.5), 3), "p95_s": round(pct(all_t, 0.95), 3),
+                    "cpu_s": round(cpu, 1), "cores_used": round(cpu / wall, 2),
+                    "cpu_s_per_render": round(cpu / max(1, len(all_t)), 3),
+                    "per_replica": shares, "replica_restarts": restarts,
+                    "load_before": [round(x, 2) for x in load_before],
+                    "load_after": [round(x, 2) for x in os.getloadavg()],
+                })
+    finally:
+        for n, srv in servers.items():
+            samplers[n].stop.set()
+            samplers[n].join(timeout=2)
+            srv.stop()
+    for r in rows:
+        r["peak_rss_mb"] = round(samplers[r["replicas"]].peak / 2**20)
+    return rows
+
+
+def print_replicas(rows: list[dict], a: argparse.Namespace) -> None:
+    print(f"load through nginx: {a.sessions} concurrent websocket sessions (ramp-up "
+          f"{a.ramp:.0f} s, actions started for {min(a.seconds, HARD_CAP_S - a.timeout):.0f} s) "
+          f"against {a.db.name}; {os.cpu_count()} CPUs; {a.rounds} round(s), the "
+          "deployments driven in turn")
+    print(f"  {'round':>5} {'replicas':>8} {'served/min':>10} {'ratio':>6} {'p50 s':>6} "
+          f"{'p95 s':>6} {'errors':>6} {'cores used':>10} {'CPU-s/render':>12}  "
+          "load 1-min before -> after   per replica")
+    ratios: dict[int, list[float]] = {}
+    for r in rows:
+        one = next((x for x in rows if x["round"] == r["round"] and x["replicas"] == 1), None)
+        ratio = r["served_per_min"] / one["served_per_min"] if one else None
+        if ratio is not None:
+            ratios.setdefault(r["replicas"], []).append(ratio)
+        print(f"  {r['round']:>5} {r['replicas']:>8} {r['served_per_min']:>10.1f} "
+              f"{f'{ratio:.2f}' if ratio else '-':>6} {r['p50_s']:>6.2f} {r['p95_s']:>6.2f} "
+              f"{r['errors']:>6} {r['cores_used']:>10.2f} {r['cpu_s_per_render']:>12.3f}  "
+              f"{r['load_before'][0]:>5.2f} -> {r['load_after'][0]:<5.2f}              "
+              f"{r['per_replica']}")
+        if r["replica_restarts"]:
+            print(f"    {r['replica_restarts']} replica restart(s) during the drive "
+                  "(a replica died or failed its health checks)")
+        for e in r["first_errors"]:
+            print("    error:", e)
+    print("  peak memory (all replicas and nginx): " + ", ".join(
+        f"{n} replica(s) {max(r['peak_rss_mb'] for r in rows if r['replicas'] == n)} MB"
+        for n in dict.fromkeys(r["replicas"] for r in rows)))
+    if 2 in ratios:
+        med = statistics.median(ratios[2])
+        ok = med >= 1.6 and not any(r["errors"] for r in rows)
+        print(f"  2 replicas / 1: {', '.join(f'{x:.2f}' for x in ratios[2])} (median {med:.2f}); "
+              f"target >= 1.6x with 0 errors: {'met' if ok else 'NOT met'}")
+
+
 def pct(xs: list[float], q: float) -> float:
     if not xs:
         return float("nan")
@@ -358,11 +519,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--code", type=Path, default=None,
                     help="serve the app from another checkout (its src/ and app.py), e.g. the "
                          "old code, to compare in the same session")
+    ap.add_argument("--replicas", type=int, nargs="+", default=None, metavar="N",
+                    help="run the websocket drive through `needsmap serve --replicas N` "
+                         "for each N (e.g. 1 2), and print the throughput ratio to 1")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="with --replicas: drive every deployment this many times, in turn")
     a = ap.parse_args(argv)
     seconds = min(a.seconds, HARD_CAP_S - a.timeout)
     if not a.db or not a.db.is_file():
         ap.error("--db must name a built store (whole England for the benchmark)")
     lads, layers, names = store_choices(a.db)
+    if a.replicas:
+        if a.client != "ws" or min(a.replicas) < 1:
+            ap.error("--replicas takes counts >= 1 and the websocket client")
+        if a.code is not None:
+            ap.error("--code and --replicas cannot be combined")
+        rows = run_replicas(a, seconds, lads, layers)
+        print_replicas(rows, a)
+        if a.json:
+            a.json.write_text(json.dumps(rows, indent=2))
+        return 0 if not any(r["errors"] for r in rows) else 1
     if a.code is not None:  # another checkout's app.py, importing its own src/
         os.environ["PYTHONPATH"] = str(a.code / "src")
         app = AppProcess(a.db, script=a.code / "app.py", timeout=600, new_session=True)

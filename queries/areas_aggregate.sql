@@ -2,9 +2,11 @@
 -- weight 1 in its LAD and in England. The ward tables follow in areas_wards.sql, once the
 -- LSOA->ward weights exist; lad_indicators is completed there with its number of wards.
 CREATE OR REPLACE TEMP VIEW _grp_lad AS
-SELECT lsoa_code, lad_code AS group_code, 1.0 AS w, population, children_0_15 FROM lsoa_indicators;
+SELECT lsoa_code, lad_code AS group_code, 1.0 AS w, population, children_0_15, under5
+FROM lsoa_indicators;
 CREATE OR REPLACE TEMP VIEW _grp_eng AS
-SELECT lsoa_code, 'E92000001' AS group_code, 1.0 AS w, population, children_0_15 FROM lsoa_indicators;
+SELECT lsoa_code, 'E92000001' AS group_code, 1.0 AS w, population, children_0_15, under5
+FROM lsoa_indicators;
 
 CREATE OR REPLACE TEMP TABLE _lad_agg AS
 SELECT d.lad_code, d.lad_name, a.* EXCLUDE (group_code)

@@ -1,12 +1,15 @@
 -- ACE index position of an area (issue 6), from ward_ace (issue 3).
 -- $scope: 'area' (the wards in $wards), 'la' (every ward of $lad) or 'england'.
--- Returns: children in wards of England's ACE deciles 1-2, all children, and the England
--- ward decile in which the area's children-weighted ACE score would sit (the same
--- weighting as lad_ace: children aged 0-15, since the index concerns childhood adversity). The score's direction is read from its relation to
--- ace_rank_england (rank 1 = highest modelled risk), so either orientation works.
+-- $basis: 'children' (aged 0-15, as lad_ace: the index concerns childhood adversity) or
+-- 'under5' (the early-years lens: needsmap.access.early_years.BASES).
+-- Returns: children (or under-5s) in wards of England's ACE deciles 1-2, all of them, and the
+-- England ward decile in which the area's children- (or under-5-) weighted ACE score would
+-- sit (residents where the count is missing). The score's direction is read from its
+-- relation to ace_rank_england (rank 1 = highest modelled risk), so either orientation works.
 WITH w AS (
     SELECT a.ward_code, e.lad_code, a.ace_decile_england, a.ace_score,
-           e.population, e.children_0_15
+           e.population,
+           CASE $basis WHEN 'under5' THEN e.under5 ELSE e.children_0_15 END AS children_0_15
     FROM ward_ace AS a
     JOIN ward_indicators_england AS e USING (ward_code)
 ),

@@ -10,7 +10,8 @@
 -- income-deprived count income_rate x that denominator.
 CREATE OR REPLACE TEMP VIEW snapshot_lsoa_group AS
 SELECT k.lsoa_code, g.group_id AS group_code, sum(k.w) AS w,
-       sum(k.population) AS population, sum(k.children_0_15) AS children_0_15
+       sum(k.population) AS population, sum(k.children_0_15) AS children_0_15,
+       sum(k.under5) AS under5
 FROM snapshot_group AS g
 JOIN lsoa_ward_share AS k ON k.ward_code = g.ward_code
 GROUP BY ALL;

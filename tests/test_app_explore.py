@@ -54,21 +54,65 @@ def test_layer_change_updates_title_and_permalink(at):
 def test_weight_change_recomputes_index(at):
     at.run()
     assert "default weights" in _text(at)
-    at.slider(key="w_health").set_value(50).run()
+    assert at.selectbox(key="ex_method").value == "domains"
+    at.slider(key="w_context").set_value(50).run()
     _ok(at)
     assert "recomputed with your weights" in _text(at)
     w = at.query_params["w"]
-    assert "health:50" in w and "child_poverty:25" in w
+    assert "context:50" in w and "abuse_neglect:25" in w
+    assert "method" not in at.query_params  # the default method
+    # a changed index says how much the method matters
+    assert any("choice of method matters" in e.label for e in at.expander)
     reset = [b for b in at.button if b.label.startswith("Reset")]
     reset[0].click().run()
     _ok(at)
     assert "w" not in at.query_params
-    assert at.slider(key="w_health").value == 0
+    assert at.slider(key="w_context").value == 25
+    assert not any("choice of method matters" in e.label for e in at.expander)
+
+
+def test_flat_method_has_indicator_weights_and_a_comparison_table(at):
+    at.run()
+    at.selectbox(key="ex_method").set_value("lewer").run()
+    _ok(at)
+    assert at.query_params["method"] == "lewer"
+    assert at.slider(key="w_child_poverty").value == 25
+    assert not [s for s in at.slider if s.key == "w_context"]
+
+    def table():
+        assert [e for e in at.expander if "choice of method matters" in e.label]
+        found = [d.value for d in at.dataframe if "Spearman, wards" in d.value.columns]
+        assert found and found[0]["Spearman, wards"].between(-1, 1).all()
+        return found[0]
+
+    # lewer at its defaults against the default and the two other flat methods
+    assert table()["Your index compared with"].tolist() == [
+        "Domains (default)", "Weighted correlates", "Exponential correlates"]
+    at.slider(key="w_health").set_value(50).run()
+    _ok(at)
+    w = at.query_params["w"]
+    assert "health:50" in w and "child_poverty:25" in w
+    # with other weights, lewer at its own defaults joins the comparison
+    assert "Lewer correlates" in table()["Your index compared with"].tolist()
+    assert len(table()) == 4
+
+
+def test_old_permalink_with_indicator_weights_opens_lewer(request, monkeypatch):
+    """Before issue 16 the default was lewer and the URL left it out: such links still work."""
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["view"] = "explore"
+    at.query_params["w"] = "child_poverty:40,income:20,crime:20,density:20"
+    at.run()
+    _ok(at)
+    assert at.selectbox(key="ex_method").value == "lewer"
+    assert at.slider(key="w_child_poverty").value == 40
+    assert at.query_params["method"] == "lewer"
 
 
 def test_all_zero_weights_say_so_without_traceback(at):
     at.run()
-    for n in ("child_poverty", "income", "crime", "density"):
+    for n in ("abuse_neglect", "household_dysfunction", "context"):
         at.slider(key=f"w_{n}").set_value(0)
     at.run()
     assert not at.exception
@@ -82,7 +126,13 @@ def test_ward_selection_shows_drivers(at):
     text = _text(at)
     assert "What drives this ward" in text
     assert at.query_params["ward"] == "E05015191"
-    assert "Indicator normal scores" in text
+    assert "Domain and indicator normal scores" in text
+    for label in ("Abuse and neglect", "Household dysfunction", "Wider context",
+                  "Stalking and harassment", "Overcrowded homes", "decile"):
+        assert label in text
+    assert "only weak proxies" in text
+    at.selectbox(key="ex_method").set_value("lewer").run()
+    assert "Indicator normal scores" in _text(at)
 
 
 def test_permalink_round_trip(request, monkeypatch):

@@ -43,11 +43,11 @@ def test_view_in_url_opens_that_view(request, monkeypatch):
 def test_settings_survive_a_view_switch(at):
     at.run()
     at.selectbox(key="ex_layer").set_value("income_rate").run()
-    at.slider(key="w_health").set_value(40).run()
+    at.slider(key="w_context").set_value(40).run()
     at.radio(key="view").set_value("target").run()
     at.selectbox(key="tg_service").set_value("library").run()
     at.radio(key="view").set_value("explore").run()
     assert at.selectbox(key="ex_layer").value == "income_rate"
-    assert at.slider(key="w_health").value == 40
+    assert at.slider(key="w_context").value == 40
     at.radio(key="view").set_value("target").run()
     assert at.selectbox(key="tg_service").value == "library"

@@ -242,9 +242,9 @@ def test_controls_and_table_arrive_after_the_map_without_redrawing_it(page, serv
     grid = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     grid.wait_for()
     assert grid.count() == 1
-    page.get_by_role("slider", name="Health deprivation and disability").wait_for()
+    page.get_by_role("slider", name="Wider context").wait_for()  # the default's domain weights
     page.get_by_text("What drives a ward").wait_for()
-    assert "Income deprivation" in page.get_by_test_id("stSidebar").inner_text()
+    assert "Abuse and neglect" in page.get_by_test_id("stSidebar").inner_text()
     assert marker(page, "geom-builds") == "1"
     assert "layer=income_rate" in page.url
     shot(page, "explore_controls_after_map")

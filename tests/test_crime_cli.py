@@ -65,7 +65,7 @@ def test_bad_file_leaves_store_untouched(store_copy: Path, mirror: Path, tmp_pat
     err = capsys.readouterr().err
     assert "row 1" in err and "Type" in err and "untouched" in err
     assert sha(store_copy) == before
-    assert not list(tmp_path.glob("store.duckdb.crime-*"))
+    assert not list(tmp_path.glob("store.duckdb.building-*"))
 
 
 def test_missing_store(tmp_path: Path, mirror: Path, capsys):

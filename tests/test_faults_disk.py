@@ -127,7 +127,7 @@ def test_build_onto_full_disk_is_clear_and_keeps_previous(tmp_path, mirror):
         assert "Traceback" not in res.stderr, res.stderr[-3000:]
         assert "disk full" in err.lower() or "no space left" in err.lower(), err[-2000:]
         assert "previous store" in err
-        assert stray(full) == ["needsmap.duckdb"], "no partial store may be left"
+        assert stray(full) == ["needsmap.duckdb", "needsmap.duckdb.lock"], "no partial store"
         assert used_bytes(full) <= before + 8192
         assert_previous_intact(prev, sha)
 
@@ -143,7 +143,31 @@ def test_build_onto_full_disk_in_process_raises_build_error(tmp_path, mirror):
         sha = digest(prev)
         settings = Settings(db_path=prev, mirror=mirror, cache_dir=tmp_path / "cache",
                             offline=True)
-        with pytest.raises(BuildError, match="(?i)disk full|no space"):
+        with pytest.raises(BuildError, match="disk full while writing"):
             build(settings, las=["Blackpool"], console=Console(stderr=True, quiet=True))
-        assert stray(full) == ["needsmap.duckdb"]
+        assert stray(full) == ["needsmap.duckdb", "needsmap.duckdb.lock"]
         assert_previous_intact(prev, sha)
+
+
+# -- needsmap index on a full disk --------------------------------------------------------
+
+@pytest.mark.parametrize("room", ["no room for the copy", "no room for the new tables"])
+def test_index_onto_full_disk_says_the_disk_is_full(tmp_path, blackpool_store, room):
+    """``index`` writes a copy of the store: a disk too small for the copy, or for the new
+    tables (DuckDB's write-ahead log), is reported as a full disk. Before, ``index`` wrote in
+    place and reported "cannot rollback - no transaction is active"."""
+    size = blackpool_store.stat().st_size
+    kib = (size if room.startswith("no room for the copy") else 2 * size) // 1024 + 1024
+    with tmpfs(tmp_path / "full", size=f"{kib}k") as full:
+        db = full / "needsmap.duckdb"
+        db.write_bytes(blackpool_store.read_bytes())
+        sha = digest(db)
+        res = _cli(["index", "--db", str(db), "--method", "weighted", "--weights",
+                    "child_poverty=1,income=1", "--top", "1"])
+        err = " ".join(res.stderr.split())
+        assert res.returncode == 1, res.stdout + err
+        assert "Traceback" not in res.stderr and "cannot rollback" not in err, err[-2000:]
+        assert "disk full while writing" in err and str(full) in err, err[-2000:]
+        assert "untouched" in err
+        assert stray(full) == ["needsmap.duckdb", "needsmap.duckdb.lock"]
+        assert digest(db) == sha

@@ -63,8 +63,11 @@ def test_index_cli_lad_scope(small_store, capsys):
 
 @pytest.mark.parametrize("argv, msg", [
     (["--method", "median"], "valid methods"),
-    (["--weights", "income=-1"], "negative"),
-    (["--weights", "foo=1"], "valid indicators"),
+    (["--weights", "context=-1"], "negative"),
+    (["--method", "lewer", "--weights", "income=-1"], "negative"),
+    (["--weights", "foo=1"], "valid domains"),
+    (["--method", "lewer", "--weights", "foo=1"], "valid indicators"),
+    (["--weights", "income=1"], "indicator weights need one of the methods lewer"),
     (["--draws", "50"], "at least 200"),
 ])
 def test_index_cli_rejects_bad_input(small_store, capsys, argv, msg):
@@ -91,5 +94,5 @@ def test_failed_write_leaves_previous_tables(small_store, monkeypatch):
     assert main(["index", "--db", str(small_store), "--method", "exponential"]) == 1
     after = read(small_store, "SELECT ward_code, ace_score FROM ward_ace ORDER BY ward_code")
     assert after == before
-    assert read(small_store, "SELECT DISTINCT method FROM ward_ace")[0][0] == "lewer"
+    assert read(small_store, "SELECT DISTINCT method FROM ward_ace")[0][0] == "domains"
     assert np.isfinite([s for _, s in after]).all()

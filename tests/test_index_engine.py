@@ -27,7 +27,7 @@ def messy_frame() -> pd.DataFrame:
 
 def test_ward_without_indicators_is_unranked():
     df = messy_frame()
-    out = compute_index(df)
+    out = compute_index(df, "lewer")
     row = out.loc[out["ward_code"] == df.loc[30, "ward_code"]].iloc[0]
     assert pd.isna(row["ace_score"]) and pd.isna(row["ace_rank_england"])
     assert out["ace_rank_england"].max() == len(df) - 1
@@ -112,10 +112,10 @@ def test_average_ranks_match_scipy():
 
 
 def test_engine_matches_a_hand_computation_for_three_real_wards(blackpool_store):
-    """One scoring path: the store's ward_ace equals Lewer's mean rank computed by hand.
+    """One scoring path: the ``lewer`` method on the store equals Lewer's mean rank by hand.
 
-    For three Blackpool wards (the highest, middle and lowest of Blackpool by the store's
-    index), each default indicator is ranked across all English wards with scipy
+    For three Blackpool wards (the highest, middle and lowest of Blackpool by the
+    ``lewer`` index), each default indicator is ranked across all English wards with scipy
     (average ranks), the four ranks are averaged, and the ward's England rank, decile and
     normal scores follow from their definitions.
     """
@@ -127,7 +127,7 @@ def test_engine_matches_a_hand_computation_for_three_real_wards(blackpool_store)
     con = open_store(blackpool_store)
     try:
         w = con.execute("SELECT * FROM ward_indicators_england ORDER BY ward_code").df()
-        ace = con.execute("SELECT * FROM ward_ace").df().set_index("ward_code")
+        ace = compute_index(con, "lewer").set_index("ward_code")
     finally:
         con.close()
     values = {"child_poverty": w["child_poverty_rate"], "income": w["income_rate"],

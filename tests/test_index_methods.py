@@ -12,6 +12,9 @@ d       4              1       4      4
 ======  =============  ======  =====  =======
 
 ``lewer`` (equal weights): mean ranks a 7/4, b 9.5/4, c 10.5/4, d 13/4 -> ranks d 1, c 2, b 3, a 4.
+
+The default method is ``domains`` (hand computations in test_index_domains.py); the
+tests of the four-correlate ``lewer`` method name it.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def by_ward(df: pd.DataFrame, col: str) -> dict[str, object]:
 
 
 def test_lewer_hand_computed():
-    out = compute_index(FRAME)
+    out = compute_index(FRAME, "lewer")
     assert by_ward(out, "ace_score") == {"a": 1.75, "b": 2.375, "c": 2.625, "d": 3.25}
     assert by_ward(out, "ace_rank_england") == {"a": 4, "b": 3, "c": 2, "d": 1}
     # deciles (r - 1) * 10 // 4 + 1
@@ -108,16 +111,26 @@ def random_frame(n: int = 300, seed: int = 7) -> pd.DataFrame:
         "crime_score": rng.normal(0, 1, n).round(1),
         "density_per_km2": np.exp(rng.normal(6, 2, n)),
         "health_score": rng.normal(0, 1, n),
+        # the domains method's proxies: rates (with ties), a signed score, a share
+        "violence_without_injury_rate": rng.gamma(2, 4, n).round(1),
+        "violence_with_injury_rate": rng.gamma(2, 3, n).round(1),
+        "stalking_harassment_rate": rng.gamma(2, 4, n).round(1),
+        "mental_health_indicator": rng.normal(0, 0.8, n),
+        "public_order_weapons_rate": rng.gamma(1.5, 4, n).round(1),
+        "antisocial_behaviour_rate": rng.gamma(1.5, 8, n).round(1),
+        "overcrowding_bedrooms_share": rng.beta(1.5, 30, n).round(3),
     })
 
 
-@pytest.mark.parametrize("method", ["lewer", "weighted", "exponential"])
+@pytest.mark.parametrize("method", ["domains", "lewer", "weighted", "exponential"])
 def test_monotone_transform_leaves_index_unchanged(method):
     df = random_frame()
     base = compute_index(df, method)
     moved = df.copy()
     moved["child_poverty_rate"] = np.exp(5 * moved["child_poverty_rate"]) + 3
     moved["density_per_km2"] = np.sqrt(moved["density_per_km2"])
+    moved["antisocial_behaviour_rate"] = np.log1p(moved["antisocial_behaviour_rate"])
+    moved["mental_health_indicator"] = moved["mental_health_indicator"] ** 3
     out = compute_index(moved, method)
     cols = ["ace_score", "ace_rank_england", "ace_decile_england", "ace_rank_in_lad"]
     pd.testing.assert_frame_equal(base[cols], out[cols], check_exact=True)
@@ -158,7 +171,7 @@ def test_bad_weights_give_clear_errors(weights, message):
 
 
 def test_unknown_method_lists_valid_ones():
-    with pytest.raises(IndexSpecError, match="valid methods: lewer, weighted, exponential"):
+    with pytest.raises(IndexSpecError, match="valid methods: domains, lewer, weighted, exponential"):
         compute_index(FRAME, "median")
     with pytest.raises(IndexSpecError, match="valid scopes: england, lad"):
         compute_index(FRAME, scope="region")
@@ -177,7 +190,7 @@ def test_parse_weights():
 def test_missing_indicator_reweights_over_the_rest():
     df = FRAME.copy()
     df.loc[df["ward_code"] == "a", "income_rate"] = np.nan
-    out = compute_index(df)
+    out = compute_index(df, "lewer")
     # income ranks among b, c, d only: d 1, c 2, b 3
     score = by_ward(out, "ace_score")
     assert score["a"] == pytest.approx((1 + 1 + 1) / 3)
@@ -186,7 +199,7 @@ def test_missing_indicator_reweights_over_the_rest():
 
 
 def test_within_la_rerank():
-    out = compute_index(FRAME, scope="lad")
+    out = compute_index(FRAME, "lewer", scope="lad")
     # within L1 (a, b) and L2 (c, d) every indicator except income puts the second ward higher
     assert by_ward(out, "ace_score") == {"a": 1.25, "b": 1.75, "c": 1.25, "d": 1.75}
     assert by_ward(out, "ace_rank_in_lad") == {"a": 2, "b": 1, "c": 2, "d": 1}
@@ -196,8 +209,8 @@ def test_within_la_rerank():
 
 
 def test_health_is_offered_but_off_by_default():
-    base = compute_index(FRAME)
-    with_health = compute_index(FRAME, weights={"child_poverty": 1, "income": 1, "crime": 1,
+    base = compute_index(FRAME, "lewer")
+    with_health = compute_index(FRAME, "lewer", weights={"child_poverty": 1, "income": 1, "crime": 1,
                                                 "density": 1, "health": 1})
     assert (base["n_indicators"] == 4).all()
     assert (with_health["n_indicators"] == 5).all()
@@ -208,7 +221,7 @@ def test_deciles_hold_a_tenth_even_with_ties():
     df = random_frame(n=97)
     for c in ("child_poverty_rate", "income_rate", "crime_score", "density_per_km2"):
         df[c] = np.repeat([1.0, 2.0, 3.0, 4.0], [40, 30, 20, 7])  # massive ties
-    out = compute_index(df)
+    out = compute_index(df, "lewer")
     sizes = out["ace_decile_england"].value_counts()
     assert sizes.index.sort_values().tolist() == list(range(1, 11))
     assert (sizes - len(df) / 10).abs().max() <= 1

@@ -53,7 +53,7 @@ def test_identical_indicators_are_perfectly_stable():
     df = random_frame(n=200)
     for c in ("income_rate", "crime_score", "density_per_km2"):
         df[c] = df["child_poverty_rate"] * 2 + 1  # same order as child poverty
-    out = compute_index(df, stability=True)
+    out = compute_index(df, "lewer", stability=True)
     assert (out["stab_share_same_class"] == 1.0).all()
     assert (out["stab_dropone_share_same_class"] == 1.0).all()
     assert (out["stability_band"] == "stable").all()
@@ -63,13 +63,14 @@ def test_identical_indicators_are_perfectly_stable():
 
 
 def test_one_indicator_cannot_be_perturbed():
-    out = compute_index(random_frame(n=100), weights={"income": 1}, stability=True)
+    out = compute_index(random_frame(n=100), "lewer", weights={"income": 1}, stability=True)
     assert (out["stab_share_same_class"] == 1.0).all()
 
 
+@pytest.mark.parametrize("method", ["domains", "lewer"])
 @pytest.mark.parametrize("scope", ["england", "lad"])
-def test_independent_indicators_give_some_unstable_wards(scope):
-    out = compute_index(random_frame(n=600), scope=scope, stability=True)
+def test_independent_indicators_give_some_unstable_wards(scope, method):
+    out = compute_index(random_frame(n=600), method, scope=scope, stability=True)
     assert out["unstable"].any()
     assert (out["stability_band"] == "stable").any()
 

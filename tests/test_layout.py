@@ -3,7 +3,8 @@
 Layers, lowest first (a module may import its own layer or any layer below it, never
 one above; within a layer, packages must not import each other in a cycle):
 
-0. foundations: ``settings``, ``sql``, ``crs``, ``stats``, ``escape``, ``scope``, ``_threads``
+0. foundations: ``settings``, ``sql``, ``crs``, ``stats``, ``escape``, ``exports``, ``scope``,
+   ``_threads``
 1. ``sources``   (catalogue, resolve, download)
 2. ``ingest``    (one reader per publisher's file)
 3. ``store``     (connections, the table contract, the atomic write)
@@ -12,7 +13,7 @@ one above; within a layer, packages must not import each other in a cycle):
 6. ``index``, ``access``, ``crime``   (the stages built on the areas)
 7. ``snapshot``  (one-page locality snapshots)
 8. ``views``     (Streamlit UI modules)
-9. ``pipeline``, ``cli``, ``serve`` and ``app.py``
+9. ``pipeline``, ``cli``, ``serve``, ``nginx``, ``replicas`` and ``app.py``
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from needsmap.store import schema
 SRC = Path(__file__).resolve().parent.parent / "src" / "needsmap"
 
 LAYERS: dict[str, int] = {
-    "__init__": 0, "settings": 0, "sql": 0, "crs": 0, "stats": 0, "escape": 0, "scope": 0,
-    "_threads": 0,
+    "__init__": 0, "settings": 0, "sql": 0, "crs": 0, "stats": 0, "escape": 0, "exports": 0,
+    "scope": 0, "_threads": 0, "argtypes": 0,
     "sources": 1, "ingest": 2, "store": 3, "context": 4, "areas": 5,
     "index": 6, "access": 6, "crime": 6, "snapshot": 7, "views": 8,
-    "pipeline": 9, "cli": 9, "serve": 9,
+    "pipeline": 9, "cli": 9, "serve": 9, "nginx": 9, "replicas": 9,
 }
 
 

@@ -85,6 +85,31 @@ def test_page_content_and_wording(england_store):
 
 
 @pytest.mark.england
+def test_locality_domain_scores_are_child_weighted_ward_means(england_store):
+    """Each domain row: Σ children · D / Σ children over the locality's wards (ward_ace)."""
+    wards = ["E05015904", "E05015911", "E05015912", "E05015913"]
+    con = open_store(england_store)
+    try:
+        snap = C.build_snapshot(con, "Halesowen", wards, with_map=False)
+        w = con.execute("""SELECT a.*, e.children_0_15 AS kids FROM ward_ace a
+                           JOIN ward_indicators_england e USING (ward_code)""").df()
+    finally:
+        con.close()
+    from needsmap.index import DOMAINS
+
+    rows = {r.label: r for r in snap.headline}
+    mine = w[w["ward_code"].isin(wards)]
+    for d in DOMAINS:
+        r = rows[f"ACE index domain: {d.label.lower()} (score)"]
+        want = (mine["kids"] * mine[d.score_column]).sum() / mine["kids"].sum()
+        assert float(r.value) == pytest.approx(want, abs=5e-4)  # shown with 3 decimals
+        above = (w[d.score_column] > want).sum()
+        assert f"England ward decile {min(10, 1 + 10 * above // len(w))}" in r.note
+        assert r.eng_cmp.label == "not tested"
+    assert all(len(x.domains.split("\u00b7")) == 3 for x in snap.wards)
+
+
+@pytest.mark.england
 def test_recorded_crime_row_for_blackpool_and_escaping(england_store):
     """Blackpool (Lancashire police files, 12 months) gets a recorded-crime rate with a Byar CI;
     a locality name is HTML-escaped."""

@@ -6,7 +6,9 @@ Subcommands are registered from their topic modules so each stays small::
     needsmap index     compute the modelled ACE index into the store
     needsmap crime     (re)load police.uk street-level files into the store
     needsmap snapshot  write locality snapshots (HTML/PDF/PNG)
+    needsmap site      where N more sites would reach the most children (MCLP / p-median)
     needsmap app       open the Streamlit app on the store
+    needsmap serve     the app as N replicas behind nginx (docs/deploy.md)
     needsmap run       build the store if needed, then open the app
 
 Every subcommand takes ``--db PATH`` (default ``$NEEDSMAP_DB`` or
@@ -23,6 +25,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from needsmap import replicas
+from needsmap.access import siting_cli
+from needsmap.argtypes import PORT, WAIT_SECONDS
 from needsmap.crime import cli as crime_cli
 from needsmap.index import cli as index_cli
 from needsmap.serve import streamlit_command
@@ -31,7 +36,7 @@ from needsmap.snapshot import cli as snapshot_cli
 
 #: Subcommands implemented in topic modules: each ``register(subparsers, common)`` adds a
 #: parser whose ``func(args)`` returns an exit code.
-TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli)
+TOPIC_COMMANDS = (index_cli, crime_cli, snapshot_cli, siting_cli, replicas)
 
 
 def common_parser() -> argparse.ArgumentParser:
@@ -48,6 +53,14 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true", help="never download")
 
 
+def _add_wait_arg(p: argparse.ArgumentParser) -> None:
+    from needsmap.store.writer import DEFAULT_WAIT
+
+    p.add_argument("--wait", type=WAIT_SECONDS, default=DEFAULT_WAIT, metavar="SECONDS",
+                   help="wait this long for another command writing the store to finish "
+                        f"(default {DEFAULT_WAIT:g}; 0: fail at once)")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from needsmap.context import BuildOptions
     from needsmap.ingest.report import InputError
@@ -62,7 +75,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                            user_services=tuple(args.services or ()),
                            ward_weights=args.ward_weights)
     try:
-        summary = build(settings, las=args.la or None, console=console, options=options)
+        summary = build(settings, las=args.la or None, console=console, options=options,
+                        wait=getattr(args, "wait", None))
     except (InputError, SourceUnavailable, ChecksumError, BuildError, UnknownArea,
             StoreError) as exc:
         console.print(f"[bold red]build failed:[/bold red] {exc}")
@@ -117,11 +131,12 @@ def make_parser() -> argparse.ArgumentParser:
                    help="how LSOA figures are carried to wards: best_fit (default: the ONS "
                         "best-fit lookup, with area shares for wards it leaves empty) or areal "
                         "(area shares for every LSOA); see docs/method.md")
+    _add_wait_arg(b)
     b.set_defaults(func=cmd_build)
 
     a = sub.add_parser("app", parents=[common], help="open the Streamlit app")
     a.add_argument("--address", default="127.0.0.1")
-    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--port", type=PORT, default=8501)
     a.set_defaults(func=cmd_app)
 
     r = sub.add_parser("run", parents=[common], help="build the store if missing, then open the app")
@@ -129,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_source_args(r)
     r.add_argument("--rebuild", action="store_true")
     r.add_argument("--address", default="127.0.0.1")
-    r.add_argument("--port", type=int, default=8501)
+    r.add_argument("--port", type=PORT, default=8501)
     r.set_defaults(func=cmd_run)
 
     for topic in TOPIC_COMMANDS:
@@ -138,7 +153,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    try:
+        args = make_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad option: argparse printed why (2)
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
     return int(args.func(args) or 0)
 
 

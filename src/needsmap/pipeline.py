@@ -51,7 +51,7 @@ from needsmap.sources import Resolver, load_catalogue
 from needsmap.sql import run_sql
 from needsmap.store import schema
 from needsmap.store.db import load_spatial
-from needsmap.store.writer import StoreWriteError, new_store
+from needsmap.store.writer import DEFAULT_WAIT, StoreWriteError, new_store
 
 #: The stages, in order.
 STAGES: dict[str, Callable[[BuildContext], None]] = {
@@ -72,7 +72,7 @@ class BuildError(RuntimeError):
 
 def build(settings: Settings, las: Sequence[str] | None = None, console: Console | None = None,
           stages: Sequence[str] | None = None, threads: int | None = None,
-          options: BuildOptions | None = None) -> dict[str, object]:
+          options: BuildOptions | None = None, wait: float | None = None) -> dict[str, object]:
     """Build the store at ``settings.db_path`` atomically and return a summary.
 
     Parameters
@@ -88,6 +88,9 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
         DuckDB threads (default: DuckDB's own).
     options
         Police files and user service lists (:class:`~needsmap.context.BuildOptions`).
+    wait
+        Seconds to wait for another command writing the same store (default
+        :data:`~needsmap.store.writer.DEFAULT_WAIT`; see :func:`~needsmap.store.writer.writer_lock`).
     """
     console = console or Console(stderr=True)
     wanted = list(STAGES) if stages is None else list(stages)
@@ -100,9 +103,10 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
     t0 = time.perf_counter()
     try:
         ctx = _run_stages(target, settings, las, console, wanted, stages is None, threads,
-                          options or BuildOptions(), resolver, t0)
-    except StoreWriteError as exc:  # disk full, directory not writable: the old store is kept
-        raise BuildError(str(exc)) from exc
+                          options or BuildOptions(), resolver, t0,
+                          DEFAULT_WAIT if wait is None else wait)
+    except StoreWriteError as exc:  # disk full, directory not writable, another writer: the
+        raise BuildError(str(exc)) from exc  # old store is kept
     ctx.summary["wall_s"] = round(time.perf_counter() - t0, 3)
     ctx.summary["timings"] = {k: round(v, 3) for k, v in ctx.timings.items()}
     ctx.summary["db"] = str(target)
@@ -111,9 +115,10 @@ def build(settings: Settings, las: Sequence[str] | None = None, console: Console
 
 def _run_stages(target: Path, settings: Settings, las: Sequence[str] | None, console: Console,
                 wanted: list[str], complete: bool, threads: int | None, options: BuildOptions,
-                resolver: Resolver, t0: float) -> BuildContext:
+                resolver: Resolver, t0: float, wait: float = DEFAULT_WAIT) -> BuildContext:
     """Run ``wanted`` into a new store that replaces ``target`` if all goes well."""
-    with new_store(target, threads=threads, spatial=False) as con:
+    with new_store(target, threads=threads, spatial=False, wait=wait, command="build",
+                   on_wait=lambda m: console.print(f"[yellow]build:[/yellow] {m}")) as con:
         # For the areas stage: checkpoints where the build chooses instead of automatic
         # ones, and compression without the costly analysers (see docs/decisions.md).
         con.execute("SET checkpoint_threshold = '16GB'")

@@ -2,12 +2,15 @@
 
 ``needsmap app`` runs :func:`streamlit_command` in the foreground. The browser tests,
 ``benchmarks/app.py`` and ``benchmarks/load.py`` start an :class:`AppProcess` on a free
-loopback port and wait for Streamlit's health endpoint.
+loopback port and wait for Streamlit's health endpoint; ``needsmap serve``
+(:mod:`needsmap.replicas`) starts several behind nginx (:mod:`needsmap.nginx`).
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,8 +44,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _with_parent_death_signal(cmd: list[str]) -> list[str]:
+    """``cmd`` run so it receives SIGTERM when its parent dies (util-linux ``setpriv``,
+    present on every Debian; the command is returned unchanged where it is missing)."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *cmd] if setpriv else cmd
+
+
 class AppProcess:
-    """``streamlit run`` of ``script`` on 127.0.0.1 in a subprocess, up when constructed.
+    """``streamlit run`` of ``script`` on 127.0.0.1 in a subprocess, up when constructed
+    (unless ``wait=False``).
 
     Parameters
     ----------
@@ -55,31 +66,60 @@ class AppProcess:
     new_session
         Start the server in its own process group (``os.killpg(proc.pid, ...)`` stops
         it with its children).
+    port
+        Port to serve on (default: a free one).
+    wait
+        Wait for the health endpoint before returning (else call :meth:`wait_healthy`).
+    log_path
+        Append the server's output to this file (default: a temporary file).
+    env
+        Extra environment variables for the server.
+    die_with_parent
+        The server gets SIGTERM if this process dies, even by SIGKILL (Linux ``setpriv
+        --pdeathsig``), so a supervisor never leaves it orphaned. Linux sends it when the
+        *thread* that started the server ends: start it from the main thread.
 
     Output goes to a temporary log; :meth:`output` returns its tail, and a server
     that exits or does not come up raises ``RuntimeError`` with it.
     """
 
     def __init__(self, db: Path | None = None, script: Path = ENTRY, timeout: float = 120,
-                 new_session: bool = False) -> None:
-        self.port = free_port()
+                 new_session: bool = False, *, port: int | None = None, wait: bool = True,
+                 log_path: Path | None = None, env: dict[str, str] | None = None,
+                 die_with_parent: bool = False) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, NEEDSMAP_DB=str(db)) if db else dict(os.environ)
-        self.log = tempfile.TemporaryFile(prefix=f"needsmap-app-{self.port}-")
+        env = {**os.environ, **(env or {})}
+        if db:
+            env["NEEDSMAP_DB"] = str(db)
+        self.log = (open(log_path, "ab") if log_path  # noqa: SIM115 - closed by stop()
+                    else tempfile.TemporaryFile(prefix=f"needsmap-app-{self.port}-"))
+        cmd = streamlit_command(script, port=self.port, watch_files=False)
         self.proc = subprocess.Popen(
-            streamlit_command(script, port=self.port, watch_files=False),
+            _with_parent_death_signal(cmd) if die_with_parent else cmd,
             cwd=Path(script).parent, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=new_session)
+        if wait:
+            self.wait_healthy(timeout)
+
+    def healthy(self, timeout: float = 2) -> bool:
+        """True if the server answers ``ok`` on ``/_stcore/health`` within ``timeout`` s."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=timeout) as r:
+                return r.read().strip() == b"ok"
+        except (OSError, http.client.HTTPException):
+            return False
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        """Wait until the server is healthy; if it exits or takes longer, stop it and raise
+        ``RuntimeError`` with its output."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited: {self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
+            if self.healthy():
+                return
+            time.sleep(0.3)
         out = self.output()
         self.stop()
         raise RuntimeError(f"streamlit did not start in {timeout:.0f}s: {out}")
@@ -94,12 +134,14 @@ class AppProcess:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
 
-    def stop(self) -> None:
-        """Terminate the server (kill it if it does not exit within 10 s); close the log."""
+    def stop(self, timeout: float = 10) -> None:
+        """Terminate the server (kill it if it does not exit within ``timeout`` s); close
+        the log."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(timeout=10)
         self.log.close()

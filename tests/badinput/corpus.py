@@ -33,13 +33,16 @@ if str(HERE.parent) not in sys.path:  # allow `python tests/badinput/corpus.py`
     sys.path.insert(0, str(HERE.parent))
 
 from badinput.make_corpus import (  # noqa: E402
+    FORMULA_CELLS,
     NOTICE,
     CsvSpec,
     GeoSpec,
     Variant,
     csv_variants,
     geojson_variants,
+    locality_scope_variants,
     locality_variants,
+    option_variants,
 )
 
 # -- specs: one per loader, from the real mirror files ------------------------------------------
@@ -59,7 +62,8 @@ SPECS: list[CsvSpec | GeoSpec] = [
     CsvSpec("iod2025_indicators", "deprivation/iod2025/iod2025_lsoa21_underlying_indicators.csv",
             key="lsoa21_code", code="lsoa21",
             numeric=("income_domain_numerator",
-                     "income_deprivation_affecting_children_index_idaci_numerator")),
+                     "income_deprivation_affecting_children_index_idaci_numerator",
+                     "anti_social_behaviour_rate_per_1_000_at_risk_population")),
     CsvSpec("iod2025_file5_extract", "deprivation/iod2025/iod2025_file5_extract_blackpool.csv",
             key="lsoa21cd", code="lsoa21", numeric=("idaci_score_rate",), sample=94),
     CsvSpec("census2021_age6", "population/census2021_lsoa21_usual_residents_age6.csv",
@@ -80,7 +84,7 @@ SPECS: list[CsvSpec | GeoSpec] = [
     CsvSpec("libraries", "services/libraries.csv", key="Library name", code=None,
             text="Library name", sample=300),
     CsvSpec("user_service_csv", "services/gm_pharmacies.csv", key="pharmacy_name", code=None,
-            text="pharmacy_name", sample=631, huge_mb=6),
+            text="pharmacy_name", sample=631, huge_mb=6, extra={"formula": True}),
 ]
 
 
@@ -257,11 +261,16 @@ def _run_libraries(v: Variant, env: Env) -> Reports:
 
 
 def _run_user_csv(v: Variant, env: Env) -> Reports:
+    from needsmap.escape import FORMULA_PREFIXES
     from needsmap.ingest.services.user_lists import read_service_csv
 
     fr = _fr(v)
     df = read_service_csv(v.path.read_bytes(), fr, env.postcodes, default_type="pharmacy",
                           label=v.path.name, column_map={"pharmacy_name": "name"})
+    if v.name in FORMULA_CELLS:  # a kept name that is a formula once trimmed is a failure
+        kept = [n for n in df["name"].dropna() if str(n).lstrip().startswith(FORMULA_PREFIXES)]
+        if kept:
+            raise AssertionError(f"formula text kept as a service name: {kept[:3]!r}")
     _services_finish(df, fr, env)
     return [fr]
 
@@ -284,10 +293,35 @@ def _run_localities(v: Variant, env: Env) -> Reports:
         for r in csv.DictReader(fh):
             if r["LAD24CD"].startswith("E"):
                 wards[r["WD24CD"]] = WardInfo(r["WD24CD"], r["WD24NM"], r["LAD24CD"], r["LAD24NM"])
-    ls = parse_localities(v.path.read_bytes(), v.path.name, wards=wards, fmt="csv")
+    ls = parse_localities(v.path.read_bytes(), v.path.name, wards=wards,
+                          fmt=v.path.suffix.lstrip("."), la=v.params.get("la"))
     kept = sum(len(loc.ward_codes) for loc in ls)
     # all-or-nothing: an accepted file must carry every row's ward
     return [LocalityResult(rows_read=kept if v.rows is None else v.rows, rows_kept=kept)]
+
+
+def _run_cli_options(v: Variant, env: Env) -> Reports:
+    """Parse the variant's argv with the ``needsmap`` parser (nothing runs)."""
+    import contextlib
+    import io
+    import json
+
+    from needsmap.cli import make_parser
+    from needsmap.ingest.report import InputError
+
+    argv = json.loads(v.path.read_text(encoding="utf-8"))
+    opt = next((a.split("=")[0] for a in argv if a.startswith("--")), "?")
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            make_parser().parse_args(argv)
+    except SystemExit as exc:
+        lines = [ln for ln in err.getvalue().splitlines() if ln.strip()]
+        msg = lines[-1] if lines else ""
+        if exc.code == 2 and f"argument {opt}: must be" in msg:
+            raise InputError(str(v.path), msg) from None  # a clear message for the option
+        raise RuntimeError(f"unclear or no message for {opt}: {msg!r}") from None
+    return [LocalityResult(rows_read=1, rows_kept=1)]  # parsed: the option was accepted
 
 
 LOADERS: dict[str, tuple[str, Callable[[Variant, Env], Reports]]] = {
@@ -311,6 +345,7 @@ LOADERS: dict[str, tuple[str, Callable[[Variant, Env], Reports]]] = {
     "libraries": ("services engineer", _run_libraries),
     "user_service_csv": ("services engineer", _run_user_csv),
     "localities": ("snapshot engineer", _run_localities),
+    "cli_options": ("lead (cli)", _run_cli_options),
 }
 
 
@@ -386,6 +421,9 @@ def build_corpus(mirror: Path, out: Path, only: Sequence[str] | None = None) -> 
         vs += geojson_variants(mirror, spec, out) if isinstance(spec, GeoSpec) else csv_variants(mirror, spec, out)
     if not only or "localities" in only:
         vs += locality_variants(mirror, out)
+        vs += locality_scope_variants(mirror, out)
+    if not only or "cli_options" in only:
+        vs += option_variants(out)
     return vs
 
 

@@ -16,6 +16,16 @@ Each loader gets a *spec* naming its mirror file and the roles of its columns
   EPSG:27700 file, features in the North Sea and outside England
 * for coordinate columns: points in the North Sea, outside England, NaN
 * huge files (tens of MB, built by repeating real rows) for streamed loaders
+* the encodings and delimiters spreadsheets save: UTF-16 with and without a BOM
+  (Excel's "Unicode text"), Windows-1252 with smart quotes and the euro sign, a bar
+  delimiter, Excel's European "CSV" (a UTF-8 BOM, semicolons and CRLF), and classic
+  Mac line ends (CR only)
+* for loaders of users' text (``formula=True``): text that is a formula once trimmed
+  (leading spaces, a non-breaking or ideographic space, a tab) or in full-width form
+* locality files: wards of another LA or a locality spanning two LAs when the
+  snapshots are for one LA, and the TOML layouts (table, nested tables, array of
+  tables, a name defined twice, an unknown key)
+* :func:`option_variants`: nonsense values of every numeric command-line option
 
 Every variant carries ``rows``: the number of data records it holds, counted
 independently here with :mod:`csv` / :mod:`json`, so the runner can tell rows
@@ -51,6 +61,7 @@ class Variant:
     path: Path
     expect: str
     rows: int | None  # data records in the file (None: not well defined, e.g. not CSV at all)
+    params: dict[str, object] = field(default_factory=dict)  # e.g. the LA of a locality run
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,18 @@ def wrong_vintage_codes(mirror: Path, code: str | None) -> list[str]:
 
 
 # -- CSV ---------------------------------------------------------------------------------------
+
+#: Text that a spreadsheet runs as a formula once leading whitespace is trimmed, or that is
+#: a formula in full-width form (variant name -> cell).
+FORMULA_CELLS: dict[str, str] = {
+    "formula_plain": '=HYPERLINK("http://evil.example/x","Open")',
+    "formula_after_spaces": '   =HYPERLINK("http://evil.example/x","Open")',
+    "formula_after_nbsp": "\u00a0=1+1",
+    "formula_after_tab": "\t@SUM(A1:A9)",
+    "formula_after_ideographic_space": "\u3000-2+3+cmd|' /C calc'!A0",
+    "formula_fullwidth": "\uff1d1+1",
+}
+
 
 def read_sample(path: Path, spec: CsvSpec) -> tuple[list[str] | None, list[list[str]], bytes]:
     """Return header, sample rows and the sample's original bytes (header + rows)."""
@@ -209,6 +232,25 @@ def csv_variants(mirror: Path, spec: CsvSpec, out: Path, source: Path | None = N
     emit("utf8_bom", b"\xef\xbb\xbf" + base, ANY)
     emit("crlf", base.replace(b"\n", b"\r\n"), ANY)
     emit("blank_lines", base.replace(b"\n", b"\n\n", 5), ANY)
+    # encodings and delimiters that spreadsheets save
+    text = base.decode("utf-8")
+    emit("utf16_bom", text.encode("utf-16"), NOTICE, None)  # Excel "Unicode text"
+    emit("utf16le_no_bom", text.encode("utf-16-le"), NOTICE, None)
+    rr = [list(r) for r in rows]
+    if ti is not None:
+        for r in rr[:3]:
+            r[ti] = (r[ti] + " \u201cSt Anne\u2019s\u201d \u2013 \u20ac5").strip()
+    cp = to_bytes(header, rr)
+    emit("cp1252_smart_quotes", cp.decode("utf-8").encode("cp1252"), ANY, count_records(cp, spec.header))
+    emit("delimiter_pipe", to_bytes(header, rows, delimiter="|"), NOTICE,
+         count_records(to_bytes(header, rows, delimiter="|"), spec.header, "|"))
+    eu = to_bytes(header, rows, delimiter=";", lineterminator="\r\n")
+    emit("excel_eu_bom_semicolon", b"\xef\xbb\xbf" + eu, NOTICE, count_records(eu, spec.header, ";"))
+    emit("cr_line_ends", base.replace(b"\n", b"\r"), ANY)
+    if spec.extra.get("formula") and ti is not None and n > 20:
+        for vname, cell in FORMULA_CELLS.items():
+            mutate(vname, lambda rr, cell=cell: [rr[i].__setitem__(ti, cell) for i in (3, 9, 15)],
+                   NOTICE)
     if header:
         drop = ki if ki is not None else 0
 
@@ -450,6 +492,132 @@ def locality_variants(mirror: Path, out: Path, lad_name: str = "Blackpool") -> l
     return csv_variants(mirror, spec, out, source=tmp)
 
 
+def _lad_wards(mirror: Path) -> dict[str, list[tuple[str, str]]]:
+    """LAD name -> its wards ``[(code, name)]`` (sorted), from the ONS lookup."""
+    out: dict[str, dict[str, str]] = {}
+    with open(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["LAD24NM"], {})[r["WD24CD"]] = r["WD24NM"]
+    return {k: sorted(v.items()) for k, v in out.items()}
+
+
+def locality_scope_variants(mirror: Path, out: Path, lad_name: str = "Blackpool",
+                            other: str = "Dudley", neighbour: str = "Fylde") -> list[Variant]:
+    """Locality files checked against an LA (``params["la"]``), and the TOML layouts.
+
+    Real wards of ``lad_name``, of a far LA (``other``) and of a neighbouring one.
+    """
+    by_lad = _lad_wards(mirror)
+    own, far, near = by_lad[lad_name], by_lad[other], by_lad[neighbour]
+    d = out / "localities"
+    variants: list[Variant] = []
+
+    def rows_of(pairs: list[tuple[str, str]]) -> list[list[str]]:
+        return [[f"Locality {1 + i % 3}", c, n] for i, (c, n) in enumerate(pairs)]
+
+    def emit(name: str, data: bytes, expect: str, rows: int, fname: str = "localities.csv",
+             **params: object) -> None:
+        sub = d / name
+        sub.mkdir(parents=True, exist_ok=True)
+        p = sub / fname
+        p.write_bytes(data)
+        variants.append(Variant("localities", name, p, expect, rows, dict(params)))
+
+    hdr = ["locality", "ward_code", "ward_name"]
+    mixed = rows_of(own)
+    for j, i in enumerate((2, 7, 12)):  # three wards swapped for wards of a far LA
+        mixed[i][1:] = list(far[j])
+    la = {"la": lad_name}
+    emit("cross_la_other_la_wards", to_bytes(hdr, mixed), NOTICE, len(mixed), **la)
+    emit("cross_la_whole_file_other_la", to_bytes(hdr, rows_of(far)), NOTICE, len(far), **la)
+    span = rows_of(own) + [["Locality 1", c, n] for c, n in near[:2]]
+    emit("cross_la_spanning_locality", to_bytes(hdr, span), NOTICE, len(span), **la)
+    emit("cross_la_spanning_no_la", to_bytes(hdr, span), ANY, len(span))
+    emit("cross_la_same_la_by_code", to_bytes(hdr, rows_of(own)), ANY, len(own),
+         la=_lad_code(mirror, lad_name).lower())
+
+    groups: dict[str, list[str]] = {}
+    for loc, code, _ in rows_of(own):
+        groups.setdefault(loc, []).append(code)
+
+    def q(codes: list[str]) -> str:
+        return "[" + ", ".join(f'"{c}"' for c in codes) + "]"
+
+    names = list(groups)
+    n_all = sum(len(v) for v in groups.values())
+    table = "[localities]\n" + "".join(f'"{k}" = {q(v)}\n' for k, v in groups.items())
+    nested = "".join(f'[localities."{k}"]\nwards = {q(v)}\n' for k, v in groups.items())
+    array = "".join(f'[[locality]]\nname = "{k}"\nwards = {q(v)}\n' for k, v in groups.items())
+    emit("toml_table_layout", table.encode(), ANY, n_all, "localities.toml")
+    emit("toml_nested_layout", nested.encode(), ANY, n_all, "localities.toml")
+    emit("toml_array_layout", array.encode(), ANY, n_all, "localities.toml")
+    emit("toml_mixed_layouts", (f'[localities]\n"{names[0]}" = {q(groups[names[0]])}\n'
+                                + "".join(f'[[locality]]\nname = "{k}"\nwards = {q(groups[k])}\n'
+                                          for k in names[1:])).encode(),
+         ANY, n_all, "localities.toml")
+    dup = table + f'[[locality]]\nname = "{names[0]}"\nwards = {q(groups[names[0]][:1])}\n'
+    emit("toml_duplicate_name_across_layouts", dup.encode(), NOTICE, n_all + 1, "localities.toml")
+    emit("toml_duplicate_array_name", (array + f'[[locality]]\nname = "{names[1]}"\n'
+                                       f'wards = {q(groups[names[0]][:1])}\n').encode(),
+         NOTICE, n_all + 1, "localities.toml")
+    emit("toml_nested_unknown_key", nested.replace("wards =", "ward =", 1).encode(), NOTICE,
+         n_all, "localities.toml")
+    return variants
+
+
+def _lad_code(mirror: Path, lad_name: str) -> str:
+    with open(mirror / "lookups/lsoa21_wd24_lad24_ew_lu.csv", encoding="utf-8") as fh:
+        return next(r["LAD24CD"] for r in csv.DictReader(fh) if r["LAD24NM"] == lad_name)
+
+
+# -- command-line options ----------------------------------------------------------------------
+
+#: Numeric options and nonsense values for them: (subcommand, option, base argv, values).
+BAD_OPTION_VALUES: list[tuple[str, str, list[str], tuple[str, ...]]] = [
+    ("index", "--concentration", [], ("nan", "inf", "-inf", "0", "-1", "1e400", "2e6", "abc", "")),
+    ("index", "--draws", [], ("0", "199", "5001", "2.5", "1e3", "nan", "-200")),
+    ("index", "--seed", [], ("-1", "4294967296", "1.5", "nan")),
+    ("index", "--top", [], ("-1", "10001", "nan", "2.5")),
+    ("index", "--wait", [], ("-1", "nan", "inf", "86401")),
+    ("build", "--wait", [], ("-5", "nan")),
+    ("crime", "--wait", ["x.csv"], ("-5", "inf")),
+    ("app", "--port", [], ("0", "65536", "-1", "nan", "8501.5")),
+    ("run", "--port", [], ("0", "70000")),
+    ("site", "--n", ["--la", "Blackpool"], ("0", "-3", "501", "2.5", "nan")),
+    ("site", "--radius", ["--la", "Blackpool"], ("nan", "inf", "0", "-1.5", "101")),
+    ("site", "--curve-to", ["--la", "Blackpool"], ("0", "-1", "1e9")),
+    ("site", "--candidate-buffer", ["--la", "Blackpool"], ("-1", "nan", "51")),
+    ("site", "--time-limit", ["--la", "Blackpool"], ("0", "-5", "nan", "inf")),
+    ("serve", "--replicas", [], ("0", "-2", "257", "nan")),
+    ("serve", "--port", [], ("0", "65536")),
+    ("serve", "--check-interval", [], ("0", "-1", "nan", "inf")),
+]
+
+
+def option_variants(out: Path) -> list[Variant]:
+    """One variant per nonsense value of a numeric option; the file holds the argv (JSON).
+
+    Each is parsed by the ``needsmap`` parser only (nothing runs): it must stop with a
+    message naming the option and what it must be.
+    """
+    d = out / "cli_options"
+    variants = []
+
+    def emit(name: str, argv: list[str], expect: str) -> None:
+        sub = d / name
+        sub.mkdir(parents=True, exist_ok=True)
+        p = sub / "argv.json"
+        p.write_text(json.dumps(argv), encoding="utf-8")
+        variants.append(Variant("cli_options", name, p, expect, None))
+
+    emit("baseline", ["index", "--concentration", "20", "--draws", "300", "--seed", "7",
+                      "--top", "5", "--wait", "0"], ANY)
+    for cmd, opt, base, values in BAD_OPTION_VALUES:
+        for v in values:
+            emit(f"{cmd}{opt}={v or 'blank'}", [cmd, *base, f"{opt}={v}"], NOTICE)
+    return variants
+
+
 def iter_files(out: Path) -> Iterator[Path]:
     yield from sorted(p for p in out.rglob("*") if p.is_file())
 
@@ -466,7 +634,7 @@ def main(argv: list[str]) -> int:
         total += len(vs)
         for v in vs:
             print(f"{v.loader:22s} {v.name:26s} {v.expect:6s} rows={v.rows} {v.path}")
-    vs = locality_variants(mirror, out)
+    vs = locality_variants(mirror, out) + locality_scope_variants(mirror, out) + option_variants(out)
     total += len(vs)
     print(f"{total} variants written under {out}")
     return 0

@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy.spatial import cKDTree
 
-from needsmap.access import gaprules
+from needsmap.access import early_years, gaprules
 from needsmap.context import BuildContext
 from needsmap.sql import read_query, run_sql
 from needsmap.store.db import has_table
@@ -122,8 +122,10 @@ def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 
 def stage(ctx: BuildContext) -> None:
-    """Build stage ``access``: nearest-service distances and ward summaries."""
+    """Build stage ``access``: nearest-service distances and ward summaries (children aged
+    0-15, and under-5s: :mod:`needsmap.access.early_years`)."""
     ctx.summary.update(build_access(ctx.con))
+    ctx.summary.update(early_years.build(ctx.con))
 
 
 def default_need(con: duckdb.DuckDBPyConnection) -> str:

@@ -32,10 +32,10 @@ import pyarrow as pa
 import shapely
 
 from needsmap import _threads
-from needsmap.areas import weights
+from needsmap.areas import change, lsoa11, weights
 from needsmap.context import BuildContext
 from needsmap.crs import reproject
-from needsmap.ingest import boundaries, census, cilif, iod
+from needsmap.ingest import boundaries, census, cilif, iod, iod2019
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.settings import BNG, WGS84
 from needsmap.sql import run_sql
@@ -111,7 +111,8 @@ def stage(ctx: BuildContext) -> None:
             raise InputError(str(p), f"{lacking} English LSOAs of the lookup have no boundary")
         t = _tick(ctx, "boundaries", t)
         cilif_ok = bool(ctx.facts["cilif_available"])
-        run_sql(con, "areas_lsoa", {"cilif_available": cilif_ok})
+        run_sql(con, "areas_lsoa", {"cilif_available": cilif_ok,
+                                    "under5_available": bool(ctx.facts["under5_available"])})
         run_sql(con, "aggregate_indicators")
         vintages = dict(VINTAGES)
         if not cilif_ok:
@@ -138,13 +139,15 @@ def stage(ctx: BuildContext) -> None:
     run_sql(con, "areas_wards", vintages)
     for name in ("_lsoa_ward_weight", "_ward_list", "_ward_geom"):
         con.unregister(name)
+    t = _tick(ctx, "wards", t)
+    ctx.summary.update(change.build(con))
+    t = _tick(ctx, "change", t)
     ctx.facts["ward_weights"] = method if geo.geom_method != DISSOLVE else "best_fit"
     ctx.facts["ward_geom_method"] = geo.geom_method
     ctx.summary["ward_boundaries"] = geo.geom_method
     ctx.summary["ward_weights"] = ctx.facts["ward_weights"]
     if geo.fallbacks:
         ctx.summary["ward_dissolve_full_union_fallbacks"] = geo.fallbacks
-    _tick(ctx, "wards", t)
 
     counts = run_sql(con, "areas_summary").fetchone()
     ctx.summary.update({
@@ -203,25 +206,44 @@ def _load_tables(ctx) -> None:  # noqa: ANN001
                                 "lsoa21cd", "idaci_score_rate")
     t = _tick(ctx, "iod", t)
 
-    # CiLIF (MSOA 2011) and the lookups/populations needed to apportion it. CiLIF is a
-    # second, independent child-poverty measure: without one of its four files the build
-    # goes on, `cilif_*` columns are NULL and the summary says which file was missing.
-    loaders = {"lsoa11_msoa11_lookup": cilif.load_msoa_lookup,
-               "lsoa11_lsoa21_lookup": cilif.load_lsoa11_lsoa21,
+    # Figures on LSOAs 2011 (needsmap.areas.lsoa11): the ONS LSOA11->LSOA21 lookup and the
+    # mid-2020 populations carry the under-5s, CiLIF and IoD2019 to LSOA 2021. Each file is
+    # optional: without it the build goes on, what needs it is NULL, and the summary says so.
+    run_sql(con, "areas_lsoa11_absent")
+    run_sql(con, "areas_cilif_absent")
+    loaders = {"lsoa11_lsoa21_lookup": cilif.load_lsoa11_lsoa21,
                "sape_mid2020_lsoa11": cilif.load_sape,
-               "cilif_msoa": cilif.load_cilif_msoa}
+               "lsoa11_msoa11_lookup": cilif.load_msoa_lookup,
+               "cilif_msoa": cilif.load_cilif_msoa,
+               "iod2019_domains": iod2019.load_file2,
+               "iod2019_supplementary": iod2019.load_file3}
     paths = {sid: ctx.resolve(sid, required=False) for sid in loaders}
-    missing = [sid for sid, path in paths.items() if path is None]
-    if missing:
-        run_sql(con, "areas_cilif_absent")
-        ctx.summary.setdefault("sources_unavailable", {})["cilif"] = (
-            "Children in Low Income Families not built: missing " + ", ".join(
-                ctx.catalogue.get(sid).path for sid in missing))
-    else:
-        for sid, loader in loaders.items():
+    have = {sid for sid, path in paths.items() if path is not None}
+    needs = {  # what each optional figure needs, in load order
+        "under5": ["lsoa11_lsoa21_lookup", "sape_mid2020_lsoa11"],
+        "cilif": ["lsoa11_lsoa21_lookup", "sape_mid2020_lsoa11", "lsoa11_msoa11_lookup",
+                  "cilif_msoa"],
+        "iod2019": ["lsoa11_lsoa21_lookup", "sape_mid2020_lsoa11", "iod2019_domains"],
+    }
+    wanted = {sid for ids in needs.values() if set(ids) <= have for sid in ids}
+    if "iod2019_domains" in wanted and "iod2019_supplementary" in have:
+        wanted.add("iod2019_supplementary")
+    for sid, loader in loaders.items():
+        if sid in wanted:
             loader(con, paths[sid], rep.file(sid, str(paths[sid])))
-    ctx.facts["cilif_available"] = not missing
-    _tick(ctx, "cilif", t)
+    labels = {"under5": "Under-5s", "cilif": "Children in Low Income Families",
+              "iod2019": "IoD2019 (change since 2019)"}
+    for what, ids in needs.items():
+        ctx.facts[f"{what}_available"] = set(ids) <= have
+        missing = [sid for sid in ids if sid not in have]
+        if missing:
+            ctx.summary.setdefault("sources_unavailable", {})[what] = (
+                f"{labels[what]} not built: missing " + ", ".join(
+                    ctx.catalogue.get(sid).path for sid in missing))
+    ctx.facts["iod2019_idaci_available"] = "iod2019_supplementary" in wanted
+    lsoa11.build_weights(con)
+    lsoa11.under5(con)
+    _tick(ctx, "lsoa11", t)
 
 
 def _tick(ctx, name: str | None, since: float | None = None) -> float:  # noqa: ANN001

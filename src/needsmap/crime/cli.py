@@ -1,27 +1,31 @@
 """``needsmap crime [--db PATH] PATH...``: (re)load police.uk files into an existing store.
 
-The store is copied to a temporary file beside it, the crime tables and the
-police.uk rows of the load report are replaced there, and the copy then
-replaces the store with :func:`os.replace`. A failure leaves the store as it was.
-Other tables (e.g. ``ward_ace``) are not recomputed; run ``needsmap index``
-afterwards if the index uses recorded crime.
+Under the store's writer lock, the store is copied to a temporary file beside it,
+the crime tables and the police.uk rows of the load report are replaced there, and
+the copy then replaces the store with :func:`os.replace`
+(:func:`needsmap.store.writer.update_store`). A failure leaves the store as it was;
+a concurrent ``index`` or ``build`` waits for this command (or this one for it),
+so neither overwrites the other's tables. Other tables (e.g. ``ward_ace``) are not
+recomputed; run ``needsmap index`` afterwards if the index uses recorded crime.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.argtypes import WAIT_SECONDS
 from needsmap.settings import default_db_path
+from needsmap.store.writer import DEFAULT_WAIT
 
 
-def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
+def reload(db: Path, paths: list[str], lookup: Path | None = None, wait: float = DEFAULT_WAIT,
+           on_wait: Callable[[str], None] | None = None) -> list:
     """Replace the crime tables of the store ``db`` with ``paths``, atomically.
 
     Parameters
@@ -32,6 +36,9 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
         police.uk street-level files or directories.
     lookup
         The LSOA 2011 -> 2021 lookup CSV for the agreement check (optional).
+    wait, on_wait
+        Seconds to wait for another writer of the store, and a callback told when
+        waiting starts (:func:`needsmap.store.writer.writer_lock`).
 
     Returns
     -------
@@ -46,36 +53,25 @@ def reload(db: Path, paths: list[str], lookup: Path | None = None) -> list:
     from needsmap.crime.build import build_outputs, drop_crime_tables, load
     from needsmap.ingest.police import discover
     from needsmap.ingest.report import LoadReport
-    from needsmap.store.db import StoreError, connect, open_store
+    from needsmap.store.db import StoreError, open_store
+    from needsmap.store.writer import update_store
 
     db = Path(db)
     open_store(db).close()  # checks it exists and has this schema version
     files = discover(paths)
-    tmp = db.with_name(f"{db.name}.crime-{os.getpid()}")
-    wal = Path(str(tmp) + ".wal")
-    try:
-        shutil.copyfile(db, tmp)
-        con = connect(tmp)
-        try:
-            missing = [t for t in ("lsoa", "ward_indicators_england") if not con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                [t]).fetchone()[0]]
-            if missing:
-                raise StoreError(f"{db} has no {', '.join(missing)} table; rebuild it first")
-            drop_crime_tables(con)
-            reports = load(con, files, lookup)
-            build_outputs(con)
-            rep = LoadReport()
-            rep.files.extend(reports)
-            rep.write(con)
-            _record_sources(con, files)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, db)
-    finally:
-        tmp.unlink(missing_ok=True)
-        wal.unlink(missing_ok=True)
+    with update_store(db, wait=wait, command="crime", on_wait=on_wait) as con:
+        missing = [t for t in ("lsoa", "ward_indicators_england") if not con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [t]).fetchone()[0]]
+        if missing:
+            raise StoreError(f"{db} has no {', '.join(missing)} table; rebuild it first")
+        drop_crime_tables(con)
+        reports = load(con, files, lookup)
+        build_outputs(con)
+        rep = LoadReport()
+        rep.files.extend(reports)
+        rep.write(con)
+        _record_sources(con, files)
     return reports
 
 
@@ -116,7 +112,8 @@ def cmd_crime(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     db = Path(args.db).expanduser() if args.db else default_db_path()
     try:
-        reports = reload(db, args.paths, _lookup_path(args.mirror))
+        reports = reload(db, args.paths, _lookup_path(args.mirror), wait=args.wait,
+                         on_wait=lambda m: console.print(f"[yellow]crime:[/yellow] {m}"))
     except (InputError, StoreError, duckdb.Error, OSError) as exc:
         console.print(f"[bold red]crime load failed:[/bold red] {exc}")
         console.print("The store is untouched.")
@@ -142,4 +139,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                    help="YYYY-MM-<force>-street.csv files or directories of them")
     p.add_argument("--mirror", default=None,
                    help="mirror directory, for the LSOA 2011->2021 lookup (default: $NEEDSMAP_MIRROR)")
+    p.add_argument("--wait", type=WAIT_SECONDS, default=DEFAULT_WAIT, metavar="SECONDS",
+                   help="wait this long for another command writing the store to finish "
+                        f"(default {DEFAULT_WAIT:g}; 0: fail at once)")
     p.set_defaults(func=cmd_crime)

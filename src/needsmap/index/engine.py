@@ -13,9 +13,14 @@ The build, ``needsmap index`` and the app all call :func:`compute_index`. Its st
    ``X_k = −23 · ln(1 − (r_k / n_k) · (1 − e^(−100/23)))``. These do not depend on the
    weights, so the app keeps them (:class:`IndicatorFrame`) and a slider change costs
    one weighted sum and one sort.
+   For the ``domains`` method, also per scope and weight-independent
+   (:func:`domain_parts`): each domain's score ``D_d`` (the mean of its proxies' normal
+   scores ``y_k``) and its quantile ``q_d = R_d / (m_d + 1)`` (``R_d`` the average rank of
+   ``D_d`` among the ``m_d`` wards that have it).
 3. **Score** (:func:`score`): the method's component combined with normalised weights
    ``w_k`` as ``Σ_k w_k c_k / Σ_k w_k`` over the indicators the ward has, summed in
-   registry order; then ranked (``RANK()`` semantics: ties share the best rank; 1 =
+   registry order (for ``domains``: the quantiles ``q_d`` with domain weights ``ω_d``,
+   ``Σ_d ω_d q_d / Σ_d ω_d`` over the domains the ward has); then ranked (``RANK()`` semantics: ties share the best rank; 1 =
    highest modelled risk) and cut into national deciles and LA quintiles on
    positions (ties broken by ward code), so each class holds ``n / bins`` wards ± 1.
 4. **Stability** (:mod:`needsmap.index.stability`), optional.
@@ -38,15 +43,25 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from needsmap.index.domains import DOMAIN_COLUMNS, DOMAINS
 from needsmap.index.indicators import INDICATORS, NAMES, Indicator
 from needsmap.index.methods import (
+    DEFAULT_METHOD,
     SCOPES,
     IndexSpecError,
+    Method,
     check_scope,
     get_method,
     normalise_weights,
 )
-from needsmap.index.ranking import average_ranks, classes, group_counts, position_desc, rank_desc
+from needsmap.index.ranking import (
+    average_ranks,
+    classes,
+    group_counts,
+    position_desc,
+    rank_desc,
+    snap_ties,
+)
 from needsmap.index.stability import CONCENTRATION, DRAWS, SEED, rank_stability
 from needsmap.sql import run_sql
 from needsmap.store.db import StoreError, has_table, open_store
@@ -60,8 +75,11 @@ WARD_COLUMNS: tuple[str, ...] = ("ward_code", "ward_name", "lad_code", "lad_name
 SCORE_COLUMNS: tuple[str, ...] = (
     *WARD_COLUMNS, "method", "scope", "ace_score", "ace_rank_england", "ace_decile_england",
     "ace_rank_in_lad", "ace_quintile_in_lad", "n_indicators",
-    *(i.ns_column for i in INDICATORS), "crime_source",
+    *(i.ns_column for i in INDICATORS), "crime_source", *DOMAIN_COLUMNS,
 )
+
+#: ``crime_source`` of the ``domains`` method: its police measures are File 8 rates.
+DOMAINS_CRIME_SOURCE = "iod2025_file8_rates"
 
 #: Columns a hand-made frame must have (the registry's plain columns and the keys).
 REQUIRED_COLUMNS: tuple[str, ...] = ("ward_code", "lad_code", *(
@@ -135,6 +153,60 @@ def components(values: np.ndarray, groups: np.ndarray | None) -> dict[str, np.nd
 
 
 @dataclass
+class DomainParts:
+    """Weight-independent domain scores of every ward in one scope (:func:`domain_parts`).
+
+    Attributes
+    ----------
+    score
+        ``(n, 3)`` domain scores ``D_d`` in :data:`~needsmap.index.domains.DOMAINS` order
+        (NaN: the ward has no proxy of the domain).
+    quantile
+        ``(n, 3)`` ``q_d = R_d / (m_d + 1)``, NaN where ``D_d`` is.
+    count
+        ``(n, 3)`` number of proxies behind each ``D_d``.
+    """
+
+    score: np.ndarray
+    quantile: np.ndarray
+    count: np.ndarray
+
+
+def domain_parts(normal: np.ndarray, groups: np.ndarray | None,
+                 drop: int | None = None) -> DomainParts:
+    """Domain scores and their quantiles from the indicators' normal scores.
+
+    ``D_id = (1 / |A_id|) Σ_{k ∈ A_id} y_ik`` with ``A_id`` the proxies of domain *d* the
+    ward has (equal weights, as the IoD combines normal scores within a domain), then
+    ``q_id = R_id / (m_d + 1)`` with ``R_id`` the ascending average rank of ``D_id`` among
+    the ``m_d`` wards with the domain (within ``groups`` if given).
+
+    Parameters
+    ----------
+    normal
+        ``(n, K)`` normal scores in registry order (NaN = missing).
+    groups
+        Integer LAD id per ward for within-LAD ranks, or ``None`` (national).
+    drop
+        Registry position of a proxy to leave out (the drop-one stability runs).
+    """
+    n = normal.shape[0]
+    score = np.full((n, len(DOMAINS)), np.nan)
+    count = np.zeros((n, len(DOMAINS)), dtype=np.int32)
+    for j, dom in enumerate(DOMAINS):
+        cols = [k for k in dom.columns if k != drop]
+        y = normal[:, cols]
+        ok = np.isfinite(y)
+        count[:, j] = ok.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score[:, j] = np.where(count[:, j] > 0,
+                                   np.where(ok, y, 0.0).sum(axis=1) / count[:, j], np.nan)
+    score = snap_ties(score.T).T  # equal means of permuted normal scores tie exactly
+    r, m = average_ranks(score, groups)
+    return DomainParts(score, r / (m + 1), count)
+
+
+@dataclass
 class IndicatorFrame:
     """Weight-independent index inputs, kept for fast recomputation.
 
@@ -148,12 +220,19 @@ class IndicatorFrame:
     components
         ``components[scope][component]``: ``(n, K)`` array in registry order, NaN =
         missing; component is ``"rank"``, ``"normal"`` or ``"exponential"``.
+    domains
+        ``domains[scope]``: the :class:`DomainParts` of the scope.
+    domain_ranks
+        National rank and decile of every domain score: ``(rank, decile)``, each
+        ``(n, 3)`` int64, 0 where the ward has no such domain.
     """
 
     ward: pd.DataFrame
     lad_ids: np.ndarray
     n_lads: int
     components: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    domains: dict[str, DomainParts] = field(default_factory=dict)
+    domain_ranks: tuple[np.ndarray, np.ndarray] | None = None
     _constants: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @property
@@ -230,8 +309,13 @@ def load_indicator_frame(
                            n_lads=len(lad_codes))
     values = indicator_values(inputs)
     for scope in SCOPES:
-        frame.components[scope] = components(values, None if scope == "england"
-                                             else frame.lad_ids)
+        groups = None if scope == "england" else frame.lad_ids
+        frame.components[scope] = components(values, groups)
+        frame.domains[scope] = domain_parts(frame.components[scope]["normal"], groups)
+    d = frame.domains["england"].score.T  # (3, n), ties already snapped
+    ok = ~np.isnan(d)
+    frame.domain_ranks = (rank_desc(d).T,
+                          classes(position_desc(d), ok.sum(axis=1, keepdims=True), 10).T)
     return frame
 
 
@@ -260,6 +344,14 @@ def _int_array(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask, bool))
 
 
+def method_components(frame: IndicatorFrame, m: Method, scope: str) -> np.ndarray:
+    """The ``(n, J)`` columns a method combines with its weights: indicator components in
+    registry order, or, for ``domains``, the domain quantiles ``q_d``."""
+    if m.over == "domains":
+        return frame.domains[scope].quantile
+    return frame.components[scope][m.component]
+
+
 def score(frame: IndicatorFrame, method: str, w: np.ndarray,
           scope: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Score, rank and classify every ward; return the frame and each ward's class.
@@ -267,19 +359,22 @@ def score(frame: IndicatorFrame, method: str, w: np.ndarray,
     The class is the national decile (scope england) or LA quintile (scope lad), 0 for
     a ward without a score (the stability bands compare against it).
     """
-    comp = frame.components[scope][get_method(method).component]
+    m = get_method(method)
+    comp = method_components(frame, m, scope)
+    parts = frame.domains[scope]
     valid = ~np.isnan(comp)
     n = frame.n
     num = np.zeros(n)
     wsum = np.zeros(n)
     n_ind = np.zeros(n, dtype=np.int64)
-    for k in range(comp.shape[1]):  # registry order
+    for k in range(comp.shape[1]):  # registry (or domain) order
         wk = float(w[k])
         num = num + np.where(valid[:, k], wk * np.nan_to_num(comp[:, k]), 0.0)
         wsum = wsum + np.where(valid[:, k], wk, 0.0)
-        n_ind += valid[:, k] & (wk > 0)
+        used = valid[:, k] & (wk > 0)
+        n_ind += np.where(used, parts.count[:, k], 0) if m.over == "domains" else used
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(wsum > 0, num / wsum, np.nan)
+        s = snap_ties(np.where(wsum > 0, num / wsum, np.nan))
     ok = ~np.isnan(s)
     rank_lad = rank_desc(s, frame.lad_ids)
     n_lad = group_counts(ok[None, :], frame.lad_ids, frame.n_lads)[0]
@@ -309,15 +404,70 @@ def score(frame: IndicatorFrame, method: str, w: np.ndarray,
     ns = frame.components[scope]["normal"]
     for k, ind in enumerate(INDICATORS):
         cols[ind.ns_column] = ns[:, k]
-    if w[NAMES.index("recorded_crime")] > 0:
+    if m.over == "domains":
+        cols["crime_source"] = frame.constant(DOMAINS_CRIME_SOURCE)
+    elif w[NAMES.index("recorded_crime")] > 0:
         cols["crime_source"] = ward["recorded_crime_source"]
     else:
         cols["crime_source"] = frame.constant("iod_crime_score")
+    d_rank, d_dec = frame.domain_ranks
+    for j, dom in enumerate(DOMAINS):
+        has = ~np.isnan(parts.score[:, j])
+        cols[dom.score_column] = parts.score[:, j]
+        if scope == "england":
+            cols[dom.rank_column] = _int_array(d_rank[:, j], ~has)
+            cols[dom.decile_column] = _int_array(d_dec[:, j], ~has)
+        else:
+            cols[dom.rank_column] = _int_array(np.zeros(n, dtype=np.int64), none)
+            cols[dom.decile_column] = _int_array(np.zeros(n, dtype=np.int64), none)
+        cols[dom.count_column] = parts.count[:, j]
+    cols["n_domains"] = (~np.isnan(parts.score)).sum(axis=1).astype(np.int32)
     return pd.DataFrame(cols, copy=False), base_class
 
 
+def _drop_indicator_scores(frame: IndicatorFrame, scope: str, w: np.ndarray) -> np.ndarray:
+    """``domains`` stability: scores ``(m, n)`` with one proxy left out of its domain.
+
+    One run per proxy of every weighted domain that has two or more: the domain's
+    ``D`` is recomputed without it and re-ranked, the other domains are unchanged, and
+    the quantiles are combined with the chosen domain weights ``w``.
+    """
+    groups = None if scope == "england" else frame.lad_ids
+    normal = frame.components[scope]["normal"]
+    rows = []
+    for j, dom in enumerate(DOMAINS):
+        if w[j] <= 0 or len(dom.columns) < 2:
+            continue
+        for k in dom.columns:
+            q = domain_parts(normal, groups, drop=k).quantile
+            rows.append(_weighted_mean(q, w))
+    return np.array(rows).reshape(len(rows), frame.n)
+
+
+def _weighted_mean(comp: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``Σ_j w_j c_j / Σ_j w_j`` over the columns a ward has (NaN if none)."""
+    ok = ~np.isnan(comp)
+    num = (np.where(ok, comp, 0.0) * w).sum(axis=1)
+    den = (ok * w).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def _check_inputs(frame: IndicatorFrame, m: Method, w: np.ndarray, scope: str) -> None:
+    """Raise if no ward has any weighted input of the method (e.g. a frame without them)."""
+    comp = method_components(frame, m, scope)
+    if not np.isfinite(comp[:, w > 0]).any():
+        if m.over == "domains":
+            cols = [INDICATORS[k].column for d, wd in zip(DOMAINS, w, strict=True) if wd > 0
+                    for k in d.columns]
+        else:
+            cols = [i.column for i, wk in zip(INDICATORS, w, strict=True) if wk > 0]
+        raise IndexSpecError(f"method {m.name!r} has no input values: no ward has any of "
+                             f"{', '.join(cols)} (rebuild the store with `needsmap build`)")
+
+
 def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFrame,
-                  method: str = "lewer", weights: Mapping[str, float] | None = None,
+                  method: str = DEFAULT_METHOD, weights: Mapping[str, float] | None = None,
                   scope: str = "england", *, stability: bool = False, draws: int = DRAWS,
                   seed: int = SEED, concentration: float = CONCENTRATION) -> pd.DataFrame:
     """Compute the modelled ACE risk index for every ward (tidy, one row per ward).
@@ -328,10 +478,11 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
         An :class:`IndicatorFrame` (what the app keeps), an open store connection, or a
         DataFrame shaped like ``ward_indicators_england``.
     method
-        A key of :data:`~needsmap.index.methods.METHODS` (default ``lewer``).
+        A key of :data:`~needsmap.index.methods.METHODS` (default ``domains``).
     weights
-        ``{indicator: weight}`` (normalised here; indicators not named get 0).
-        ``None``: equal weights on the default indicators.
+        ``{indicator: weight}``, or ``{domain: weight}`` for the ``domains`` method
+        (normalised here; names not given get 0). ``None``: equal weights on the
+        default indicators, or on the three domains.
     scope
         ``england``: national ranks and deciles; ``lad``: indicators re-ranked within
         each LAD (``ace_rank_england`` / ``ace_decile_england`` are then empty).
@@ -354,11 +505,15 @@ def compute_index(source: IndicatorFrame | duckdb.DuckDBPyConnection | pd.DataFr
     """
     m = get_method(method)
     scope = check_scope(scope)
-    w = normalise_weights(weights)
+    w = normalise_weights(weights, m.over)
     frame = source if isinstance(source, IndicatorFrame) else load_indicator_frame(source)
+    _check_inputs(frame, m, w, scope)
     out, base_class = score(frame, m.name, w, scope)
     if stability:
-        st = rank_stability(frame.components[scope][m.component], w, base_class,
-                            frame.lad_ids, frame.n_lads, scope, draws, seed, concentration)
+        by_domain = m.over == "domains"
+        st = rank_stability(method_components(frame, m, scope), w, base_class,
+                            frame.lad_ids, frame.n_lads, scope, draws, seed, concentration,
+                            extra_drop=_drop_indicator_scores(frame, scope, w) if by_domain
+                            else None, by_domain=by_domain)
         out = pd.concat([out.reset_index(drop=True), st], axis=1)
     return out

@@ -1,13 +1,15 @@
 """The indicator registry of the modelled ACE risk index.
 
 Each :class:`Indicator` names one input of the index, the store column it
-comes from, how it is oriented (always *higher = more adversity*) and whether
-it is in the default set. The engine (:mod:`needsmap.index.engine`) reads each
+comes from, how it is oriented (always *higher = more adversity*), whether
+it is in the default set of the flat methods and, for the proxies of the
+``domains`` method, which domain it measures (:mod:`needsmap.index.domains`). The engine (:mod:`needsmap.index.engine`) reads each
 indicator's ``column`` and applies its ``transform`` (the engine's ``TRANSFORMS``
 registry); adding an indicator here adds it everywhere (build, CLI, app). The order
 of :data:`INDICATORS` is the order in which components are summed.
 
-Default set (after Lewer et al. 2020): child poverty, income deprivation,
+Default set of the flat methods (``lewer``, ``weighted``, ``exponential``; after Lewer
+et al. 2020's *correlates*): child poverty, income deprivation,
 crime and log population density, equally weighted. Health deprivation is
 offered but off by default: the issue defines the default set as those four,
 and Lewer's health correlates were *local health factors*, which the IoD
@@ -21,6 +23,13 @@ stage) in for the IoD crime score. It *replaces* ``crime``: both cannot carry
 weight at once. Wards without full police coverage keep the IoD crime score,
 mapped onto the same national quantile scale, and are flagged in
 ``ward_ace.crime_source``.
+
+Domain proxies
+--------------
+The seven IoD2025 File 8 indicators the ``domains`` method (the default) is built
+from, two or three per domain (docs/method.md, "Domains", says why each was chosen,
+before any result was computed). They are ordinary registry indicators, so the flat
+methods can weight them too, but they are in no flat default set.
 """
 
 from __future__ import annotations
@@ -51,6 +60,9 @@ class Indicator:
         Registry name of an indicator this one stands in for, if any.
     aliases
         Other accepted spellings in weight specifications.
+    domain
+        The domain of the ``domains`` method this indicator is a proxy in (a key of
+        :data:`needsmap.index.domains.DOMAINS`), or ``None``.
     """
 
     name: str
@@ -61,12 +73,15 @@ class Indicator:
     source: str
     replaces: str | None = None
     aliases: tuple[str, ...] = ()
+    domain: str | None = None
 
     @property
     def ns_column(self) -> str:
         """Name of this indicator's normal-score column in ``ward_ace``."""
         return f"ns_{self.name}"
 
+
+_F8 = "MHCLG IoD2025 File 8: "
 
 #: All indicators, in summation order.
 INDICATORS: tuple[Indicator, ...] = (
@@ -86,6 +101,34 @@ INDICATORS: tuple[Indicator, ...] = (
               "Recorded crime rate (police.uk, 12 months)", "quantile-mapped", False,
               "police.uk street-level crime (ward_crime), IoD2025 crime score where coverage "
               "is partial", replaces="crime", aliases=("recorded_crime_rate",)),
+    # proxies of the domains method (File 8, resident measures in queries/aggregate_indicators.sql)
+    Indicator("violence_without_injury", "violence_without_injury_rate",
+              "Violence without injury (police, per 1,000)", "identity", False,
+              _F8 + "violence without injury rate per 1,000 at-risk population",
+              domain="abuse_neglect", aliases=("violence_without_injury_rate",)),
+    Indicator("violence_with_injury", "violence_with_injury_rate",
+              "Violence with injury (police, per 1,000)", "identity", False,
+              _F8 + "violence with injury rate per 1,000 at-risk population",
+              domain="abuse_neglect", aliases=("violence_with_injury_rate",)),
+    Indicator("stalking_harassment", "stalking_harassment_rate",
+              "Stalking and harassment (police, per 1,000)", "identity", False,
+              _F8 + "stalking and harassment rate per 1,000 at-risk population",
+              domain="household_dysfunction", aliases=("stalking_harassment_rate",)),
+    Indicator("mental_health", "mental_health_indicator", "Adult mental ill health (IoD score)",
+              "identity", False, _F8 + "mental health indicator",
+              domain="household_dysfunction", aliases=("mental_health_indicator",)),
+    Indicator("public_order_weapons", "public_order_weapons_rate",
+              "Public order and weapons offences (police, per 1,000)", "identity", False,
+              _F8 + "public order and possession of weapons rate per 1,000 at-risk population",
+              domain="context", aliases=("public_order_weapons_rate",)),
+    Indicator("antisocial_behaviour", "antisocial_behaviour_rate",
+              "Anti-social behaviour (police, per 1,000)", "identity", False,
+              _F8 + "anti-social behaviour rate per 1,000 at-risk population",
+              domain="context", aliases=("antisocial_behaviour_rate", "asb")),
+    Indicator("overcrowding", "overcrowding_bedrooms_share",
+              "Overcrowded households (bedrooms)", "identity", False,
+              _F8 + "household overcrowding indicator (bedrooms), Census 2021",
+              domain="context", aliases=("overcrowding_bedrooms_share",)),
 )
 
 #: Registry lookup by name.

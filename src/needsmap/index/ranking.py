@@ -7,6 +7,7 @@
   not ranked.
 * :func:`position_desc`: ``ROW_NUMBER()`` positions (ties broken by input order), on
   which deciles and quintiles are cut.
+* :func:`snap_ties`: scores equal but for rounding made exactly equal, so they tie.
 """
 
 from __future__ import annotations
@@ -57,6 +58,43 @@ def average_ranks(values: np.ndarray,
         ranks[ok[order], j] = avg
         counts[ok[order], j] = grp_n[grp_id]
     return ranks, counts
+
+
+#: Relative tolerance under which two scores are the same score (:func:`snap_ties`).
+TIE_RTOL = 1e-12
+
+
+def snap_ties(scores: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
+    """Make scores that differ only by rounding exactly equal, so that they tie.
+
+    A weighted mean of quantiles such as ``(q1 + q2 + q3) / 3`` gives two wards with the
+    same true score values that differ in the last bits, depending on which terms were
+    summed. Along each row, values are sorted and every run in which neighbours differ
+    by at most ``rtol · max(1, max |s|)`` takes the run's smallest value. Distinct
+    scores of the index are many orders of magnitude further apart than that.
+
+    Parameters
+    ----------
+    scores
+        ``(n,)`` or ``(d, n)``; NaN = no score (left as it is).
+    """
+    s = np.asarray(scores, dtype=float)
+    one_d = s.ndim == 1
+    s = np.atleast_2d(s)
+    d, n = s.shape
+    if n < 2:
+        return s[0].copy() if one_d else s.copy()
+    order = np.argsort(s, axis=1)  # NaN last
+    ss = np.take_along_axis(s, order, axis=1)
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(1.0, np.nanmax(np.abs(np.where(np.isnan(ss), 0.0, ss)), axis=1))
+        new_run = np.ones((d, n), dtype=bool)
+        new_run[:, 1:] = ~(ss[:, 1:] - ss[:, :-1] <= rtol * scale[:, None])
+    start = np.maximum.accumulate(np.where(new_run, np.arange(n), 0), axis=1)
+    snapped = np.take_along_axis(ss, start, axis=1)
+    out = np.empty_like(s)
+    np.put_along_axis(out, order, snapped, axis=1)
+    return out[0] if one_d else out
 
 
 def rank_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
@@ -143,7 +181,8 @@ def classes(ranks: np.ndarray, counts: np.ndarray, bins: int) -> np.ndarray:
     return np.where(r > 0, out, 0)
 
 
-def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+def position_desc(scores: np.ndarray, groups: np.ndarray | None = None,
+                  rtol: float = 0.0) -> np.ndarray:
     """Ordinal positions, descending, ties broken by input order (``ROW_NUMBER()``).
 
     The twin of ``row_number() OVER (PARTITION BY g ORDER BY s DESC, ward_code)``
@@ -156,6 +195,10 @@ def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.nd
         ``(n,)`` or ``(d, n)``; ``NaN`` = no score.
     groups
         Optional integer group id per ward; positions restart at 1 per group.
+    rtol
+        Scores within ``rtol · max(1, max |s|)`` of their neighbour in the order count
+        as tied (broken by input order): the same positions as
+        ``position_desc(snap_ties(scores, rtol))``, with one sort fewer.
 
     Returns
     -------
@@ -170,7 +213,13 @@ def position_desc(scores: np.ndarray, groups: np.ndarray | None = None) -> np.nd
     key = np.where(missing, np.inf, -s)
     order = np.argsort(key, axis=1)  # quicksort (SIMD); ties are re-ordered below
     ks = np.take_along_axis(key, order, axis=1)
-    tie = ks[:, 1:] == ks[:, :-1]
+    if rtol > 0:
+        with np.errstate(invalid="ignore"):
+            fin = np.where(np.isfinite(ks), np.abs(ks), 0.0)
+            tol = rtol * np.maximum(1.0, fin.max(axis=1, keepdims=True))
+            tie = (ks[:, 1:] - ks[:, :-1] <= tol) & np.isfinite(ks[:, 1:])
+    else:
+        tie = ks[:, 1:] == ks[:, :-1]
     if tie.any():  # order each run of equal scores by input position (stable result)
         run = np.zeros((d, n), dtype=np.int64)
         np.cumsum(~tie, axis=1, out=run[:, 1:])

@@ -7,7 +7,10 @@ Two perturbations of the chosen weights ``w`` (over the indicators with
   ``w``, precision ``c``; default ``c = 20``, so an equal weight of 0.25 varies
   with standard deviation ``sqrt(0.25 · 0.75 / 21) ≈ 0.09``), seeded.
 * **Drop one**: each used indicator in turn gets weight 0, the rest are
-  renormalised.
+  renormalised. For the ``domains`` method the weights are over domains, so this
+  drops each **domain** in turn (a two-domain index); the engine adds one run per
+  proxy (``extra_drop``): the proxy is left out of its domain, the domain is
+  re-scored and re-ranked, and the domains are combined with the chosen weights.
 
 For every weight vector the wards are scored with the chosen method and ranked
 again (all wards at once: one matrix product and one sort per draw). Per ward:
@@ -18,7 +21,9 @@ again (all wards at once: one matrix product and one sort per draw). Per ward:
   in the class it has at the chosen weights. The class is the national decile
   (scope ``england``) or the quintile within its LAD (scope ``lad``);
 * ``stab_dropone_rank_min`` / ``_max`` and ``stab_dropone_share_same_class``:
-  the same over the drop-one configurations;
+  the same over all the drop-one configurations;
+* ``stab_dropdomain_rank_min`` / ``_max``: best and worst rank over the
+  drop-one-domain runs alone (``domains`` method; empty for the flat methods);
 * ``stability_band``: ``stable`` if the share is ≥ 0.9, ``moderate`` if it is
   ≥ 0.5, else ``unstable``; ``unstable`` is the boolean flag.
 """
@@ -30,7 +35,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from needsmap.index.ranking import classes, group_counts, position_desc
+from needsmap.index.ranking import TIE_RTOL, classes, group_counts, position_desc, snap_ties
 
 #: Default number of Dirichlet draws (the issue asks for at least 200).
 DRAWS = 200
@@ -45,7 +50,7 @@ UNSTABLE_SHARE = 0.5
 STABILITY_COLUMNS = (
     "stab_rank_p05", "stab_rank_p95", "stab_share_same_class",
     "stab_dropone_rank_min", "stab_dropone_rank_max", "stab_dropone_share_same_class",
-    "stability_band", "unstable",
+    "stab_dropdomain_rank_min", "stab_dropdomain_rank_max", "stability_band", "unstable",
 )
 
 
@@ -72,8 +77,8 @@ def weight_draws(w: np.ndarray, draws: int = DRAWS, seed: int = SEED,
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
-    if concentration <= 0:
-        raise ValueError("concentration must be > 0")
+    if not np.isfinite(concentration) or concentration <= 0:
+        raise ValueError(f"concentration must be a finite number > 0, not {concentration!r}")
     w = np.asarray(w, dtype=float)
     active = np.flatnonzero(w > 0)
     rng = np.random.default_rng(seed)
@@ -121,7 +126,9 @@ def _percentiles(r: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
 def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
                    lad_ids: np.ndarray, n_lads: int, scope: str = "england",
                    draws: int = DRAWS, seed: int = SEED,
-                   concentration: float = CONCENTRATION) -> pd.DataFrame:
+                   concentration: float = CONCENTRATION, *,
+                   extra_drop: np.ndarray | None = None,
+                   by_domain: bool = False) -> pd.DataFrame:
     """Compute the stability columns for every ward.
 
     Parameters
@@ -142,6 +149,12 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
         ``"england"`` (class = national decile) or ``"lad"`` (class = LA quintile).
     draws, seed, concentration
         See :func:`weight_draws`.
+    extra_drop
+        Scores ``(m, n)`` of further drop-one runs, counted with the weight drop-one
+        runs (the ``domains`` method's drop-one-proxy runs).
+    by_domain
+        The columns of ``comp`` are domains: report the weight drop-one runs also as
+        ``stab_dropdomain_rank_min`` / ``_max`` (else those are empty).
 
     Returns
     -------
@@ -157,14 +170,13 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
 
     dir_w, drop_w = weight_draws(w, draws, seed, concentration)
 
-    def summarise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = _scores(comp, weights)
-        r = position_desc(s, groups)
+    def summarise(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = position_desc(s, groups, rtol=TIE_RTOL)  # ties as in the scoring (snap_ties)
         cnt = group_counts(r > 0, groups, n_groups)
         same = (classes(r, cnt, bins) == base_cls[None, :]).mean(axis=0)
         return r, same
 
-    r_dir, share = summarise(dir_w)
+    r_dir, share = summarise(_scores(comp, dir_w))
     p05, p95 = _percentiles(r_dir, (5, 95))
     gaps = np.flatnonzero((r_dir == 0).any(axis=0))
     if gaps.size:  # wards unranked in some draw (no score): percentiles of the ranked draws
@@ -172,15 +184,23 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
         with warnings.catch_warnings():  # all-NaN columns: wards with no score at all
             warnings.simplefilter("ignore", RuntimeWarning)
             p05[gaps], p95[gaps] = np.nanpercentile(rf, [5, 95], axis=0)
-    if drop_w.shape[0]:
-        r_drop, share_drop = summarise(drop_w)
+    n_wdrop = drop_w.shape[0]
+    drop_s = [_scores(comp, drop_w)] if n_wdrop else []
+    if extra_drop is not None and len(extra_drop):
+        drop_s.append(np.asarray(extra_drop, dtype=float))
+    ddmin = ddmax = np.full(base_cls.size, np.nan)
+    if drop_s:
+        r_drop, share_drop = summarise(np.vstack(drop_s))
         rd = np.where(r_drop > 0, r_drop, np.nan).astype(float)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             dmin, dmax = np.nanmin(rd, axis=0), np.nanmax(rd, axis=0)
+            if by_domain and n_wdrop:
+                ddmin, ddmax = np.nanmin(rd[:n_wdrop], axis=0), np.nanmax(rd[:n_wdrop], axis=0)
     else:  # one indicator: nothing to drop
         share_drop = np.ones(base_cls.size)
-        base_pos = position_desc(_scores(comp, np.asarray(w, float)[None, :]), groups)[0]
+        base_pos = position_desc(snap_ties(_scores(comp, np.asarray(w, float)[None, :])),
+                                 groups)[0]
         dmin = dmax = np.where(base_pos > 0, base_pos, np.nan).astype(float)
 
     band = np.where(share >= STABLE_SHARE, "stable",
@@ -192,6 +212,8 @@ def rank_stability(comp: np.ndarray, w: np.ndarray, base_class: np.ndarray,
         "stab_dropone_rank_min": pd.array(dmin, dtype="Int64"),
         "stab_dropone_rank_max": pd.array(dmax, dtype="Int64"),
         "stab_dropone_share_same_class": share_drop,
+        "stab_dropdomain_rank_min": pd.array(ddmin, dtype="Int64"),
+        "stab_dropdomain_rank_max": pd.array(ddmax, dtype="Int64"),
         "stability_band": band,
         "unstable": pd.array(share < UNSTABLE_SHARE, dtype="boolean"),
     })

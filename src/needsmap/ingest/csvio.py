@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import math
 import os
@@ -132,9 +133,21 @@ def _blank_lines(text: str) -> list[int]:
 
 
 def _utf8_source(path: Path, label: str, fr: FileReport) -> tuple[Path, str, Path | None]:
-    """The file (or a UTF-8 copy of it, for Windows-1252), its text, and the copy to delete."""
+    """The file (or a UTF-8 copy of it, for Windows-1252 or gzip), its text, and the copy to delete.
+
+    A gzip-compressed CSV (the IoD2019 File 1 and File 2 exports are ``.csv.gz``) is
+    decompressed in memory and read by the same policy, with a note.
+    """
     data = Path(path).read_bytes()
+    gz = data[:2] == b"\x1f\x8b"
+    if gz:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(label, f"cannot decompress the gzip file: {exc}") from None
     text, note = decode(data, label)
+    if gz:
+        note = "; ".join(n for n in ("gzip-compressed", note) if n)
     if note:
         fr.note = (fr.note + "; " if fr.note else "") + note
         fd, tmp = tempfile.mkstemp(prefix="needsmap-csv-", suffix=".csv")

@@ -4,7 +4,8 @@ Temporary tables read by ``queries/areas_lsoa.sql`` (whose ``lsoa_indicators`` k
 value; the connection's temporary tables are not written to the store):
 
 ``iod_domains``: scores of the IMD and domains (File 7 columns).
-``iod_indicators``: income and IDACI numerators (File 8).
+``iod_indicators``: income and IDACI numerators, and the proxies of the ``domains`` index
+(:data:`DOMAIN_PROXIES`) (File 8).
 ``iod_idaci_official``: the official IDACI score (File 5) where present.
 """
 
@@ -36,10 +37,26 @@ DOMAIN_SCORES = {
     "barriers_to_housing_services_score": "barriers_score",
     "living_environment_score": "living_environment_score",
 }
-DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile"}
+#: Published ranks (1 = most deprived LSOA in England): the IMD's, and the income and crime
+#: domains' (the positions compared with IoD2019 by needsmap.areas.change).
+DOMAIN_RANKS = {"imd_rank": "imd_rank", "imd_decile": "imd_decile", "income_rank": "income_rank",
+                "crime_rank": "crime_rank"}
 NUMERATORS = {
     "income_domain_numerator": "income_numerator",
     "income_deprivation_affecting_children_index_idaci_numerator": "idaci_numerator",
+}
+#: File 8 indicators the ``domains`` index uses (needsmap.index.indicators; docs/method.md
+#: "Domains"): File 8 column -> store column. Police rates per 1,000 at-risk population and
+#: the Census overcrowding share are >= 0; the mental health indicator is a signed score.
+DOMAIN_PROXIES = {
+    "violence_without_injury_rate_per_1_000_at_risk_population": "violence_without_injury_rate",
+    "violence_with_injury_rate_per_1_000_at_risk_population": "violence_with_injury_rate",
+    "stalking_and_harassment_rate_per_1_000_at_risk_population": "stalking_harassment_rate",
+    "mental_health_indicator": "mental_health_indicator",
+    "public_order_and_possession_of_weapons_rate_per_1_000_at_risk_population":
+        "public_order_weapons_rate",
+    "anti_social_behaviour_rate_per_1_000_at_risk_population": "antisocial_behaviour_rate",
+    "household_overcrowding_indicator_bedrooms": "overcrowding_bedrooms_share",
 }
 LSOA_RE = r"E01[0-9]{6}"
 
@@ -78,18 +95,25 @@ def load_domains(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> 
 
 
 def load_indicators(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
-    cols = ["lsoa21_code", *NUMERATORS]
+    cols = ["lsoa21_code", *NUMERATORS, *DOMAIN_PROXIES]
     raw = read_csv_raw(con, path, fr, cols, only=cols)
     rules = _common_rules("lsoa21_code")
     rules.insert(1, duplicate_rule(raw, "lsoa21_code"))
     rules += numeric_rule(list(NUMERATORS), allow_negative=False, allow_suppressed=True)
+    rules += numeric_rule("mental_health_indicator", allow_suppressed=True)
+    rules += numeric_rule([c for c in DOMAIN_PROXIES if c != "mental_health_indicator"],
+                          allow_negative=False, allow_suppressed=True)
     kept = apply_rules(con, raw, fr, rules, cols)
-    sel = ", ".join(f"{num_expr(c)} AS {ident(a)}" for c, a in NUMERATORS.items())
+    sel = ", ".join(f"{num_expr(c)} AS {ident(a)}" for c, a in (NUMERATORS | DOMAIN_PROXIES).items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE iod_indicators AS SELECT lsoa21_code AS lsoa_code, {sel} FROM {kept}")
     fr.rows_kept = con.execute("SELECT count(*) FROM iod_indicators").fetchone()[0]
     sup = suppressed_counts(con, kept, list(NUMERATORS))
     fr.note = "suppressed (blank) numerators, true count 0-9: " + ", ".join(
         f"{NUMERATORS[k]} {v}" for k, v in sup.items())
+    sup = {k: v for k, v in suppressed_counts(con, kept, list(DOMAIN_PROXIES)).items() if v}
+    if sup:
+        fr.note += "; blank indicators kept as NULL: " + ", ".join(
+            f"{DOMAIN_PROXIES[k]} {v}" for k, v in sup.items())
 
 
 def load_idaci_official(con: duckdb.DuckDBPyConnection, path: Path | None, fr: FileReport | None,

@@ -172,12 +172,15 @@ def check_header(path: Path) -> str:
         raise InputError(name, "file is empty (no header row)", row=1)
     if head.startswith(codecs.BOM_UTF8):
         head = head[len(codecs.BOM_UTF8):]
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]  # CR alone: classic Mac line ends
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(name, f"header is not valid UTF-8 ({exc.reason})", row=1) from exc
-    got = tuple(f.strip() for f in next(csv.reader(io.StringIO(text)), []))
+    try:
+        got = tuple(f.strip() for f in next(csv.reader(io.StringIO(text, newline="")), []))
+    except csv.Error as exc:
+        raise InputError(name, f"header is not readable CSV ({exc})", row=1) from None
     if got == STANDARD_COLUMNS:
         return "standard"
     if got == SNAKE_COLUMNS:

@@ -37,7 +37,8 @@ def parse_formats(text: str) -> list[str]:
 
 def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | None, out: Path,
                     formats: Sequence[str] = FORMATS, la: str | None = None,
-                    advance: Callable[[str], None] | None = None) -> Written:
+                    advance: Callable[[str], None] | None = None,
+                    basis: str = "children") -> Written:
     """Write one snapshot per locality (and for the LA named by ``la``) into ``out``.
 
     Parameters
@@ -56,6 +57,9 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
         locality's comparator.
     advance
         Called with the area name after each snapshot (for a progress bar).
+    basis
+        ``children`` (aged 0-15) or ``under5`` (the early-years lens), as for
+        :func:`~needsmap.snapshot.content.build_snapshot`.
     """
     out.mkdir(parents=True, exist_ok=True)
     la_code = la_name = None
@@ -76,7 +80,7 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
             printer.__enter__()
         for name, wards, kind, slug in areas:
             snap = C.build_snapshot(con, name, wards, kind=kind, la_code=la_code, england=england,
-                                    with_map=True)
+                                    with_map=True, basis=basis)
             written.snapshots.append(snap)
             files = []
             html = render_html(snap, locality_set=set_label if kind == "locality" else None)

@@ -19,7 +19,10 @@ import pandas as pd
 import shapely
 
 from needsmap import CAVEAT
+from needsmap.access.early_years import BASES, GROUP, GROUP_TYPES, check_basis
+from needsmap.areas import change as CH
 from needsmap.areas.weights import POOR_FIT_NOTE
+from needsmap.index.domains import DOMAINS
 from needsmap.scope import resolve_la as resolve_la_name
 from needsmap.settings import BNG
 from needsmap.snapshot import figures as F
@@ -33,9 +36,14 @@ ENGLAND = "__england__"
 LA = "__la__"
 AREA = "__area__"
 
+#: Notes beside headline rows.
+NOTES = {"under5_count": "mid-2020 estimates carried to 2021 LSOAs; for children 0\u201315 "
+                         "they exceed Census 2021 by 3.5% in England"}
+
 #: The store tables a snapshot reads.
 TABLES = ("lsoa", "lsoa_indicators", "ward", "ward_indicators_england", "lad_indicators",
-          "ward_ace", "service", "ward_access", "ward_crime", "meta", "source")
+          "ward_ace", "service", "ward_access", "ward_access_under5", "ward_crime", "lsoa_change",
+          "meta", "source")
 
 
 @dataclass
@@ -69,6 +77,7 @@ class WardRow:
     stable_css: str
     fit: str = ""  # "share of ward covered / spill", e.g. "92% / 4%"
     fit_poor: bool = False  # figures estimated from areas that only partly match the ward
+    domains: str = "\u2014"
 
 
 @dataclass
@@ -108,6 +117,14 @@ class Snapshot:
     caveat: str = CAVEAT
     other_las: list[str] = field(default_factory=list)
     poor_fit_note: str = POOR_FIT_NOTE
+    basis: str = "children"  # whose figures weight the index and access: a key of BASES
+    change_line: str = ""  # "more / less deprived relative to England than in 2019" (IMD)
+    change_note: str = CH.CAVEAT
+
+    @property
+    def basis_label(self) -> str:
+        """``children aged 0-15`` or ``under-5s``."""
+        return BASES[self.basis]["label"]
 
     @property
     def title(self) -> str:
@@ -143,7 +160,8 @@ def resolve_la(con: duckdb.DuckDBPyConnection, name_or_code: str) -> tuple[str, 
 
 def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequence[str],
                    kind: str = "locality", la_code: str | None = None,
-                   england: pd.Series | None = None, with_map: bool = True) -> Snapshot:
+                   england: pd.Series | None = None, with_map: bool = True,
+                   basis: str = "children") -> Snapshot:
     """Collect the content of one snapshot.
 
     Parameters
@@ -162,7 +180,12 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         A precomputed England aggregate row (saves time over many snapshots).
     with_map
         Draw the map (needs ward geometry in the store).
+    basis
+        ``"children"`` (aged 0-15) or ``"under5"`` (the early-years lens): who weights the
+        index's area figures and the access figures, and whose count the ward table shows
+        (:data:`needsmap.access.early_years.BASES`).
     """
+    check_basis(basis)
     schema.require_tables(con, TABLES)
     wards = list(dict.fromkeys(ward_codes))
     las = lad_of(con, wards)
@@ -170,6 +193,9 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         raise ValueError(f"{name}: none of its wards has LSOAs in the store")
     if la_code is None:
         la_code = las[0][0]
+    elif kind == "locality" and la_code not in {c for c, _, _ in las}:
+        raise ValueError(f"{name}: its wards are in {' and '.join(n for _, n, _ in las)}, not in "
+                         f"the LA {la_code} it was to be compared with")
     la_name = run_sql(con, "snapshot_lad_name", {"lad": la_code}).fetchone()[0]
     groups = {AREA: wards}
     if kind != "la":
@@ -180,17 +206,19 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     area = agg.loc[AREA]
     la = agg.loc[LA] if kind != "la" else area
     h_area, h_la, h_eng = F.headline(area), F.headline(la), F.headline(england)
-    ace = _ace(con, wards, la_code)
+    ace = _ace(con, wards, la_code, basis)
     notes: list[str] = []
     rows = []
-    for key in ("children_count", "children", "child_poverty", "income", "crime_score", "density"):
-        rows.append(_row(h_area[key], h_la[key], h_eng[key], kind))
+    for key in ("children_count", "under5_count", "children", "child_poverty", "income",
+                "crime_score", "density"):
+        rows.append(_row(h_area[key], h_la[key], h_eng[key], kind, note=NOTES.get(key, "")))
     crime = _recorded_crime(con, wards, la_code, kind)
     if crime is not None:
-        rows.insert(5, _row(*crime, kind, note="police.uk street-level crime; selected types"))
+        rows.insert(6, _row(*crime, kind, note="police.uk street-level crime; selected types"))
     rows.append(_row(*ace["figs"], kind, note=ace["note"]))
-    ward_rows, basis, ward_deciles = _ward_rows(con, wards)
-    services, access_cols, s_note, pts = _services(con, wards)
+    rows += [_row(*figs, kind, note=note) for figs, note in _domains(con, wards, la_code, basis)]
+    ward_rows, ward_basis, ward_deciles = _ward_rows(con, wards, basis)
+    services, access_cols, s_note, pts = _services(con, wards, basis)
     m, m_note = None, ""
     if with_map:
         m, m_note = _map(con, wards, la_code, ward_rows, ward_deciles, pts,
@@ -198,16 +226,18 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
     meta = dict(run_sql(con, "store_meta_read").fetchall())
     srcs = _sources(con, [c for c, _n, _s in las] + [la_code])
     if kind == "locality" and len(las) > 1:
-        notes.append("This locality spans more than one LA; it is compared with "
-                     f"{la_name}, which holds most of its residents.")
+        why = ", which holds most of its residents" if la_code == las[0][0] else ""
+        notes.append("This locality spans more than one LA "
+                     f"({', '.join(n for _, n, _ in las)}); it is compared with {la_name}{why}.")
     return Snapshot(
         name=name, kind=kind, la_code=la_code, la_name=la_name, ward_codes=wards,
         n_lsoa=int(area["n_lsoa"]), population=F.count_figure("p", "p", area["population"]).text(),
         generated=dt.date.today().isoformat(), built_at=meta.get("built_at", "unknown"),
-        headline=rows, wards=ward_rows, ward_basis=basis, services=services,
+        headline=rows, wards=ward_rows, ward_basis=ward_basis, services=services,
         access_columns=access_cols, services_note=s_note, map=m, map_note=m_note,
-        sources=srcs, vintages=_vintages(con, la_code), notes=notes,
-        other_las=[n for c, n, _ in las if c != la_code],
+        sources=srcs, vintages=[*_vintages(con, la_code), CH.VINTAGE], notes=notes,
+        other_las=[n for c, n, _ in las if c != la_code], basis=basis,
+        change_line=change_line(con, wards),
     )
 
 
@@ -248,16 +278,20 @@ def _recorded_crime(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: s
     return figs[0], figs[1], figs[2]
 
 
-def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict:
-    """ACE position: share of children in wards of England's highest-risk fifth (deciles 1-2)."""
+def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str,
+         basis: str = "children") -> dict:
+    """ACE position: share of children (or under-5s) in wards of England's highest-risk fifth
+    (deciles 1-2)."""
     out = {}
     for gid, where in ((AREA, "area"), (LA, "la"), (ENGLAND, "england")):
         out[gid] = F.query_df(con, "snapshot_ace", {"wards": wards, "lad": la_code,
-                                                    "scope": where}).iloc[0].tolist()
+                                                    "scope": where, "basis": basis}
+                              ).iloc[0].tolist()
+    who = "children" if basis == "children" else "under-5s"
     figs = []
     for gid in (AREA, LA, ENGLAND):
         num, den = out[gid][0], out[gid][1]
-        f = F.Figure("ace", "ACE index position: children in wards of England's highest "
+        f = F.Figure("ace", f"ACE index position: {who} in wards of England's highest "
                      "modelled-risk fifth (deciles 1\u20132)", "share")
         if den and not F.is_small(den) and num is not None:
             if F.is_small(num) and num > 0:
@@ -272,21 +306,51 @@ def _ace(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str) -> dict
     return {"figs": figs, "note": note}
 
 
-def _ward_rows(con: duckdb.DuckDBPyConnection,
-               wards: list[str]) -> tuple[list[WardRow], str, dict[str, float | None]]:
+def _domains(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str,
+             basis: str = "children") -> list[tuple[tuple[F.Figure, F.Figure, F.Figure], str]]:
+    """The index's three domains: children- (or under-5-) weighted domain scores of the area,
+    LA, England.
+
+    Each domain score is a mean of normal scores (0 = a typical English ward; higher =
+    higher modelled risk); the note gives the England ward decile the area's score sits in.
+    """
+    out = {}
+    for where in ("area", "la", "england"):
+        df = F.query_df(con, "snapshot_domains", {"wards": wards, "lad": la_code,
+                                                  "scope": where, "basis": basis})
+        out[where] = df.set_index("domain")
+    rows = []
+    for d in DOMAINS:
+        label = f"ACE index domain: {d.label.lower()} (score)"
+        figs = tuple(F.score_figure(d.name, label, out[w]["score"].get(d.name))
+                     for w in ("area", "la", "england"))
+        dec = out["area"]["decile"].get(d.name)
+        note = "modelled risk proxy; not tested"
+        if dec is not None and pd.notna(dec):
+            note = f"sits in England ward decile {int(dec)}; " + note
+        if d.weak:
+            note += "; weak proxies (police violence rates for all ages)"
+        rows.append((figs, note))
+    return rows
+
+
+def _ward_rows(con: duckdb.DuckDBPyConnection, wards: list[str], basis: str = "children"
+               ) -> tuple[list[WardRow], str, dict[str, float | None]]:
     groups = {w: [w] for w in wards}
     agg = F.aggregate(con, groups)
     fit = run_sql(con, "snapshot_ward_fit", {"w": wards}).df().set_index("ward_code")
     names = fit["ward_name"].to_dict()
     ace = run_sql(con, "snapshot_ward_ace", {"w": wards}).df().set_index("ward_code")
-    basis = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
+    text = ("Ranked by the modelled ACE index (England rank; 1 = highest modelled risk). "
+             "Domains: the ward's England decile in each domain of the index: abuse and "
+             "neglect \u00b7 household dysfunction \u00b7 wider context. "
              "Rank band: 5\u201395% range of the rank over perturbed weights; stability: "
              "the band, with the share of draws that keep the ward in the same England decile.")
     recs = []
     for w in wards:
         r = agg.loc[w]
         cp = F.proportion_figure("cp", "cp", r["child_poverty_num"], r["child_poverty_den"])
-        ch = F.count_figure("ch", "ch", r["children_0_15"])
+        ch = F.count_figure("ch", "ch", r[BASES[basis]["column"]])
         rec = {"ward_code": w, "ward_name": names.get(w, w), "children": ch.text(),
                "cp": cp.text(), "cp_ci": cp.ci_text(), "cp_value": cp.value or -1}
         rec["fit"], rec["fit_poor"] = _fit_text(fit.loc[w]) if w in fit.index else ("n/a", False)
@@ -306,6 +370,9 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                 rec["css"] = "unstable" if unstable else "stable"
             else:
                 rec["stab"], rec["css"] = "n/a", ""
+            rec["dom"] = "\u00b7".join(
+                str(int(a[d.decile_column])) if pd.notna(a.get(d.decile_column)) else "\u2013"
+                for d in DOMAINS)
         else:  # a ward without a score (no indicator values)
             rec["order"], rec["decile"] = None, None
             rec["rank"], rec["band"], rec["stab"], rec["css"] = "\u2014", "\u2014", "\u2014", ""
@@ -315,11 +382,11 @@ def _ward_rows(con: duckdb.DuckDBPyConnection,
                     children=r["children"], child_poverty=r["cp"], child_poverty_ci=r["cp_ci"],
                     decile=str(int(r["decile"])) if r["decile"] is not None and pd.notna(r["decile"]) else "n/a",
                     rank=r["rank"], rank_band=r["band"], stability=r["stab"], stable_css=r["css"],
-                    fit=r["fit"], fit_poor=r["fit_poor"])
+                    fit=r["fit"], fit_poor=r["fit_poor"], domains=r.get("dom", "\u2014"))
             for i, r in enumerate(recs, start=1)]
     deciles = {r["ward_code"]: (float(r["decile"]) if r["decile"] is not None and pd.notna(r["decile"])
                                 else None) for r in recs}
-    return rows, basis, deciles
+    return rows, text, deciles
 
 
 def _fit_text(r: pd.Series) -> tuple[str, bool]:
@@ -330,7 +397,8 @@ def _fit_text(r: pd.Series) -> tuple[str, bool]:
             bool(r["fit_poor"]) if pd.notna(r["fit_poor"]) else False)
 
 
-def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
+def _services(con: duckdb.DuckDBPyConnection, wards: list[str],  # noqa: ANN202
+              basis: str = "children"):
     """Services in and within 1 km of the area, by type, with access figures."""
     name = "snapshot_group"
     con.register(name, pd.DataFrame({"group_id": AREA, "ward_code": wards}, dtype="string"))
@@ -339,11 +407,11 @@ def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
     finally:
         con.unregister(name)
     pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["easting"], df["northing"]), crs=BNG)
-    access, acc_cols = _access(con, wards)
+    access, acc_cols = _access(con, wards, basis)
     out = []
     left_out = []
     for t in sorted(set(df["type"].dropna().astype(str)) | set(access)):
-        g = df[df["type"] == t]
+        g = df[df["type"].isin(GROUP_TYPES)] if t == GROUP else df[df["type"] == t]
         acc = access.get(t, {})
         if acc.get("covered") is False:
             if g.empty:
@@ -362,15 +430,26 @@ def _services(con: duckdb.DuckDBPyConnection, wards: list[str]):  # noqa: ANN202
 
 ACCESS_COLUMNS = [("mean_km", "mean km to nearest"), ("share_1km", "children within 1 km"),
                   ("share_2km", "children within 2 km"), ("per_1000_children", "per 1,000 children")]
+#: The early-years lens: under-5-weighted (ward_access_under5, with the early-years group).
+ACCESS_COLUMNS_UNDER5 = [("mean_km", "mean km to nearest"), ("share_1km", "under-5s within 1 km"),
+                         ("share_2km", "under-5s within 2 km"),
+                         ("per_service", "under-5s per service")]
 
 
-def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """Child-weighted access figures per service type for the area (from ``ward_access``)."""
-    df = F.query_df(con, "snapshot_access", {"wards": wards})
+def _access(con: duckdb.DuckDBPyConnection, wards: list[str], basis: str = "children"
+            ) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Child- (or under-5-) weighted access figures per service type for the area (from
+    ``ward_access`` or ``ward_access_under5``)."""
+    if basis == "under5":
+        df = F.query_df(con, "snapshot_access_under5", {"wards": wards})
+        columns = ACCESS_COLUMNS_UNDER5
+    else:
+        df = F.query_df(con, "snapshot_access", {"wards": wards})
+        columns = ACCESS_COLUMNS
     out: dict[str, dict[str, str]] = {}
     for r in df.to_dict("records"):
         d: dict = {"covered": bool(r["in_coverage"])}
-        for col, lab in ACCESS_COLUMNS:
+        for col, lab in columns:
             v = r[col]
             if v is None or pd.isna(v):
                 d[lab] = "n/a"
@@ -378,10 +457,61 @@ def _access(con: duckdb.DuckDBPyConnection, wards: list[str]) -> tuple[dict[str,
                 d[lab] = f"{100 * v:.0f}%"
             elif col == "mean_km":
                 d[lab] = f"{v:.2f}"
+            elif col == "per_service":
+                d[lab] = f"{v:,.0f}"
             else:
                 d[lab] = f"{v:.1f}"
         out[str(r["service_type"])] = d
-    return out, [lab for _, lab in ACCESS_COLUMNS]
+    return out, [lab for _, lab in columns]
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``23rd``, ``11th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def change_text(pct_2019: float | None, pct_2025: float | None, uncertainty: float | None,
+                label: str = "IMD") -> str:
+    """The one line on change since IoD2019 (positions 0-1, 0 = most deprived end).
+
+    "More deprived relative to England than in 2019" when the 2025 position is lower (more
+    deprived) by more than the re-mapping uncertainty and by at least one whole percentile as
+    shown; "less deprived" the reverse; else "about the same position".
+
+    >>> change_text(0.234, 0.19, 0.001)[:60]
+    'More deprived relative to England than in 2019 (IMD): its ne'
+    >>> change_text(0.234, 0.19, 0.001)[-70:]
+    "23rd percentile in IoD2019 and the 19th in IoD2025 (1st = most deprived)."
+    >>> change_text(0.234, 0.236, 0.0).startswith("About the same")
+    True
+    """
+    if pct_2019 is None or pct_2025 is None or pd.isna(pct_2019) or pd.isna(pct_2025):
+        return ""
+    p19, p25 = max(1, round(100 * pct_2019)), max(1, round(100 * pct_2025))
+    u = 0.0 if uncertainty is None or pd.isna(uncertainty) else float(uncertainty)
+    moved = p19 != p25 and abs(pct_2025 - pct_2019) > u
+    verdict = ("About the same position relative to England as in 2019" if not moved
+               else "More deprived relative to England than in 2019" if pct_2025 < pct_2019
+               else "Less deprived relative to England than in 2019")
+    return (f"{verdict} ({label}): its neighbourhoods sat on average at England's "
+            f"{_ordinal(p19)} percentile in IoD2019 and the {_ordinal(p25)} in IoD2025 "
+            "(1st = most deprived).")
+
+
+def change_line(con: duckdb.DuckDBPyConnection, wards: Sequence[str]) -> str:
+    """:func:`change_text` for an area (its wards' LSOAs, ``queries/snapshot_change.sql``)."""
+    name = "snapshot_group"
+    con.register(name, pd.DataFrame({"group_id": AREA, "ward_code": list(wards)}, dtype="string"))
+    try:
+        df = F.query_df(con, "snapshot_change")
+    finally:
+        con.unregister(name)
+    imd = df[df["measure"] == "imd"]
+    if imd.empty:
+        return ""
+    r = imd.iloc[0]
+    return change_text(r["pct_2019"], r["pct_2025"], r["uncertainty"])
 
 
 def _map(con: duckdb.DuckDBPyConnection, wards: list[str], la_code: str, rows: list[WardRow],

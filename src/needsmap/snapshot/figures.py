@@ -244,6 +244,8 @@ def headline(row: Mapping[str, float]) -> dict[str, Figure]:
                                       row.get("children_0_15"), pop),
         "children_count": count_figure("children_count", "Children aged 0\u201315",
                                        row.get("children_0_15")),
+        "under5_count": count_figure("under5_count", "Under-5s (aged 0\u20134; ONS mid-2020)",
+                                     row.get("under5")),
         "child_poverty": proportion_figure(
             "child_poverty", "Child poverty rate (IDACI)", row.get("child_poverty_num"),
             row.get("child_poverty_den")),

@@ -4,33 +4,45 @@ A *locality* is a named group of electoral wards (WD24 codes). A *locality set* 
 file that defines several of them, for example the five family-centre areas a council
 plans through. Two layouts are accepted.
 
-CSV (UTF-8, comma separated, one ward per row; extra columns such as ``ward_name``
-are allowed and ignored)::
+CSV (comma separated, one ward per row; extra columns such as ``ward_name`` are allowed
+and ignored), read by the one strict CSV reader :mod:`needsmap.ingest.csvio` with its
+encoding policy (UTF-8; Windows-1252 read with a note; UTF-16 refused with how to
+re-save)::
 
     locality,ward_code
     Dudley North,E05015908
     Dudley North,E05015910
 
-TOML (a table of locality name -> list of ward codes; an optional ``name`` titles the set)::
+TOML (UTF-8; an optional ``name`` titles the set), in any of three forms, which may be
+mixed as long as each locality is defined once::
 
     name = "Dudley localities"
     [localities]
     "Dudley North" = ["E05015908", "E05015910"]
 
-or an array of tables ``[[locality]]`` with ``name`` and ``wards``.
+    [localities."Dudley South"]
+    wards = ["E05015903"]
+
+    [[locality]]
+    name = "Halesowen"
+    wards = ["E05015904"]
+
+A name defined twice (in ``[localities]`` and ``[[locality]]``, or in two
+``[[locality]]`` entries) is refused, not merged: the two lists may well be two
+versions of the same locality.
 
 Every problem in a file is collected and reported together in one
 :class:`LocalityFileError`; each names the file, the row (1-based data row, the header
 not counted, as in the load report; for TOML the line) and the column or key:
-bad encoding, missing headers, blank cells, text that is not a ward code, a ward code
-that is not in the store, a ward listed twice, a ward in two localities of the same set,
-and an empty locality.
+bad encoding, missing headers, malformed rows (wrong number of fields, bad quoting),
+blank cells, text that is not a ward code, a ward code that is not in the store, a ward
+listed twice, a ward in two localities of the same set, an empty locality, a locality
+defined twice, and, when the snapshots are for one LA (``la``), a locality with wards
+outside that LA. Blank lines are skipped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tomllib
 from collections.abc import Mapping
@@ -39,7 +51,9 @@ from pathlib import Path
 
 import duckdb
 
-from needsmap.ingest.report import InputError
+from needsmap.ingest.csvio import delimiter_hint, read_csv_table
+from needsmap.ingest.report import FileReport, InputError
+from needsmap.scope import resolve_la
 from needsmap.settings import MAX_UPLOAD_BYTES
 
 WARD_CODE = re.compile(r"^E05[0-9]{6}$")
@@ -86,6 +100,8 @@ class LocalitySet:
     name: str
     source: str
     localities: list[Locality]
+    #: Notes on how the file was read (e.g. "decoded as Windows-1252 (not UTF-8)").
+    notes: list[str] = field(default_factory=list)
 
     def __iter__(self):
         return iter(self.localities)
@@ -139,7 +155,8 @@ def known_wards(con: duckdb.DuckDBPyConnection) -> dict[str, WardInfo]:
 # --------------------------------------------------------------------------- reading
 
 
-def read_localities(path: str | Path, wards: Mapping[str, WardInfo] | None = None) -> LocalitySet:
+def read_localities(path: str | Path, wards: Mapping[str, WardInfo] | None = None,
+                    la: str | None = None) -> LocalitySet:
     """Read and check a locality file (``.csv`` or ``.toml``).
 
     Parameters
@@ -149,22 +166,28 @@ def read_localities(path: str | Path, wards: Mapping[str, WardInfo] | None = Non
     wards
         The store's wards (see :func:`known_wards`). If ``None``, codes are only checked
         for their form (``E05`` and six digits), not for existence.
+    la
+        An LA name or LAD24 code (any case and spacing; :func:`needsmap.scope.resolve_la`)
+        when the localities are to be compared with that LA: every ward of every
+        locality must lie in it. Needs ``wards``.
 
     Raises
     ------
     LocalityFileError
         Listing every problem found, each with file, row and column.
+    needsmap.scope.UnknownArea
+        ``la`` is not an LA of ``wards``.
     """
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise LocalityFileError(str(p), [InputError(str(p), f"cannot read the file: {exc.strerror}")]) from exc
-    return parse_localities(data, p.name, wards=wards, fmt=p.suffix.lstrip(".").lower())
+    return parse_localities(data, p.name, wards=wards, fmt=p.suffix.lstrip(".").lower(), la=la)
 
 
 def parse_localities(data: bytes | str, filename: str, wards: Mapping[str, WardInfo] | None = None,
-                     fmt: str | None = None) -> LocalitySet:
+                     fmt: str | None = None, la: str | None = None) -> LocalitySet:
     """Parse and check locality definitions given as bytes or text (e.g. an upload).
 
     Parameters
@@ -177,6 +200,8 @@ def parse_localities(data: bytes | str, filename: str, wards: Mapping[str, WardI
         Known wards, as for :func:`read_localities`.
     fmt
         ``"csv"`` or ``"toml"``.
+    la
+        The LA the localities are compared with, as for :func:`read_localities`.
     """
     fmt = (fmt or Path(filename).suffix.lstrip(".")).lower()
     if fmt not in ("csv", "toml"):
@@ -186,15 +211,23 @@ def parse_localities(data: bytes | str, filename: str, wards: Mapping[str, WardI
     if len(raw) > MAX_UPLOAD_BYTES:
         raise LocalityFileError(filename, [InputError(
             filename, f"file is {len(raw):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")])
-    text = _decode(raw, filename)
+    target = None
+    if la is not None:
+        if not wards:
+            raise ValueError("checking localities against an LA needs the store's wards")
+        target = resolve_la(la, {(w.lad_code, w.lad_name) for w in wards.values()})
+    notes: list[str] = []
     if fmt == "csv":
-        entries, title, problems = _csv_entries(text, filename)
+        entries, title, problems = _csv_entries(raw, filename, notes)
     else:
-        entries, title, problems = _toml_entries(text, filename)
-    return _check(entries, title or Path(filename).stem, filename, wards, problems)
+        entries, title, problems = _toml_entries(_decode(raw, filename), filename)
+    out = _check(entries, title or Path(filename).stem, filename, wards, problems, target)
+    out.notes = notes
+    return out
 
 
 def _decode(raw: bytes, filename: str) -> str:
+    """TOML text: UTF-8 only (the TOML specification's encoding)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LocalityFileError(filename, [InputError(
             filename, "the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel)")])
@@ -225,48 +258,45 @@ def _err(file: str, e: _Entry | None, msg: str, column: str | None = None) -> In
     return InputError(file, msg, row=e.row, column=column or e.column)
 
 
-def _csv_entries(text: str, filename: str) -> tuple[list[_Entry], str | None, list[InputError]]:
-    problems: list[InputError] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _header_key(h: str) -> str:
+    return re.sub(r"\s+", "_", h.strip().lower())
+
+
+def _csv_entries(raw: bytes, filename: str,
+                 notes: list[str]) -> tuple[list[_Entry], str | None, list[InputError]]:
+    """Entries of a CSV locality file, read by :func:`needsmap.ingest.csvio.read_csv_table`."""
+    fr = FileReport("localities", filename)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise LocalityFileError(filename, [InputError(filename, "the file is empty")]) from None
-    except csv.Error as exc:
-        raise LocalityFileError(filename, [InputError(filename, f"not a readable CSV: {exc}", row=0)]) from exc
-    norm = [re.sub(r"\s+", "_", h.strip().lower()) for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in norm]
+        table = read_csv_table(raw, fr, what="locality file", label=filename,
+                               header_key=_header_key)
+    except InputError as exc:
+        raise LocalityFileError(filename, [exc]) from None
+    header = [c for c in table.columns if c != "row"]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        hint = ""
-        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-            hint = " (the header looks semicolon- or tab-separated; use commas)"
         raise LocalityFileError(filename, [InputError(
             filename, f"missing column(s) {', '.join(missing)}; the header must include "
-            f"'locality,ward_code' but has {', '.join(repr(h) for h in header)}{hint}", row=0)])
-    dup = sorted({c for c in norm if norm.count(c) > 1 and c in REQUIRED_COLUMNS})
-    if dup:
-        raise LocalityFileError(filename, [InputError(
-            filename, f"column(s) {', '.join(dup)} appear more than once in the header", row=0)])
-    i_loc, i_ward = norm.index("locality"), norm.index("ward_code")
+            f"'locality,ward_code' but has {', '.join(repr(h) for h in header)}"
+            f"{delimiter_hint(header)}", row=0)])
+    if fr.note:
+        notes.extend(n for n in fr.note.split("; ") if n and "no data rows" not in n)
+    problems = [InputError(filename, r["reason"], row=r["row"], column=r["column"])
+                for r in fr.rejected if r["reason"] != "blank row"]  # blank lines: skipped
     entries: list[_Entry] = []
-    row = 0
-    try:
-        for fields in reader:
-            row += 1
-            if not any(f.strip() for f in fields):
-                continue  # blank line
-            loc = fields[i_loc].strip() if i_loc < len(fields) else ""
-            ward = fields[i_ward].strip() if i_ward < len(fields) else ""
-            if not loc:
-                problems.append(InputError(filename, "blank locality name", row=row, column="locality"))
-                continue
-            if not ward:
-                problems.append(InputError(
-                    filename, f"blank ward code for locality {loc!r}", row=row, column="ward_code"))
-                continue
-            entries.append(_Entry(loc, ward, row, "ward_code", "row"))
-    except csv.Error as exc:
-        problems.append(InputError(filename, f"unreadable CSV: {exc}", row=row + 1))
+    for row, loc, ward in zip(table["row"], table["locality"].where(table["locality"].notna()),
+                              table["ward_code"].where(table["ward_code"].notna()), strict=True):
+        loc = loc if isinstance(loc, str) else None
+        ward = ward if isinstance(ward, str) else None
+        if loc is None and ward is None:
+            continue  # an empty row (e.g. ",,")
+        if loc is None:
+            problems.append(InputError(filename, "blank locality name", row=row, column="locality"))
+            continue
+        if ward is None:
+            problems.append(InputError(
+                filename, f"blank ward code for locality {loc!r}", row=row, column="ward_code"))
+            continue
+        entries.append(_Entry(loc, ward, int(row), "ward_code", "row"))
     if not entries and not problems:
         problems.append(InputError(filename, "the file has a header but no localities"))
     return entries, None, problems
@@ -286,7 +316,20 @@ def _toml_entries(text: str, filename: str) -> tuple[list[_Entry], str | None, l
         if not isinstance(tbl, dict):
             raise LocalityFileError(filename, [InputError(
                 filename, "'localities' must be a table of name = [ward codes]", column="localities")])
-        pairs += [(str(k), v, f"localities.{k}") for k, v in tbl.items()]
+        for k, v in tbl.items():
+            key = f"localities.{_toml_key(k)}"
+            if isinstance(v, dict):  # [localities.North] wards = [...]
+                extra = sorted(set(v) - {"wards"})
+                if extra or "wards" not in v:
+                    problems.append(_err(filename, _Entry(k, "", _toml_line(lines, k), key, "line"),
+                                         f"locality {k!r}: "
+                                         + (f"unknown key(s) {', '.join(map(repr, extra))}; "
+                                            if extra else "no 'wards' key; ")
+                                         + "expected wards = [ward codes]"))
+                    continue
+                pairs.append((str(k), v["wards"], f"{key}.wards"))
+            else:
+                pairs.append((str(k), v, key))
     if "locality" in doc:
         arr = doc["locality"]
         if not isinstance(arr, list):
@@ -301,9 +344,19 @@ def _toml_entries(text: str, filename: str) -> tuple[list[_Entry], str | None, l
     if not pairs and not problems:
         raise LocalityFileError(filename, [InputError(
             filename, "no localities found; expected a [localities] table or [[locality]] entries")])
+    first_key: dict[str, tuple[str, int | None]] = {}
     entries: list[_Entry] = []
     for name, wards, key in pairs:
         line = _toml_line(lines, name)
+        if name in first_key:
+            k1, l1 = first_key[name]
+            line = _toml_line(lines, name, after=l1 + 1) if l1 else line
+            problems.append(_err(filename, _Entry(name, "", line, key, "line"),
+                                 f"locality {name!r} is defined twice ({k1} and "
+                                 f"{key.removesuffix('.wards')}); define each locality once "
+                                 "(the lists are not merged)"))
+            continue
+        first_key[name] = (key.removesuffix(".wards"), line)
         if not name.strip():
             problems.append(InputError(filename, "blank locality name", column=key))
             continue
@@ -325,6 +378,11 @@ def _toml_entries(text: str, filename: str) -> tuple[list[_Entry], str | None, l
     return entries, title, problems
 
 
+def _toml_key(k: str) -> str:
+    """A TOML key as written in a key path (quoted unless bare)."""
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else '"' + k.replace('"', '\\"') + '"'
+
+
 def _toml_line(lines: list[str], needle: str, after: int | None = None) -> int | None:
     start = (after or 1) - 1
     for i in range(start, len(lines)):
@@ -334,7 +392,7 @@ def _toml_line(lines: list[str], needle: str, after: int | None = None) -> int |
 
 
 def _check(entries: list[_Entry], title: str, filename: str, wards: Mapping[str, WardInfo] | None,
-           problems: list[InputError]) -> LocalitySet:
+           problems: list[InputError], la: tuple[str, str] | None = None) -> LocalitySet:
     by_name: dict[str, Locality] = {}
     seen: dict[str, _Entry] = {}
     names_lower: dict[str, list[str]] = {}
@@ -374,6 +432,8 @@ def _check(entries: list[_Entry], title: str, filename: str, wards: Mapping[str,
     for loc in by_name.values():
         if not loc.ward_codes and not any(loc.name in str(p) for p in problems):
             problems.append(InputError(filename, f"locality {loc.name!r} has no valid wards"))
+    if la is not None and wards:
+        problems += _outside_la(filename, by_name.values(), seen, wards, la)
     slugs: dict[str, str] = {}
     for loc in by_name.values():
         other = slugs.setdefault(loc.slug, loc.name)
@@ -384,3 +444,32 @@ def _check(entries: list[_Entry], title: str, filename: str, wards: Mapping[str,
     if problems:
         raise LocalityFileError(filename, problems)
     return LocalitySet(name=title, source=filename, localities=list(by_name.values()))
+
+
+def _outside_la(filename: str, localities, seen: dict[str, _Entry],  # noqa: ANN001
+                wards: Mapping[str, WardInfo], la: tuple[str, str]) -> list[InputError]:
+    """One problem per locality with wards outside the LA ``la`` = ``(code, name)``.
+
+    A locality is compared with one LA and labelled "Locality in <LA>"; a locality
+    with wards elsewhere would be labelled with an LA it is not (wholly) in.
+    """
+    code, name = la
+    out = []
+    for loc in localities:
+        away = [c for c in loc.ward_codes if wards[c].lad_code != code]
+        if not away:
+            continue
+        first = seen[away[0]]
+        las = sorted({wards[c].lad_name for c in away})
+        where = f"{len(away)} of its {len(loc.ward_codes)} wards are"
+        if len(away) == len(loc.ward_codes):
+            where = "its wards are" if len(away) > 1 else "its ward is"
+        w = wards[away[0]]
+        choose = (f"Choose {las[0]} as the LA, or leave" if len(las) == 1
+                  and len(away) == len(loc.ward_codes) else "Leave")
+        out.append(_err(filename, first, f"locality {loc.name!r}: {where} in {' and '.join(las)}, "
+                        f"not in {name} (first: {w.ward_code} {w.ward_name}). A locality is "
+                        f"compared with the LA chosen ({name}), so all its wards must lie in it. "
+                        f"{choose} out --la (needsmap snapshot) to compare each locality with "
+                        "the LA holding most of its residents"))
+    return out

@@ -33,6 +33,8 @@ COMMON: dict[str, str] = {
     "n_lsoa": "number of LSOAs aggregated",
     "population": "usual residents, Census 2021 (sum over LSOAs)",
     "children_0_15": "usual residents aged 15 and under, Census 2021 (sum over LSOAs)",
+    "under5": "children aged 0-4, ONS mid-2020 estimates carried from LSOA 2011 to 2021 "
+              "(needsmap.areas.lsoa11; whole numbers summing to the source; sum over LSOAs)",
     "area_km2": "land area in km² (EPSG:27700 polygon area)",
     "density_per_km2": "residents per km² of land: population / area_km2",
     "idaci_numerator": "IoD2025 IDACI numerator: children 0-15 in income-deprived families",
@@ -53,9 +55,26 @@ COMMON: dict[str, str] = {
     "imd_score": "IoD2025 Index of Multiple Deprivation score (population-weighted)",
     "imd_rank": "IoD2025 IMD rank of the LSOA (1 = most deprived in England)",
     "imd_decile": "IoD2025 IMD decile of the LSOA (1 = most deprived tenth)",
+    "income_rank": "IoD2025 income domain rank of the LSOA (1 = most deprived in England)",
+    "crime_rank": "IoD2025 crime domain rank of the LSOA (1 = most deprived in England)",
     "cilif_children": "DWP children in relative low income families, FYE2022, apportioned "
                       "from MSOA 2011",
     "cilif_rate": "cilif_children / children_0_15",
+    # File 8 proxies of the domains index (areas: resident-weighted means over LSOAs)
+    "violence_without_injury_rate": "IoD2025 File 8: police recorded violence without injury "
+                                    "per 1,000 at-risk population",
+    "violence_with_injury_rate": "IoD2025 File 8: police recorded violence with injury per "
+                                 "1,000 at-risk population",
+    "stalking_harassment_rate": "IoD2025 File 8: police recorded stalking and harassment per "
+                                "1,000 at-risk population",
+    "mental_health_indicator": "IoD2025 File 8: mental health indicator (standardised score; "
+                               "higher = more mental ill health)",
+    "public_order_weapons_rate": "IoD2025 File 8: police recorded public order and possession "
+                                 "of weapons offences per 1,000 at-risk population",
+    "antisocial_behaviour_rate": "IoD2025 File 8: police recorded anti-social behaviour "
+                                 "incidents per 1,000 at-risk population",
+    "overcrowding_bedrooms_share": "IoD2025 File 8 (Census 2021): share of households with "
+                                   "fewer bedrooms than the bedroom standard, 0-1",
     "vintage_iod": "vintage of the IoD inputs",
     "vintage_census": "vintage of the Census inputs",
     "vintage_lookup": "vintage of the LSOA->ward lookup",
@@ -121,14 +140,18 @@ def _cols(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in text.replace("\n", " ").split(",") if c.strip())
 
 
-_INDICATORS = _cols("""population, children_0_15, area_km2, density_per_km2,
+_INDICATORS = _cols("""population, children_0_15, under5, area_km2, density_per_km2,
     child_poverty_children, child_poverty_rate, n_lsoa_cp_imputed, n_lsoa_cp_official,
     income_rate, employment_rate, education_score, health_score, crime_score, imd_score,
     cilif_children, cilif_rate""")
+#: The File 8 proxies of the domains index (resident measures in aggregate_indicators.sql).
+_PROXIES = _cols("""violence_without_injury_rate, violence_with_injury_rate,
+    stalking_harassment_rate, mental_health_indicator, public_order_weapons_rate,
+    antisocial_behaviour_rate, overcrowding_bedrooms_share""")
 _VINTAGES = _cols("vintage_iod, vintage_census, vintage_lookup, vintage_cilif")
 _FIT = _cols("value_method, fit_share_of_ward, fit_spill, fit_poor")
-_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_FIT,
-             *_VINTAGES)
+_WARD_IND = ("ward_code", "ward_name", "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_PROXIES,
+             *_FIT, *_VINTAGES)
 #: Ward figures are LSOA figures carried by lsoa_ward_weight (counts w-weighted, rates
 #: recomputed); the meanings below replace the LSOA-sum wording of COMMON for ward tables.
 _WARD_MEANINGS = (
@@ -136,6 +159,7 @@ _WARD_MEANINGS = (
     ("population", "usual residents, Census 2021: each LSOA's residents times w, as whole "
                    "numbers that sum exactly to the LSOA (lsoa_ward_share)"),
     ("children_0_15", "usual residents aged 15 and under, Census 2021, as population"),
+    ("under5", "children aged 0-4 (ONS mid-2020, carried to LSOA 2021), as population"),
     ("area_km2", "area of the LSOAs behind the figures: sum of w x LSOA area (km²), the "
                  "denominator of density_per_km2"),
 )
@@ -178,13 +202,15 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                              "mirror)")),
         written_by="areas stage"),
     Table("lsoa_indicators", "every English LSOA 2021: the measures every area is built from",
-          _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, area_km2,
+          _cols("""lsoa_code, ward_code, lad_code, population, children_0_15, under5, area_km2,
           density_per_km2, idaci_numerator, child_poverty_method, child_poverty_rate,
           child_poverty_children, income_numerator, income_rate, employment_rate,
           education_score, health_score, crime_score, barriers_score, living_environment_score,
-          imd_score, imd_rank, imd_decile, cilif_children"""),
+          imd_score, imd_rank, imd_decile, income_rank, crime_rank, cilif_children""") + _PROXIES,
           (("population", "usual residents, Census 2021"),
            ("children_0_15", "usual residents aged 15 and under, Census 2021"),
+           ("under5", "children aged 0-4: ONS mid-2020 estimates of the LSOAs 2011 carried "
+                      "to LSOA 2021 (needsmap.areas.lsoa11), whole numbers"),
            ("income_rate", "IoD2025 income deprivation rate, 0-1"),
            ("employment_rate", "IoD2025 employment deprivation rate, 0-1"),
            ("education_score", "IoD2025 education, skills and training score"),
@@ -198,14 +224,37 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           (("method", "what gave the weight: best_fit (w = 1, the ONS lookup) or areal (area "
                       "share among the wards of the LSOA's LAD it overlaps)"),),
           written_by="areas stage"),
-    Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents and children given "
-          "to the ward as whole numbers (largest remainder)", _cols(
-              "lsoa_code, ward_code, w, method, population, children_0_15"),
+    Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents, children and "
+          "under-5s given to the ward as whole numbers (largest remainder)", _cols(
+              "lsoa_code, ward_code, w, method, population, children_0_15, under5"),
           (("method", "as lsoa_ward_weight.method"),
            ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
                           "sums exactly to the LSOA's residents"),
-           ("children_0_15", "the same for children aged 15 and under")),
+           ("children_0_15", "the same for children aged 15 and under"),
+           ("under5", "the same for children aged 0-4")),
           kind="view", written_by="areas stage"),
+    Table("lsoa11_lsoa21_weight", "one row per (LSOA 2011, LSOA 2021) pair of the ONS lookup: "
+          "how a figure published on LSOAs 2011 is carried to 2021 (needsmap.areas.lsoa11)",
+          _cols("lsoa11_code, lsoa21_code, change, n_targets, w_population, w_children"),
+          (("lsoa11_code", "LSOA 2011 code"), ("lsoa21_code", "LSOA 2021 code"),
+           ("change", "ONS change indicator: U unchanged, S split, M merged, X irregular"),
+           ("n_targets", "LSOAs 2021 the LSOA 2011 went to"),
+           ("w_population", "share of the LSOA 2011 given to this LSOA 2021: its Census 2021 "
+                            "residents over those of all the targets; sums to 1 per LSOA 2011"),
+           ("w_children", "the same by Census 2021 children aged 15 and under")),
+          written_by="areas stage"),
+    Table("lsoa_change", "LSOA 2021 x measure: national position in IoD2019 and IoD2025 "
+          "(needsmap.areas.change)", _cols(
+              "lsoa_code, measure, pct_2019, pct_2025, remap_error, lsoa11_change"),
+          (("measure", "imd, income, idaci or crime (needsmap.areas.change.MEASURES)"),
+           ("pct_2019", "IoD2019 position (rank - 0.5) / N, 0 = most deprived end of England, "
+                        "carried from LSOA 2011 (people-weighted mean of its LSOAs 2011)"),
+           ("pct_2025", "IoD2025 position (rank - 0.5) / N (published rank, or the rank of "
+                        "the score where the store has none: IDACI)"),
+           ("remap_error", "how far pct_2019 would move if the LSOA had differed from the rest "
+                           "of its LSOA 2011 in 2019 as it does in 2025 (0 if not split)"),
+           ("lsoa11_change", "ONS change indicators of the LSOAs 2011 behind it (U, S, M, X)")),
+          written_by="areas stage"),
     Table("ward", "wards in scope, with their polygon", _cols(
         "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
         written_by="areas stage"),
@@ -215,11 +264,39 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           "to ward", (*_WARD_IND, "geom_method", "geom", "geom_wgs84"), _WARD_MEANINGS,
           kind="view", written_by="areas stage"),
     Table("lad_indicators", "every English LAD", (
-        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, "n_ward", *_VINTAGES),
+        "lad_code", "lad_name", "n_lsoa", *_INDICATORS, *_PROXIES, "n_ward", *_VINTAGES),
         written_by="areas stage"),
     Table("england_indicators", "one row: England", (
-        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_VINTAGES),
+        "area_code", "area_name", "n_lsoa", *_INDICATORS, *_PROXIES, *_VINTAGES),
         written_by="areas stage"),
+    Table("ward_change", "English ward x measure: national position in IoD2019 and IoD2025 "
+          "on May 2024 wards, and whether it moved (needsmap.areas.change)", _cols(
+              """ward_code, ward_name, lad_code, lad_name, measure, pct_2019, rank_2019,
+              decile_2019, pct_2025, rank_2025, decile_2025, rank_change, decile_change,
+              uncertainty, rank_2019_low, rank_2019_high, exceeds_uncertainty, direction,
+              share_remapped, n_wards"""),
+          (("measure", "imd, income, idaci or crime (needsmap.areas.change.MEASURES)"),
+           ("pct_2019", "people-weighted mean IoD2019 position of the ward's LSOAs, 0-1 "
+                        "(0 = most deprived end of England; Census 2021 weights)"),
+           ("rank_2019", "rank of pct_2019 among English wards (1 = most deprived)"),
+           ("decile_2019", "decile of rank_2019 (1 = most deprived tenth of wards)"),
+           ("pct_2025", "the same for IoD2025 (same weights)"),
+           ("rank_2025", "rank of pct_2025 among English wards (1 = most deprived)"),
+           ("decile_2025", "decile of rank_2025 (1 = most deprived tenth of wards)"),
+           ("rank_change", "rank_2019 - rank_2025: positive = more deprived relative to "
+                           "England than in 2019"),
+           ("decile_change", "decile_2019 - decile_2025: positive = more deprived"),
+           ("uncertainty", "how far pct_2019 could move from the LSOA 2011 -> 2021 re-mapping "
+                           "(people-weighted remap_error of its LSOAs, absolute)"),
+           ("rank_2019_low", "rank_2019 at pct_2019 - uncertainty (other wards fixed)"),
+           ("rank_2019_high", "rank_2019 at pct_2019 + uncertainty (other wards fixed)"),
+           ("exceeds_uncertainty", "rank_2025 outside [rank_2019_low, rank_2019_high]"),
+           ("direction", "more_deprived / less_deprived: the 2025 decile is beyond every "
+                         "decile of the 2019 rank range; else stayed"),
+           ("share_remapped", "share of the ward's people in LSOAs 2021 made from a split or "
+                              "irregularly changed LSOA 2011"),
+           ("n_wards", "wards ranked")),
+          written_by="areas stage"),
     # ---- services stage
     Table("service", "one row per service (an all-through school is one per phase)", _cols(
         """service_id, name, type, source, vintage, lon, lat, easting, northing, lsoa_code,
@@ -307,13 +384,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         """ward_code, ward_name, lad_code, lad_name, population, children_0_15, method, scope,
         ace_score, ace_rank_england, ace_decile_england, ace_rank_in_lad, ace_quintile_in_lad,
         n_indicators, ns_child_poverty, ns_income, ns_crime, ns_density, ns_health,
-        ns_recorded_crime, crime_source, stab_rank_p05, stab_rank_p95, stab_share_same_class,
+        ns_recorded_crime, ns_violence_without_injury, ns_violence_with_injury,
+        ns_stalking_harassment, ns_mental_health, ns_public_order_weapons,
+        ns_antisocial_behaviour, ns_overcrowding, crime_source,
+        abuse_neglect_score, abuse_neglect_rank, abuse_neglect_decile,
+        n_abuse_neglect_indicators, household_dysfunction_score, household_dysfunction_rank,
+        household_dysfunction_decile, n_household_dysfunction_indicators, context_score,
+        context_rank, context_decile, n_context_indicators, n_domains,
+        stab_rank_p05, stab_rank_p95, stab_share_same_class,
         stab_dropone_rank_min, stab_dropone_rank_max, stab_dropone_share_same_class,
-        stability_band, unstable"""),
+        stab_dropdomain_rank_min, stab_dropdomain_rank_max, stability_band, unstable"""),
         (("scope", "england (national ranks) or lad (re-ranked within each LAD)"),
          ("ace_rank_in_lad", "rank within the LAD (1 = highest modelled risk)"),
          ("ace_quintile_in_lad", "quintile within the LAD (1 = highest fifth)"),
-         ("n_indicators", "indicators with weight and a value for the ward"),
+         ("n_indicators", "indicators with weight and a value for the ward (domains method: "
+                          "the proxies of the weighted domains)"),
          ("ns_child_poverty", "normal score of the child poverty indicator"),
          ("ns_income", "normal score of income deprivation"),
          ("ns_crime", "normal score of the IoD crime score"),
@@ -321,25 +406,60 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("ns_health", "normal score of the IoD health score"),
          ("ns_recorded_crime", "normal score of recorded crime (IoD crime where coverage is "
                                "partial)"),
-         ("crime_source", "which crime measure the ward's score used"),
+         ("ns_violence_without_injury", "normal score of violence without injury (police)"),
+         ("ns_violence_with_injury", "normal score of violence with injury (police)"),
+         ("ns_stalking_harassment", "normal score of stalking and harassment (police)"),
+         ("ns_mental_health", "normal score of the IoD mental health indicator"),
+         ("ns_public_order_weapons", "normal score of public order and weapons offences"),
+         ("ns_antisocial_behaviour", "normal score of anti-social behaviour incidents"),
+         ("ns_overcrowding", "normal score of overcrowded households (bedrooms)"),
+         ("crime_source", "which crime measure the ward's score used (iod_crime_score, "
+                          "police_recorded_12m, or iod2025_file8_rates for domains)"),
+         ("abuse_neglect_score", "abuse and neglect domain: mean of its proxies' normal "
+                                 "scores (higher = higher modelled risk)"),
+         ("abuse_neglect_rank", "rank of the domain score in England (1 = highest; empty "
+                                "with scope lad)"),
+         ("abuse_neglect_decile", "decile of the domain score in England (1 = highest)"),
+         ("n_abuse_neglect_indicators", "proxies behind the domain score"),
+         ("household_dysfunction_score", "household dysfunction domain: mean of its proxies' "
+                                         "normal scores"),
+         ("household_dysfunction_rank", "rank of the domain score in England (1 = highest)"),
+         ("household_dysfunction_decile", "decile of the domain score in England "
+                                          "(1 = highest)"),
+         ("n_household_dysfunction_indicators", "proxies behind the domain score"),
+         ("context_score", "wider context domain: mean of its proxies' normal scores"),
+         ("context_rank", "rank of the domain score in England (1 = highest)"),
+         ("context_decile", "decile of the domain score in England (1 = highest)"),
+         ("n_context_indicators", "proxies behind the domain score"),
+         ("n_domains", "domains with a score for the ward (3 = complete)"),
          ("stab_rank_p05", "5th percentile of the rank over Dirichlet weight draws"),
          ("stab_rank_p95", "95th percentile of the rank over Dirichlet weight draws"),
          ("stab_share_same_class", "share of draws keeping the ward's class"),
          ("stab_dropone_rank_min", "best rank when one indicator is dropped"),
          ("stab_dropone_rank_max", "worst rank when one indicator is dropped"),
          ("stab_dropone_share_same_class", "share of drop-one runs keeping the class"),
+         ("stab_dropdomain_rank_min", "best rank when one domain is dropped (domains method)"),
+         ("stab_dropdomain_rank_max", "worst rank when one domain is dropped"),
          ("stability_band", "stable / moderate / unstable"),
          ("unstable", "class kept in under half the draws")),
         written_by="index stage"),
     Table("lad_ace", "one row per English LAD: child-weighted mean of ward scores", _cols(
         """method, lad_code, lad_name, n_wards, population, children_0_15, ace_score,
-        ace_rank_england, ace_decile_england, children_share_top_decile"""),
+        ace_rank_england, ace_decile_england, children_share_top_decile,
+        abuse_neglect_score, abuse_neglect_rank, household_dysfunction_score,
+        household_dysfunction_rank, context_score, context_rank"""),
         (("n_wards", "wards with a score"),
          ("ace_score", "children-weighted mean of the wards' scores"),
          ("ace_rank_england", "rank among LADs (1 = highest modelled risk)"),
          ("ace_decile_england", "decile among LADs (1 = highest tenth)"),
          ("children_share_top_decile", "share of the LAD's children in national decile 1 "
-                                       "wards")),
+                                       "wards"),
+         ("abuse_neglect_score", "children-weighted mean of the wards' domain scores"),
+         ("abuse_neglect_rank", "rank among LADs (1 = highest modelled risk)"),
+         ("household_dysfunction_score", "children-weighted mean of the wards' domain scores"),
+         ("household_dysfunction_rank", "rank among LADs (1 = highest modelled risk)"),
+         ("context_score", "children-weighted mean of the wards' domain scores"),
+         ("context_rank", "rank among LADs (1 = highest modelled risk)")),
         written_by="index stage"),
     Table("ace_config", "one row per setting of the index as built", ("key", "value"),
           written_by="index stage"),
@@ -367,6 +487,26 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("n_services", "services of the type in the ward's LSOAs, each counted with its "
                         "LSOA's weight w (whole numbers except where an LSOA is shared)"),
          ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
+         ("in_coverage", "the type's lists cover the ward's LAD")),
+        written_by="access stage"),
+    Table("ward_access_under5", "ward x service type x measure, weighted by under-5s "
+          "(needsmap.access.early_years); service_type 'early_years' is the nearest family "
+          "hub, children's centre or nursery", _cols(
+        """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa, under5,
+        mean_km_under5_weighted, share_under5_within_1km, share_under5_within_2km, max_km,
+        n_services, under5_per_service, services_per_1000_under5, in_coverage"""),
+        (("service_type", "service type (vocabulary key), or early_years: the nearest of "
+                          "family_hub, childrens_centre and nursery in lists covering the LAD"),
+         ("n_lsoa", "number of LSOAs with a weight in the ward"),
+         ("under5", "children aged 0-4 given to the ward (lsoa_ward_share)"),
+         ("mean_km_under5_weighted", "sum(w * under5 * km) / sum(w * under5)"),
+         ("share_under5_within_1km", "share of under-5s within 1 km, 0-1"),
+         ("share_under5_within_2km", "share of under-5s within 2 km, 0-1"),
+         ("max_km", "largest LSOA distance"),
+         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
+                        "LSOA's weight w"),
+         ("under5_per_service", "sum(w * under5) / n_services (NULL without a service)"),
+         ("services_per_1000_under5", "1000 * n_services / sum(w * under5)"),
          ("in_coverage", "the type's lists cover the ward's LAD")),
         written_by="access stage"),
     Table("ward_need", "ward x need measure, tidy", _cols(

@@ -69,8 +69,11 @@ def _service_type_labels() -> dict[str, str]:
     return dict(SERVICE_TYPES)
 
 
-def _weights() -> dict[str, int]:
-    return {n: int(st.session_state.get(f"w_{n}", d)) for n, d in indexing.default_weights().items()}
+def _weights(method: str | None = None) -> dict[str, int]:
+    """Slider weights of ``method`` (default: the method in the session)."""
+    method = method or st.session_state.get("ex_method", indexing.DEFAULT_METHOD)
+    return {n: int(st.session_state.get(f"w_{n}", d))
+            for n, d in indexing.default_weights(method).items()}
 
 
 def _on_map_select() -> None:
@@ -89,8 +92,9 @@ def _on_table_select() -> None:
 
 
 def _reset_weights() -> None:
-    for n, d in indexing.default_weights().items():
-        st.session_state[f"w_{n}"] = d
+    for m in indexing.method_labels():
+        for n, d in indexing.default_weights(m).items():
+            st.session_state[f"w_{n}"] = d
     st.session_state["ex_method"] = indexing.DEFAULT_METHOD
 
 
@@ -150,31 +154,39 @@ def _area_widget(ctx: ViewContext) -> None:
 
 def _index_choice(restored: Restored) -> tuple[str, dict[str, int]]:
     """Index method and weights from the session (URL weights and defaults filled in)."""
-    labels = indexing.indicator_labels()
     if "method" in restored and st.session_state.get("ex_method") not in indexing.method_labels():
         url_problem("method", restored.raw["method"],
                     f"not an index method (use {', '.join(indexing.method_labels())}); "
                     f"showing {indexing.DEFAULT_METHOD}.")
     ensure_choice("ex_method", list(indexing.method_labels()), indexing.DEFAULT_METHOD)
-    st.session_state.setdefault("ex_method", indexing.DEFAULT_METHOD)
     if "w" in restored and "w" in restored.bad:
-        url_problem("w", restored.raw["w"], "weights must look like `child_poverty:40,income:20` "
+        url_problem("w", restored.raw["w"], "weights must look like `name:40,other:20` "
                     "(0 to 100 each); showing the default weights.")
     url_w = st.session_state.pop("_ex_w_url", None)
+    if url_w and "ex_method" not in st.session_state and set(url_w) <= set(
+            indexing.indicator_labels()):
+        # a permalink from before the domains default: indicator weights and no method
+        # meant the lewer method, then the default
+        st.session_state["ex_method"] = "lewer"
+    st.session_state.setdefault("ex_method", indexing.DEFAULT_METHOD)
+    method = st.session_state["ex_method"]
     if url_w:
+        labels = indexing.weight_labels(method)
         unknown = [n for n in url_w if n not in labels]
         if unknown:
-            url_problem("w", restored.raw.get("w", ""), f"unknown indicator(s) {', '.join(unknown)} "
-                        f"ignored (valid: {', '.join(labels)}).")
+            url_problem("w", restored.raw.get("w", ""),
+                        f"unknown weight name(s) {', '.join(unknown)} ignored for the "
+                        f"{method} method (valid: {', '.join(labels)}).")
         for n in labels:
             st.session_state[f"w_{n}"] = int(url_w.get(n, 0))
-    for n, d in indexing.default_weights().items():
-        st.session_state.setdefault(f"w_{n}", d)
-    return st.session_state["ex_method"], _weights()
+    for m in indexing.method_labels():
+        for n, d in indexing.default_weights(m).items():
+            st.session_state.setdefault(f"w_{n}", d)
+    return method, _weights(method)
 
 
 def _index_widgets(ctx: ViewContext) -> None:
-    labels = indexing.indicator_labels()
+    labels = indexing.weight_labels(st.session_state.get("ex_method", indexing.DEFAULT_METHOD))
     methods = indexing.method_labels()
     live = indexing.can_recompute(ctx.token)
     with st.sidebar.expander("ACE index weights", expanded=True, icon=":material/tune:"):
@@ -183,9 +195,12 @@ def _index_widgets(ctx: ViewContext) -> None:
                        "`ward_indicators_england`; showing the stored index.")
         st.selectbox("Method", list(methods), key="ex_method", persist_state="session", format_func=methods.get,
                      disabled=not live,
-                     help="Lewer: mean of indicator ranks (Lewer et al. 2020). Weighted: "
-                          "weighted sum of normal scores. Exponential: the IoD transform, so "
-                          "one indicator only partly offsets another.")
+                     help="Domains (default): Lewer et al. 2020's three domains of adversity "
+                          "(abuse and neglect, household dysfunction, wider context), each "
+                          "from its nearest open proxies, combined by mean rank. The other "
+                          "methods combine four correlates Lewer reported (child poverty, "
+                          "income, crime, density): by mean rank (Lewer), weighted normal "
+                          "scores, or the IoD exponential transform.")
         has_crime = ctx.info.has("ward_crime")
         for n, label in labels.items():
             if n == "recorded_crime" and not has_crime:
@@ -193,13 +208,15 @@ def _index_widgets(ctx: ViewContext) -> None:
             st.slider(label, 0, 100, key=f"w_{n}", persist_state="session", step=5, disabled=not live,
                       help="Relative weight; weights are normalised to sum to 100%."
                       + (" Replaces the IoD crime score: give weight to one of the two."
-                         if n == "recorded_crime" else ""))
+                         if n == "recorded_crime" else "")
+                      + (" Each domain's proxies are combined with equal weights."
+                         if n in _DOMAIN_LABELS else ""))
         w = _weights()
         total = sum(w.values())
         if total:
             st.caption("Effective weights: " + ", ".join(
                 f"{labels[n].split(' (')[0]} {v / total:.0%}" for n, v in w.items() if v))
-        st.button("Reset to Lewer defaults", on_click=_reset_weights, width="stretch",
+        st.button("Reset to the default index", on_click=_reset_weights, width="stretch",
                   disabled=not live)
 
 
@@ -335,7 +352,8 @@ def render(ctx: ViewContext) -> None:
         ctx.selected_lads = list(lad_codes or [])
         ctx.selected_ward = selected
         sync(PARAMS, extra={"view": "explore"} | (
-            {"w": weights_to_url(weights)} if weights != indexing.default_weights() else {}))
+            {"w": weights_to_url(weights)} if weights != indexing.default_weights(method)
+            else {}))
         return
     with st.sidebar:
         st.subheader("Explore", anchor=False)
@@ -352,6 +370,9 @@ def render(ctx: ViewContext) -> None:
         st.caption("Services are clustered; zoom in or click a cluster to see each one.")
     with pcol:
         _ward_panel(ctx, view, layer, ace, ward_codes, method)
+    if has_index and not ace_error:
+        with mcol:
+            _method_comparison(token, method, weights)
 
     # Tabs render lazily (only the open one), so the scatter's chart library does not
     # slow down the first paint of the map.
@@ -367,9 +388,10 @@ def render(ctx: ViewContext) -> None:
 
     ctx.selected_lads = list(lad_codes or [])
     ctx.selected_ward = st.session_state.get("ward")
-    w = _weights()
+    method = st.session_state.get("ex_method", indexing.DEFAULT_METHOD)
+    w = _weights(method)
     sync(PARAMS, extra={"view": "explore"} | (
-        {"w": weights_to_url(w)} if w != indexing.default_weights() else {}))
+        {"w": weights_to_url(w)} if w != indexing.default_weights(method) else {}))
 
 
 def _layers(info: data.StoreInfo, ace: pd.DataFrame, ace_key: str):  # noqa: ANN202
@@ -651,9 +673,20 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
         return
     st.markdown("**What drives this ward**")
     st.html(_drivers_html(drivers))
-    st.caption("Each bar is the ward's normal score on one indicator against all English wards: "
-               "to the right of the line, towards higher modelled risk than most wards; to the "
-               "left, lower. Faded bars have weight 0 in the index.")
+    if (drivers["level"] == "domain").any():
+        hit = ace[ace["ward_code"] == code].iloc[0]
+        partial = ("" if pd.isna(hit.get("n_domains")) or int(hit["n_domains"]) >= 3 else
+                   f"Partial: only {int(hit['n_domains'])} of 3 domains have data for this "
+                   "ward. ")
+        st.caption(partial + "Each domain (bold) is the mean of the normal scores of the "
+                   "proxies under it, against all English wards: right of the line, higher "
+                   "modelled risk than most wards; left, lower. Deciles: 1 = the highest "
+                   "tenth. Abuse and neglect has only weak proxies (police violence rates for "
+                   "everyone, not children). Faded rows have weight 0 in the index.")
+    else:
+        st.caption("Each bar is the ward's normal score on one indicator against all English "
+                   "wards: to the right of the line, towards higher modelled risk than most "
+                   "wards; to the left, lower. Faded bars have weight 0 in the index.")
 
 
 def _drivers_html(drivers: pd.DataFrame) -> str:
@@ -666,8 +699,9 @@ def _drivers_html(drivers: pd.DataFrame) -> str:
         colour = "#3b2c85" if v > 0 else "#9aa0ac"
         faded = "opacity:.45;" if r.weight.startswith("0") else ""
         label = layout._escape(str(r.indicator))
+        level = getattr(r, "level", "indicator")
         rows.append(
-            f'<div class="nm-drv" role="listitem" style="{faded}">'
+            f'<div class="nm-drv {level}" role="listitem" style="{faded}">'
             f'<span class="l">{label}</span>'
             f'<span class="t"><span class="z"></span><span class="b" style="left:{left:.1f}%;'
             f'width:{width:.1f}%;background:{colour}"></span></span>'
@@ -678,29 +712,91 @@ def _drivers_html(drivers: pd.DataFrame) -> str:
              "border-radius:3px}.nm-drv .z{position:absolute;left:50%;top:-2px;bottom:-2px;"
              "width:1px;background:#55535f}.nm-drv .b{position:absolute;top:2px;bottom:2px;"
              "border-radius:2px}.nm-drv .v{flex:0 0 3.2em;text-align:right;"
-             "font-variant-numeric:tabular-nums;color:#3c3b44}</style>")
-    return (style + '<div class="nm-drvs" role="list" aria-label="Indicator normal scores">'
+             "font-variant-numeric:tabular-nums;color:#3c3b44}"
+             ".nm-drv.domain{margin-top:7px}.nm-drv.domain .l{font-weight:600}"
+             ".nm-drv.proxy{font-size:.8rem}.nm-drv.proxy .l{padding-left:1em;color:#4a4955}"
+             ".nm-drv.proxy .t{height:9px}</style>")
+    what = ("Domain and indicator normal scores" if "level" in drivers.columns
+            and (drivers["level"] == "domain").any() else "Indicator normal scores")
+    return (style + f'<div class="nm-drvs" role="list" aria-label="{what}">'
             + "".join(rows) + "</div>")
 
 
 SHORT = {"child_poverty": "Child poverty", "income": "Income deprivation", "crime": "Crime (IoD)",
-         "density": "Density", "health": "Health", "recorded_crime": "Recorded crime"}
+         "density": "Density", "health": "Health", "recorded_crime": "Recorded crime",
+         "violence_without_injury": "Violence without injury", "violence_with_injury":
+         "Violence with injury", "stalking_harassment": "Stalking and harassment",
+         "mental_health": "Adult mental ill health", "public_order_weapons":
+         "Public order and weapons", "antisocial_behaviour": "Anti-social behaviour",
+         "overcrowding": "Overcrowded homes"}
+
+#: The domains method's domains (its slider names) and labels.
+_DOMAIN_LABELS = indexing.weight_labels("domains")
 
 
 def _drivers(ace: pd.DataFrame, code: str) -> pd.DataFrame:
-    labels = {n: SHORT.get(n, lab) for n, lab in indexing.indicator_labels().items()}
+    """Rows of the drivers panel: ``indicator, score, weight, level``.
+
+    With the domains method: each domain (its score and national decile) followed by its
+    proxies' normal scores; with a flat method: its indicators' normal scores.
+    """
     hit = ace[ace["ward_code"] == code]
     if hit.empty:
         return pd.DataFrame()
     r = hit.iloc[0]
-    w = _weights()
+    method = st.session_state.get("ex_method", indexing.DEFAULT_METHOD)
+    w = _weights(method)
+    used = lambda v: f"{v}" if v else "0 (not used)"  # noqa: E731
     rows = []
+    if set(w) == set(_DOMAIN_LABELS) and f"{next(iter(w))}_score" in ace.columns:
+        for d in indexing.DOMAINS:
+            if pd.isna(r.get(d.score_column)):
+                continue
+            dec = r.get(d.decile_column)
+            label = _DOMAIN_LABELS[d.name] + (f" · decile {int(dec)}" if pd.notna(dec) else "")
+            rows.append({"indicator": label, "score": float(r[d.score_column]),
+                         "weight": used(w.get(d.name, 0)), "level": "domain"})
+            for n in d.indicators:
+                if pd.notna(r.get(f"ns_{n}")):
+                    rows.append({"indicator": SHORT.get(n, n), "score": float(r[f"ns_{n}"]),
+                                 "weight": used(w.get(d.name, 0)), "level": "proxy"})
+        return pd.DataFrame(rows)
+    labels = {n: SHORT.get(n, lab) for n, lab in indexing.indicator_labels().items()}
     for n, label in labels.items():
         col = f"ns_{n}"
         if col in ace.columns and pd.notna(r[col]):
             rows.append({"indicator": label, "score": float(r[col]),
-                         "weight": f"{w.get(n, 0)}" if w.get(n, 0) else "0 (not used)"})
+                         "weight": used(w.get(n, 0)), "level": "indicator"})
     return pd.DataFrame(rows)
+
+
+def _method_comparison(token: str, method: str, weights: dict[str, int]) -> None:
+    """When the index is not the default: how it compares with the other methods."""
+    if indexing.is_default(method, weights) or not indexing.can_recompute(token):
+        return
+    key = tuple(sorted((k, int(v)) for k, v in weights.items()))
+    try:
+        with st.spinner("Comparing the methods…"):
+            pairs, movers = indexing.comparison(token, method, key)
+    except indexing.IndexSpecError:
+        return
+    with st.expander("How much the choice of method matters", expanded=True,
+                     icon=":material/compare_arrows:"):
+        show = pd.DataFrame({
+            "Your index compared with": [indexing.method_short(m) for m in pairs["method"]],
+            "Spearman, wards": pairs["spearman_ward"].round(3),
+            "Spearman, LAs": pairs["spearman_lad"].round(3),
+            "Wards changing decile": (100 * pairs["share_decile_changed"]).round(1)})
+        st.dataframe(show, hide_index=True, width="stretch", column_config={
+            "Wards changing decile": st.column_config.NumberColumn(format="%.1f%%")})
+        st.caption("Over all English wards (LAs: children-weighted mean of their wards); each "
+                   "other method at its default weights. Spearman 1 = the same order.")
+        mv = pd.DataFrame({"Ward": movers["ward_name"], "Local authority": movers["lad_name"],
+                           "Your rank": movers["rank_your choice"],
+                           "Default rank": movers[f"rank_{indexing.DEFAULT_METHOD}"]})
+        st.dataframe(mv, hide_index=True, width="stretch", height=212)
+        st.caption("The English wards whose England rank moves most between your index and "
+                   "the default (1 = highest modelled risk).")
 
 
 def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: ANN001

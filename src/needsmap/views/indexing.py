@@ -4,7 +4,8 @@ The weight-independent inputs (:func:`needsmap.index.load_indicator_frame`) are 
 once per store file; each slider change then calls :func:`needsmap.index.compute_index`
 on them (tens of milliseconds for all England), with the rank-stability bands, cached
 per (method, weights). With the default method and weights the store's own ``ward_ace``
-table is used as it is.
+table is used as it is. The weights shown are the method's own: domain weights for
+``domains`` (the default), indicator weights for the flat methods.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ import pandas as pd
 from needsmap.index import (
     DEFAULT_METHOD,
     DEFAULT_NAMES,
+    DOMAINS,
     INDICATORS,
     METHODS,
     IndexSpecError,
+    compare_methods,
     compute_index,
+    get_method,
     load_indicator_frame,
 )
 from needsmap.views._memo import memo
@@ -37,28 +41,53 @@ DEFAULT_WEIGHT = 25
 
 
 def indicator_labels() -> dict[str, str]:
-    """``{name: label}`` for the weight sliders, in registry order."""
-    return {i.name: i.label for i in INDICATORS}
+    """``{name: label}`` of the flat methods' indicators (not the domain proxies)."""
+    return {i.name: i.label for i in INDICATORS if i.domain is None}
 
 
-def default_weights() -> dict[str, int]:
-    """Equal weights on the default set (as the index stage builds ``ward_ace``)."""
+def weight_labels(method: str = DEFAULT_METHOD) -> dict[str, str]:
+    """``{name: label}`` for the method's weight sliders: domains, or indicators."""
+    if _over(method) == "domains":
+        return {d.name: d.label for d in DOMAINS}
+    return indicator_labels()
+
+
+def default_weights(method: str = DEFAULT_METHOD) -> dict[str, int]:
+    """The method's default slider weights (as the index stage builds ``ward_ace``)."""
+    if _over(method) == "domains":
+        return {d.name: DEFAULT_WEIGHT for d in DOMAINS}
     return {n: (DEFAULT_WEIGHT if n in DEFAULT_NAMES else 0) for n in indicator_labels()}
 
 
+def _over(method: str) -> str:
+    try:
+        return get_method(method).over
+    except IndexSpecError:
+        return get_method(DEFAULT_METHOD).over
+
+
 def method_labels() -> dict[str, str]:
-    nice = {"lewer": "Lewer: mean of indicator ranks (default)",
-            "weighted": "Weighted normal scores",
-            "exponential": "Exponential (IoD transform)"}
+    nice = {"domains": "Domains of adversity (default)",
+            "lewer": "Lewer correlates: mean of four indicator ranks",
+            "weighted": "Correlates: weighted normal scores",
+            "exponential": "Correlates: exponential (IoD transform)"}
     return {k: nice.get(k, k) for k in METHODS}
 
 
+def method_short(method: str) -> str:
+    """A short name of a method for tables."""
+    return {"domains": "Domains (default)", "lewer": "Lewer correlates",
+            "weighted": "Weighted correlates",
+            "exponential": "Exponential correlates"}.get(method, method)
+
+
 def is_default(method: str, weights: Mapping[str, float]) -> bool:
-    return method == DEFAULT_METHOD and dict(weights) == default_weights()
+    return method == DEFAULT_METHOD and dict(weights) == default_weights(method)
 
 
 def can_recompute(token: str) -> bool:
-    """True if the store has the index's inputs (every indicator column of the registry)."""
+    """True if the store has the index's inputs (every indicator column of the registry,
+    the domain proxies included)."""
     return info_for(token).has("ward_indicators_england",
                                *(i.column for i in INDICATORS if "." not in i.column))
 
@@ -85,7 +114,8 @@ def recompute(token: str, method: str, weights: tuple[tuple[str, float], ...]) -
     """
     w = {k: float(v) for k, v in weights if v > 0}
     if not w:
-        raise IndexSpecError("all weights are zero: give at least one indicator some weight")
+        what = "domain" if _over(method) == "domains" else "indicator"
+        raise IndexSpecError(f"all weights are zero: give at least one {what} some weight")
     return compute_index(_frame(token), method=method, weights=w, stability=True)
 
 
@@ -95,7 +125,8 @@ def recompute_fast(token: str, method: str, weights: tuple[tuple[str, float], ..
     tenths of a second of CPU for all England)."""
     w = {k: float(v) for k, v in weights if v > 0}
     if not w:
-        raise IndexSpecError("all weights are zero: give at least one indicator some weight")
+        what = "domain" if _over(method) == "domains" else "indicator"
+        raise IndexSpecError(f"all weights are zero: give at least one {what} some weight")
     return compute_index(_frame(token), method=method, weights=w, stability=False)
 
 
@@ -149,6 +180,29 @@ class _StabilityQueue:
 _STABILITY = _StabilityQueue()
 
 
+@memo(maxsize=16)
+def comparison(token: str, method: str, weights: tuple[tuple[str, int], ...],
+               top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How the chosen index compares with every other method at its default weights.
+
+    Returns the pairs involving the chosen configuration (``spearman_ward``,
+    ``spearman_lad``, ``share_decile_changed``; :mod:`needsmap.index.compare`) and the
+    ``top`` wards whose rank moves most between the chosen index and the default.
+    Shared between sessions (never modify them in place).
+    """
+    w = {k: float(v) for k, v in weights if v > 0} or None
+    mine = "your choice"
+    same = dict(weights) == default_weights(method)  # only the method changed
+    configs = [(mine, method, w)] + [(m, m, None) for m in METHODS
+                                      if not (m == method and same)]
+    frame = _frame(token)
+    pairs = compare_methods(frame, configs, top=0).pairs
+    pairs = pairs[pairs["a"] == mine].drop(columns="a").rename(columns={"b": "method"})
+    pair = [(mine, method, w), (DEFAULT_METHOD, DEFAULT_METHOD, None)]
+    movers = compare_methods(frame, pair, top=top).movers
+    return pairs.reset_index(drop=True), movers
+
+
 def ward_ace(token: str, method: str, weights: Mapping[str, float],
              wait: bool = False) -> tuple[pd.DataFrame, str]:
     """The index to show, and where it came from (a short note for the UI).
@@ -160,7 +214,7 @@ def ward_ace(token: str, method: str, weights: Mapping[str, float],
     """
     info = info_for(token)
     stored = info.has("ward_ace", "ward_code", "ace_score")
-    if stored and is_default(method, weights):
+    if stored and is_default(method, weights) and info.has("ward_ace", "n_domains"):
         df = table(token, "ward_ace")
         if "method" in df.columns and df["method"].nunique() > 1:
             df = df[df["method"] == DEFAULT_METHOD]

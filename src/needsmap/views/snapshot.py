@@ -139,7 +139,7 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
             finally:
                 con.close()
             try:
-                locs = parse_localities(up.getvalue(), up.name, known)
+                locs = parse_localities(up.getvalue(), up.name, known, la=la_code)
             except LocalityFileError as exc:
                 st.error("The locality file was not accepted:\n\n" +
                          "\n".join(f"- {p}" for p in exc.problems[:50]))

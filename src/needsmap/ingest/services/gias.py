@@ -4,7 +4,10 @@ The mirror's extract (``services/gias_open_establishments_20250524.csv``) has
 one row per open establishment in England and Wales with ``urn``,
 ``establishment_name``, ``establishment_type``, ``establishment_type_group``,
 ``education_phase``, ``number_of_pupils`` and ``easting``/``northing`` (BNG).
-Service types come from :func:`needsmap.ingest.services.vocab.gias_type`.
+Service types come from :func:`needsmap.ingest.services.vocab.gias_type`. Where the file
+has GIAS's nursery provision column (:data:`NURSERY_COLUMNS`), a school that "Has Nursery
+Classes" is a ``nursery`` too (recorded once per type, as an all-through school is); the
+mirror's extract has no such column, so there only nursery schools are.
 
 Rejected, each with a reason: establishments whose type is not mapped
 (independent schools, universities, online, overseas/offshore and Welsh
@@ -28,7 +31,10 @@ from needsmap.ingest.services.geocode import (
     reject_duplicates,
     reject_outside_gb,
 )
-from needsmap.ingest.services.vocab import gias_type
+from needsmap.ingest.services.vocab import gias_type, with_nursery_classes
+
+#: GIAS's nursery provision column, as the mirror's extract would name it and as GIAS does.
+NURSERY_COLUMNS = ("nursery_provision", "NurseryProvision (name)")
 
 REQUIRED = ["urn", "establishment_name", "establishment_type", "establishment_type_group",
             "education_phase", "number_of_pupils", "easting", "northing"]
@@ -47,6 +53,16 @@ def read_gias(path: str | os.PathLike[str], fr: FileReport) -> pd.DataFrame:
     types = [gias_type(g, t, p) for g, t, p in zip(
         df["establishment_type_group"], df["establishment_type"], df["education_phase"],
         strict=True)]
+    col = next((c for c in NURSERY_COLUMNS if c in df.columns), None)
+    if col is not None:  # a school with nursery classes is an early-years provider too
+        types = [with_nursery_classes(t, v) for t, v in zip(types, df[col], strict=True)]
+        n = sum("nursery" in t for t in types)
+        fr.note = "; ".join(x for x in (fr.note, f"{col}: {n} nursery schools and schools with "
+                                        "nursery classes") if x)
+    else:
+        fr.note = "; ".join(x for x in (fr.note, "no nursery provision column: schools with "
+                                        "nursery classes are not known (only nursery schools "
+                                        "are early-years providers)") if x)
     df["type"] = ["|".join(t) for t in types]
     why = "not mapped to a service type: " + df["establishment_type_group"].fillna("?")
     df = reject(fr, df, df["type"] == "", why, "establishment_type_group", raw)

@@ -5,7 +5,8 @@ Each source's own categories are mapped here, in one place, so the mapping can
 be read and reviewed:
 
 * GIAS: :func:`gias_type` maps ``(establishment_type_group, establishment_type,
-  education_phase)``. All-through schools serve both phases, so they are
+  education_phase)``; a school with nursery classes (GIAS ``NurseryProvision``) is a
+  ``nursery`` too (:func:`with_nursery_classes`). All-through schools serve both phases, so they are
   recorded twice (``school_primary`` and ``school_secondary``); an all-through
   school is the nearest primary *and* the nearest secondary school for its
   neighbours. Independent schools, universities, online providers and overseas
@@ -29,7 +30,7 @@ import re
 SERVICE_TYPES: dict[str, str] = {
     "family_hub": "Family hub",
     "childrens_centre": "Children's centre",
-    "nursery": "Nursery school",
+    "nursery": "Nursery (school or nursery class)",
     "school_primary": "Primary school",
     "school_secondary": "Secondary school",
     "special_school": "Special school",
@@ -130,6 +131,25 @@ _GIAS_PHASE = {
     "Nursery": ("nursery",),
     "16 plus": ("college",),
 }
+
+
+#: GIAS ``NurseryProvision (name)`` values saying a school has nursery classes.
+GIAS_NURSERY_CLASSES = frozenset({"Has Nursery Classes"})
+
+
+def with_nursery_classes(types: tuple[str, ...], provision: str | None) -> tuple[str, ...]:
+    """Add ``nursery`` to a mapped school's types when GIAS says it has nursery classes.
+
+    >>> with_nursery_classes(("school_primary",), "Has Nursery Classes")
+    ('school_primary', 'nursery')
+    >>> with_nursery_classes(("school_primary",), "No Nursery Classes")
+    ('school_primary',)
+    >>> with_nursery_classes((), "Has Nursery Classes")
+    ()
+    """
+    if types and "nursery" not in types and (provision or "").strip() in GIAS_NURSERY_CLASSES:
+        return (*types, "nursery")
+    return types
 
 
 def gias_type(group: str | None, etype: str | None, phase: str | None) -> tuple[str, ...]:

@@ -1,0 +1,15 @@
+-- Search: wards and local authorities whose name (or code) matches $text, case-insensitive.
+-- exact: the whole name or code equals $text; otherwise the name contains it. in_scope: the LA
+-- is one the store was built for (scope_lad). Areas come from the national lsoa table.
+WITH areas AS (
+    SELECT DISTINCT 'la' AS kind, lad_code AS code, lad_name AS name, lad_code, lad_name FROM lsoa
+    UNION ALL
+    SELECT DISTINCT 'ward', ward_code, ward_name, lad_code, lad_name FROM lsoa
+)
+SELECT a.kind, a.code, a.name, a.lad_code, a.lad_name,
+       (lower(a.name) = lower($text) OR lower(a.code) = lower($text)) AS exact,
+       a.lad_code IN (SELECT lad_code FROM scope_lad) AS in_scope
+FROM areas a
+WHERE lower(a.name) = lower($text) OR lower(a.code) = lower($text)
+   OR contains(lower(a.name), lower($text))
+ORDER BY exact DESC, CASE a.kind WHEN 'la' THEN 0 ELSE 1 END, a.name, a.lad_name
