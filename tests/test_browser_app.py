@@ -118,7 +118,7 @@ def test_map_paints_polygons_with_legend_above(page, server):
     legend = page.locator(".nm-legend-wards")
     assert "ACE index" in legend.inner_text()
     assert legend.locator(".bsw").count() == 10  # national deciles
-    assert "mean of its indicator ranks" in legend.inner_text()  # the score's scale
+    assert "mean of its domain ranks" in legend.inner_text()  # the default's scale
     assert len(set(fills(page))) > 1
     # the legend is above the map, outside it
     assert box(legend)["y"] + box(legend)["height"] <= box(page.locator(".nm-map-box"))["y"]
@@ -142,7 +142,7 @@ def test_tooltip_is_never_clipped_by_the_map(page, server):
     t = box(tip)
     assert t["y"] >= 0 and t["x"] >= 0
     assert t["x"] + t["width"] <= 1440 and t["y"] + t["height"] <= 1000
-    assert "mean indicator rank" in tip.inner_text()
+    assert "mean domain rank" in tip.inner_text()
 
 
 def test_service_markers_and_popup(page, server):

@@ -235,6 +235,9 @@ def ward_ace(token: str, method: str, weights: Mapping[str, float],
 
 def scale_text(method: str, n: int | None) -> str:
     """What an index score means on ``method``'s scale, in plain words."""
+    if method == "domains":
+        return ("the weighted mean of its domain ranks among English wards, each rank as a "
+                "share of the wards (0 to 1; higher = higher modelled risk)")
     if method == "lewer":
         return ("the mean of its indicator ranks among English wards"
                 + (f" (1 to {int(n):,}; higher = higher modelled risk)" if n else
@@ -250,6 +253,8 @@ def scale_text(method: str, n: int | None) -> str:
 
 def scale_short(method: str, n: int | None) -> str:
     """A few words on the score's scale, for tooltips."""
+    if method == "domains":
+        return "mean domain rank as a share, 0 to 1"
     if method == "lewer":
         return f"mean indicator rank, 1 to {int(n):,}" if n else "mean indicator rank"
     if method == "weighted":
