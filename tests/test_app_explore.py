@@ -205,3 +205,21 @@ def test_without_a_browser_everything_renders_in_one_run(at):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 21
     assert at.selectbox(key="ex_layer").value == "ace"
     assert "follow as soon as the map has loaded" not in _text(at)
+
+
+def test_england_in_a_link_and_a_misspelt_la(request, monkeypatch):
+    """``area=England`` (or ``all``) means every ward, as the area list's first option does;
+    a misspelt LA is answered with the close names as a question, then what is shown."""
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    for value in ("England", "all"):
+        at = AppTest.from_file(APP, default_timeout=240)
+        at.query_params["area"] = value
+        at.run()
+        _ok(at)
+        assert not at.warning, [w.value for w in at.warning]
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["area"] = "Blackpol"
+    at.run()
+    _ok(at)
+    warned = "\n".join(w.value for w in at.warning)
+    assert "did you mean: Blackpool? Showing Blackpool." in warned, warned

@@ -34,6 +34,7 @@ from needsmap.views.state import (
     ensure_subset,
     list_to_url,
     restore,
+    sentence,
     show_url_problems,
     sync,
     url_problem,
@@ -107,7 +108,7 @@ def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[s
     pairs = list(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
     out, bad = [], []
     for item in items:
-        if item == ALL:
+        if item == ALL or item.strip().lower() in ("all", "england"):
             out.append(ALL)
             continue
         try:
@@ -116,7 +117,7 @@ def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[s
             bad.append((item, str(exc)))
     codes = list(ctx.lads["lad_code"])
     for item, why in bad:
-        url_problem(name, item, f"{why.rstrip('.')}. " + (
+        url_problem(name, item, f"{sentence(why)} " + (
             "It is left out." if out else f"Showing {ctx.lad_name(_default_area(codes))}."))
     return out
 

@@ -28,6 +28,7 @@ from needsmap.views.state import (
     as_list,
     list_to_url,
     restore,
+    sentence,
     show_url_problems,
     sync,
     url_problem,
@@ -97,7 +98,7 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
         try:
             st.session_state["snap_la"] = resolve_la(raw_la, pairs)[1]
         except UnknownArea as exc:
-            url_problem("la", raw_la, f"{str(exc).rstrip('.')}. Showing "
+            url_problem("la", raw_la, f"{sentence(str(exc))} Showing "
                         f"{default if default in names else names[0]}.")
     if st.session_state.get("snap_la") not in names:
         st.session_state["snap_la"] = default if default in names else names[0]

@@ -109,6 +109,13 @@ def restore(params: Sequence[Param], scope: str) -> Restored:
     return Restored(raw_all, bad)
 
 
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it ends with ``.``, ``?``
+    or ``!`` (an error message that asks "did you mean ...?" keeps its question mark)."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def url_problem(name: str, raw: str, instead: str) -> None:
     """Record that the link's ``name=raw`` was not understood and what is shown instead."""
     shown = " ".join(str(raw).replace("`", "'").split())

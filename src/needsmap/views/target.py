@@ -35,6 +35,7 @@ from needsmap.views.state import (
     as_int,
     ensure_choice,
     restore,
+    sentence,
     show_url_problems,
     sync,
     url_problem,
@@ -166,7 +167,7 @@ def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
             st.session_state["tg_lad"] = resolve_la(raw, pairs)[0]
         except UnknownArea as exc:
             st.session_state.pop("tg_lad", None)
-            url_problem(name, raw, f"{str(exc).rstrip('.')}. Showing {ctx.lad_name(_default_lad(ctx))}.")
+            url_problem(name, raw, f"{sentence(str(exc))} Showing {ctx.lad_name(_default_lad(ctx))}.")
     st.session_state.pop("_tg_la_url", None)
     st.session_state.pop("_tg_area_url", None)
     checks = (
