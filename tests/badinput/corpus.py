@@ -310,7 +310,8 @@ def _run_cli_options(v: Variant, env: Env) -> Reports:
     from needsmap.ingest.report import InputError
 
     argv = json.loads(v.path.read_text(encoding="utf-8"))
-    opt = next((a.split("=")[0] for a in argv if a.startswith("--")), "?")
+    # the option under test is the last one (a base argv such as ``site --la X`` comes first)
+    opt = next((a.split("=")[0] for a in reversed(argv) if a.startswith("--")), "?")
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err):

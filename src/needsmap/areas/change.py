@@ -19,8 +19,8 @@ changed), so only **positions** are compared, for the measures of :data:`MEASURE
 4. Rank uncertainty from the remapping (the only place an assumption enters): each LSOA
    2021's ``remap_error`` is how far its 2019 position would move if, in 2019, it had
    differed from the rest of its LSOA 2011 as it does in 2025. The ward's uncertainty ``u``
-   is the people-weighted sum of those errors (parts of one LSOA 2011 in the same ward
-   cancel), and ``[rank_2019_low, rank_2019_high]`` the ranks its 2019 position would take
+   is the people-weighted mean of those errors, taken in absolute value per LSOA 2011
+   (parts of one LSOA 2011 in the same ward cancel; different LSOAs 2011 do not), and ``[rank_2019_low, rank_2019_high]`` the ranks its 2019 position would take
    at ``pct_2019 -/+ u`` with the other wards fixed. A change *exceeds the uncertainty*
    when ``rank_2025`` lies outside that range; ``direction`` is ``more_deprived`` or
    ``less_deprived`` only when the 2025 decile is also beyond every decile of the range,

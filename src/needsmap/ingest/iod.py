@@ -45,7 +45,7 @@ NUMERATORS = {
     "income_domain_numerator": "income_numerator",
     "income_deprivation_affecting_children_index_idaci_numerator": "idaci_numerator",
 }
-#: File 8 indicators the ``domains`` index uses (needsmap.index.indicators; docs/method.md
+#: File 8 indicators the ``domains`` index uses (the index package's indicator list; docs/method.md
 #: "Domains"): File 8 column -> store column. Police rates per 1,000 at-risk population and
 #: the Census overcrowding share are >= 0; the mental health indicator is a signed score.
 DOMAIN_PROXIES = {

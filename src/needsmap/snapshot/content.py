@@ -471,29 +471,42 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _tenth(p: float) -> int:
+    """The tenth of England (1 = most deprived) a 0-1 position falls in.
+
+    >>> [_tenth(p) for p in (0.0, 0.099, 0.1, 0.5, 1.0)]
+    [1, 1, 2, 6, 10]
+    """
+    return min(10, int(p * 10) + 1)
+
+
 def change_text(pct_2019: float | None, pct_2025: float | None, uncertainty: float | None,
                 label: str = "IMD") -> str:
     """The one line on change since IoD2019 (positions 0-1, 0 = most deprived end).
 
-    "More deprived relative to England than in 2019" when the 2025 position is lower (more
-    deprived) by more than the re-mapping uncertainty and by at least one whole percentile as
-    shown; "less deprived" the reverse; else "about the same position".
+    The rule is the wards' (``direction`` in ``ward_change``), applied to the area's position:
+    "more deprived relative to England than in 2019" when the 2025 position is in a more
+    deprived tenth of England than every tenth the 2019 position could take within its
+    re-mapping uncertainty (``pct_2019 - u`` to ``pct_2019 + u``); "less deprived" the reverse;
+    else "about the same position". The IoD's own model and data changes are not in ``u``,
+    so a move within a tenth is not read as a change (docs/method.md).
 
     >>> change_text(0.234, 0.19, 0.001)[:60]
     'More deprived relative to England than in 2019 (IMD): its ne'
-    >>> change_text(0.234, 0.19, 0.001)[-70:]
-    "23rd percentile in IoD2019 and the 19th in IoD2025 (1st = most deprived)."
-    >>> change_text(0.234, 0.236, 0.0).startswith("About the same")
+    >>> change_text(0.234, 0.19, 0.001).split(": ")[1]
+    "its neighbourhoods sat on average at England's 23rd percentile in IoD2019 and the 19th in IoD2025 (1st = most deprived)."
+    >>> change_text(0.231, 0.238, 0.0).startswith("About the same")  # 23rd -> 24th
     True
     """
     if pct_2019 is None or pct_2025 is None or pd.isna(pct_2019) or pd.isna(pct_2025):
         return ""
     p19, p25 = max(1, round(100 * pct_2019)), max(1, round(100 * pct_2025))
     u = 0.0 if uncertainty is None or pd.isna(uncertainty) else float(uncertainty)
-    moved = p19 != p25 and abs(pct_2025 - pct_2019) > u
-    verdict = ("About the same position relative to England as in 2019" if not moved
-               else "More deprived relative to England than in 2019" if pct_2025 < pct_2019
-               else "Less deprived relative to England than in 2019")
+    lo, hi = _tenth(max(0.0, pct_2019 - u)), _tenth(min(1.0, pct_2019 + u))
+    now = _tenth(pct_2025)
+    verdict = ("More deprived relative to England than in 2019" if now < lo
+               else "Less deprived relative to England than in 2019" if now > hi
+               else "About the same position relative to England as in 2019")
     return (f"{verdict} ({label}): its neighbourhoods sat on average at England's "
             f"{_ordinal(p19)} percentile in IoD2019 and the {_ordinal(p25)} in IoD2025 "
             "(1st = most deprived).")

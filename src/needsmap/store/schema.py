@@ -490,7 +490,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("in_coverage", "the type's lists cover the ward's LAD")),
         written_by="access stage"),
     Table("ward_access_under5", "ward x service type x measure, weighted by under-5s "
-          "(needsmap.access.early_years); service_type 'early_years' is the nearest family "
+          "(access/early_years.py); service_type 'early_years' is the nearest family "
           "hub, children's centre or nursery", _cols(
         """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa, under5,
         mean_km_under5_weighted, share_under5_within_1km, share_under5_within_2km, max_km,

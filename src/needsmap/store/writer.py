@@ -261,8 +261,8 @@ def update_store(target: str | os.PathLike[str], threads: int | None = None,
                  ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a writable copy of the store ``target``; it replaces ``target`` when the block succeeds.
 
-    For commands that change some tables of an existing store (``needsmap index``,
-    ``needsmap crime``). Under the writer lock, the store is checked
+    For commands that change some tables of an existing store (the ``index`` and ``crime``
+    commands). Under the writer lock, the store is checked
     (:func:`~needsmap.store.db.open_store`), copied to ``<db>.building-<pid>`` and the
     copy handed to the block; the app may keep the store open throughout.
 

@@ -146,8 +146,11 @@ def with_nursery_classes(types: tuple[str, ...], provision: str | None) -> tuple
     ('school_primary',)
     >>> with_nursery_classes((), "Has Nursery Classes")
     ()
+    >>> with_nursery_classes(("school_primary",), float("nan"))  # a blank cell
+    ('school_primary',)
     """
-    if types and "nursery" not in types and (provision or "").strip() in GIAS_NURSERY_CLASSES:
+    text = provision.strip() if isinstance(provision, str) else ""  # blank cells read as NaN
+    if types and "nursery" not in types and text in GIAS_NURSERY_CLASSES:
         return (*types, "nursery")
     return types
 
