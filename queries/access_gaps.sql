@@ -1,36 +1,142 @@
--- Access gaps for commissioning: high-need wards whose children are furthest from a service.
--- Parameters (all bound): $service_type, $need (a ward_need.need_measure), $measure,
--- $top_deciles (need deciles counted as high need, default 2), $furthest_share (the share of
--- in-coverage English wards counted as "furthest", default 0.2), $lad_code (NULL = England).
---   access_percentile = percent_rank of mean_km_child_weighted among in-coverage English
---                       wards for the type (1 = furthest)
---   gap_flag          = need_decile <= $top_deciles AND access_percentile >= 1 - $furthest_share
---   commissioning_rank: among high-need wards (in the LAD, if given), 1 = furthest children
---                       (mean km), ties broken by need rank (higher need first).
-WITH acc AS (
-    SELECT wa.*,
-           percent_rank() OVER (ORDER BY mean_km_child_weighted) AS access_percentile
-    FROM ward_access wa
-    WHERE wa.service_type = $service_type AND wa.measure = $measure AND wa.in_coverage
-      AND wa.mean_km_child_weighted IS NOT NULL
+-- Access gaps for commissioning: high-need wards whose children live far from a service.
+-- needsmap.access.gaps() runs this with bound parameters; the rules are described in
+-- needsmap.access.gaprules (the words shown beside every result).
+--
+-- Parameters (all bound):
+--   $service_type, $measure      the service type and access measure (store types), or
+--   $custom = true               an uploaded list: distances in the registered frames
+--                                _gap_ward (ward_access columns) and _gap_lsoa
+--                                (lsoa_code, distance_km); both are always registered
+--   $need                        a ward_need.need_measure
+--   $top_deciles                 need deciles counted as high need (1 = highest tenth)
+--   $rule                        'local' | 'national' | 'distance' | 'children_beyond'
+--   $la_share                    'local': the furthest share of the LA's own wards
+--   $furthest_share              'local' and 'national': the furthest share of English wards
+--   $km                          'distance' and 'children_beyond': a distance in km
+--   $min_share                   'children_beyond': share of a ward's children beyond $km
+--   $lad_code                    one LA (ranks within it), or NULL for every ward
+--
+-- Per ward, among in-coverage wards with a distance (d = children's mean distance):
+--   access_percentile = percent_rank of d among English wards (1 = furthest); a local list
+--                       (or an upload) covers only some LAs: then among the n_covered wards
+--   la_percentile     = percent_rank of d among the wards of the ward's own LA
+--   national_km       = the shortest d among the furthest $furthest_share of English wards
+--   la_km             = the shortest d among the furthest $la_share of the LA's wards
+--   far_km            = the distance the rule calls far for this ward:
+--                       local: least(la_km, national_km); national: national_km;
+--                       distance and children_beyond: $km
+--   children_beyond   = children (Census 2021, 0-15) in the ward's LSOAs whose nearest
+--                       service is further than far_km, each LSOA's children times its
+--                       weight in the ward (lsoa_ward_weight.w, as in ward_access);
+--                       share_beyond = that / the ward's weighted children
+--   flag_<rule>       = high need AND far by that rule (local, national, distance: d >=
+--                       far_km; children_beyond: share of children beyond $km >= $min_share)
+--   gap_flag          = flag of $rule
+--   fit_share_of_ward, fit_spill, fit_poor: the ward's LSOA fit (ward_indicators_england),
+--                       carried into the Target list and its exports
+--   commissioning_rank: among high-need wards (in the LA, if given), 1 = gap first, then
+--                       the furthest children (d), ties broken by higher need.
+WITH wa AS (
+    SELECT ward_code, ward_name, lad_code, lad_name, children_0_15, mean_km_child_weighted,
+           share_children_within_1km, share_children_within_2km, n_services,
+           services_per_1000_children, in_coverage
+    FROM ward_access
+    WHERE NOT $custom AND service_type = $service_type AND measure = $measure
+    UNION ALL
+    SELECT ward_code, ward_name, lad_code, lad_name, children_0_15, mean_km_child_weighted,
+           share_children_within_1km, share_children_within_2km, n_services,
+           services_per_1000_children, in_coverage
+    FROM _gap_ward
+    WHERE $custom
+),
+lsoa_d AS (
+    SELECT lsoa_code, distance_km FROM lsoa_access
+    WHERE NOT $custom AND service_type = $service_type AND measure = $measure
+    UNION ALL
+    SELECT lsoa_code, distance_km FROM _gap_lsoa WHERE $custom
+),
+acc AS (
+    SELECT *,
+           percent_rank() OVER (ORDER BY mean_km_child_weighted) AS access_percentile,
+           percent_rank() OVER (PARTITION BY lad_code ORDER BY mean_km_child_weighted)
+               AS la_percentile,
+           count(*) OVER () AS n_covered
+    FROM wa
+    WHERE in_coverage AND mean_km_child_weighted IS NOT NULL
+),
+nat AS (
+    SELECT min(mean_km_child_weighted) FILTER (WHERE access_percentile >= 1 - $furthest_share)
+               AS national_km
+    FROM acc
+),
+lad AS (
+    SELECT lad_code,
+           min(mean_km_child_weighted) FILTER (WHERE la_percentile >= 1 - $la_share) AS la_km
+    FROM acc
+    GROUP BY lad_code
+),
+need AS (
+    SELECT n.*, count(*) OVER () AS need_n
+    FROM ward_need n
+    WHERE need_measure = $need
+),
+w AS (
+    SELECT a.*, nat.national_km, lad.la_km,
+           CASE $rule WHEN 'local' THEN least(lad.la_km, nat.national_km)
+                      WHEN 'national' THEN nat.national_km
+                      ELSE $km END AS far_km
+    FROM acc a CROSS JOIN nat JOIN lad USING (lad_code)
+    WHERE $lad_code IS NULL OR a.lad_code = $lad_code
+),
+beyond AS (
+    SELECT w.ward_code,
+           sum(k.w * coalesce(i.children_0_15, 0)) AS c_sum,
+           sum(k.w * coalesce(i.children_0_15, 0) * (d.distance_km > w.far_km)::INTEGER)
+               AS children_beyond,
+           sum(k.w * coalesce(i.children_0_15, 0) * (d.distance_km > $km)::INTEGER)
+               AS children_beyond_km
+    FROM w
+    JOIN lsoa_ward_weight k ON k.ward_code = w.ward_code
+    JOIN lsoa_d d ON d.lsoa_code = k.lsoa_code
+    LEFT JOIN lsoa_indicators i ON i.lsoa_code = k.lsoa_code
+    GROUP BY w.ward_code
 ),
 j AS (
-    SELECT a.ward_code, a.ward_name, a.lad_code, a.lad_name, a.service_type, a.measure,
-           n.need_measure, n.need_value, n.need_decile, n.need_rank,
-           a.children_0_15, a.mean_km_child_weighted, a.share_children_within_1km,
-           a.share_children_within_2km, a.n_services, a.services_per_1000_children,
-           a.access_percentile,
+    SELECT w.ward_code, w.ward_name, w.lad_code, w.lad_name,
+           $service_type AS service_type, $measure AS measure,
+           n.need_measure, n.need_value, n.need_decile, n.need_rank, n.need_n,
+           w.children_0_15, w.mean_km_child_weighted, w.share_children_within_1km,
+           w.share_children_within_2km, w.n_services, w.services_per_1000_children,
+           w.access_percentile, w.la_percentile, w.national_km, w.la_km, w.far_km, w.n_covered,
+           round(coalesce(b.children_beyond, 0))::BIGINT AS children_beyond,
+           coalesce(b.children_beyond, 0) / nullif(b.c_sum, 0) AS share_beyond,
            n.need_decile <= $top_deciles AS high_need,
-           (n.need_decile <= $top_deciles AND a.access_percentile >= 1 - $furthest_share) AS gap_flag,
+           n.need_decile <= $top_deciles
+               AND w.mean_km_child_weighted >= least(w.la_km, w.national_km) AS flag_local,
+           n.need_decile <= $top_deciles
+               AND w.mean_km_child_weighted >= w.national_km AS flag_national,
+           n.need_decile <= $top_deciles
+               AND w.mean_km_child_weighted >= $km AS flag_distance,
+           n.need_decile <= $top_deciles
+               AND coalesce(b.children_beyond_km, 0) >= $min_share * b.c_sum
+               AND b.c_sum > 0 AS flag_children_beyond,
            e.fit_share_of_ward, e.fit_spill, e.fit_poor
-    FROM acc a
-    JOIN ward_need n ON n.ward_code = a.ward_code AND n.need_measure = $need
-    JOIN ward_indicators_england e ON e.ward_code = a.ward_code
-    WHERE $lad_code IS NULL OR a.lad_code = $lad_code
+    FROM w
+    JOIN need n ON n.ward_code = w.ward_code
+    JOIN ward_indicators_england e ON e.ward_code = w.ward_code
+    LEFT JOIN beyond b ON b.ward_code = w.ward_code
+),
+f AS (
+    SELECT *, CASE $rule WHEN 'local' THEN flag_local WHEN 'national' THEN flag_national
+                         WHEN 'distance' THEN flag_distance
+                         ELSE flag_children_beyond END AS gap_flag,
+           $rule AS gap_rule
+    FROM j
 )
 SELECT *,
        CASE WHEN high_need THEN row_number() OVER (
             PARTITION BY high_need
-            ORDER BY mean_km_child_weighted DESC, need_rank, ward_code) END AS commissioning_rank
-FROM j
-ORDER BY high_need DESC, commissioning_rank NULLS LAST, need_rank;
+            ORDER BY gap_flag DESC, mean_km_child_weighted DESC, need_rank, ward_code) END
+           AS commissioning_rank
+FROM f
+ORDER BY high_need DESC, commissioning_rank NULLS LAST, need_rank, ward_code;

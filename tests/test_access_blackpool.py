@@ -144,9 +144,12 @@ def test_gaps_function_matches_view_and_binds(store) -> None:
     assert fn["ward_code"].tolist() == view["ward_code"].tolist()
     assert fn["gap_flag"].tolist() == view["gap_flag"].tolist()
     assert fn["commissioning_rank"].fillna(-1).tolist() == view["commissioning_rank"].fillna(-1).tolist()
-    hi = fn[fn["high_need"]]
+    hi = fn[fn["high_need"]].sort_values("commissioning_rank")
     assert (hi["need_decile"] <= 2).all()
-    assert hi.sort_values("commissioning_rank")["mean_km_child_weighted"].is_monotonic_decreasing
+    # flagged gaps first, then the furthest children
+    assert hi["gap_flag"].astype(int).is_monotonic_decreasing
+    for _flag, part in hi.groupby("gap_flag"):
+        assert part["mean_km_child_weighted"].is_monotonic_decreasing
     local = gaps(store, "library", need=None, lad_code=BLACKPOOL)
     assert (local["lad_code"] == BLACKPOOL).all() and len(local) == 21
     assert local["need_measure"].iloc[0] in ("ace", "imd_score")

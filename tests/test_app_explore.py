@@ -29,9 +29,9 @@ def test_explore_renders_with_map_caveat_and_sources(at):
     assert CAVEAT[:60] in text
     assert "ACE index (modelled risk)" in text
     assert "Blackpool" in text
-    # the map component is on the page
-    assert any("streamlit_folium" in str(c.proto) for c in at.get("component_instance")) or \
-        at.get("component_instance")
+    # the ward map (the app's own element) is on the page
+    maps = at.get("bidi_component")
+    assert len(maps) == 1 and "nm_ward_map" in str(maps[0].proto)
     assert any("Sources, vintages and licences" in e.label for e in at.expander)
     assert "Open Government Licence" in text
     assert at.query_params["view"] == "explore"
@@ -168,6 +168,22 @@ def test_bad_permalink_values_are_ignored(request, monkeypatch):
     assert at.selectbox(key="ex_layer").value == "ace"
     assert at.selectbox(key="ex_palette").value == "viridis"
     assert at.query_params["area"] == "E06000009"
+    # ... and the page says what it did not understand, instead of falling back in silence
+    warned = "\n".join(w.value for w in at.warning)
+    for name in ("layer=", "area=E99999999", "k=many", "ward=nope", "w=", "palette=rainbow",
+                 "view=admin"):
+        assert name in warned, name
+
+
+def test_la_names_and_codes_in_links(request, monkeypatch):
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    for key, value in (("area", "blackpool"), ("la", " BLACKPOOL "), ("la", "E06000009")):
+        at = AppTest.from_file(APP, default_timeout=240)
+        at.query_params[key] = value
+        at.run()
+        _ok(at)
+        assert at.query_params["area"] == "E06000009", (key, value)
+        assert not at.warning, [w.value for w in at.warning]
 
 
 def test_services_layer_and_scatter(at):
@@ -189,3 +205,21 @@ def test_without_a_browser_everything_renders_in_one_run(at):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 21
     assert at.selectbox(key="ex_layer").value == "ace"
     assert "follow as soon as the map has loaded" not in _text(at)
+
+
+def test_england_in_a_link_and_a_misspelt_la(request, monkeypatch):
+    """``area=England`` (or ``all``) means every ward, as the area list's first option does;
+    a misspelt LA is answered with the close names as a question, then what is shown."""
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    for value in ("England", "all"):
+        at = AppTest.from_file(APP, default_timeout=240)
+        at.query_params["area"] = value
+        at.run()
+        _ok(at)
+        assert not at.warning, [w.value for w in at.warning]
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["area"] = "Blackpol"
+    at.run()
+    _ok(at)
+    warned = "\n".join(w.value for w in at.warning)
+    assert "did you mean: Blackpool? Showing Blackpool." in warned, warned

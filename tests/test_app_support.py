@@ -67,8 +67,35 @@ def partial_store(src: Path, dest: Path, tables: list[str]) -> Path:
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The ward map's root element (the app's own element in the page; there is no iframe).
+MAP_ROOT = '[data-testid="nm-map"]'
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+#: True when the app has finished its run (Streamlit's own attribute).
+IDLE_JS = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]'); "
+           "return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
+
+
+def wait_painted(page, n: int | None = None, version: int = 1, timeout: float = 120):  # noqa: ANN001, ANN201
+    """Wait until the ward map has drawn (its hidden ``#nm-painted`` marker has reached
+    ``version``) and return the map's root locator."""
+    import time
+
+    root = page.locator(MAP_ROOT)
+    marker = page.locator("#nm-painted[data-version]")
+    marker.wait_for(state="attached", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while int(marker.get_attribute("data-version") or 0) < version:
+        assert time.monotonic() < deadline, "map was not redrawn"
+        time.sleep(0.05)
+    if n is not None:
+        assert int(marker.get_attribute("data-n")) == n
+    return root
+
+
+def wait_idle(page, timeout: float = 120) -> None:  # noqa: ANN001
+    """Wait until the app is not running a script (after a short settle)."""
+    page.wait_for_timeout(150)
+    page.wait_for_function(IDLE_JS, timeout=timeout * 1000, polling=100)
 
 
 #: The app served on 127.0.0.1 for the browser tests: ``AppServer(db)``.

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_support import APP, app_store
 
+from needsmap.access import gaprules
 from needsmap.views import exports
 
 
@@ -53,6 +54,79 @@ def test_target_filters_change_state_and_permalink(at):
     at.segmented_control(key="tg_only_gaps").set_value("1").run()
     _ok(at)
     assert at.query_params["only_gaps"] == "1"
+
+
+def test_target_states_its_rule_and_counts_every_rule(at):
+    at.run()
+    _ok(at)
+    words = "\n".join(h.proto.body for h in at.get("html"))
+    assert "A ward is flagged when it is in the top 2 national deciles" in words
+    assert "Blackpool's wards" in words  # the default rule compares with the LA's own wards
+    captions = [str(r.proto) for r in at.get("radio") if "tg_rule" in str(r.proto)]
+    assert captions and str(captions[0]).count("flagged here") == 4
+    flagged = {m.label: m.value for m in at.metric}["Flagged gaps"]
+    assert int(flagged) > 0  # Blackpool, GP practices: the default is not empty
+    for rule in ("national", "distance", "children_beyond"):
+        at.radio(key="tg_rule").set_value(rule).run()
+        _ok(at)
+        assert at.query_params["rule"] == rule
+    at.select_slider(key="tg_km").set_value("2").run()
+    _ok(at)
+    assert at.query_params["km"] == "2"
+    words = "\n".join(h.proto.body for h in at.get("html"))
+    assert "more than 2.00 km" in words
+
+
+def test_quadrant_need_axis_is_national_and_fixed(at):
+    """High-need wards sit on or above the 'top deciles' line, the others below it."""
+    from needsmap.views.target import _need_percentile
+
+    at.run()
+    _ok(at)
+    import json
+
+    import needsmap.views.target as T
+
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    with T.data.session_store() as info:
+        df = T._gaps(info.token, "gp_practice", "ace", 3, "local", 0.25, 0.2, 1.0, 0.25,
+                     "E06000009")
+    y = _need_percentile(df)
+    line = 100 - 10 * 3
+    assert (y[df["high_need"]] > line).all() and (y[~df["high_need"]] < line).all()
+    assert y.between(0, 100).all()
+
+
+def test_uploaded_list_is_a_service_type_in_target(request, monkeypatch):
+    from test_app_upload import GOOD_AND_BAD
+
+    monkeypatch.setenv("NEEDSMAP_DB", str(app_store(request)))
+    a = AppTest.from_file(APP, default_timeout=240)
+    a.query_params["view"] = "upload"
+    a.run()
+    a.get("file_uploader")[0].upload("hubs.csv", GOOD_AND_BAD, "text/csv").run()
+    [b for b in a.button if b.label.startswith("Find gaps")][0].click().run()
+    _ok(a)
+    assert a.radio(key="view").value == "target"
+    assert a.selectbox(key="tg_service").value == "_upload"
+    words = "\n".join(h.proto.body for h in a.get("html"))
+    assert "service in your list" in words
+    assert int({m.label: m.value for m in a.metric}["Wards in area"]) == 21
+
+
+def test_export_frame_has_labels_units_and_settings():
+    from needsmap.views.target import EXPORT_COLUMNS, export_frame
+
+    shown = pd.DataFrame({"ward_code": ["E05015191"], "ward_name": ["Clifton"],
+                          "mean_km_child_weighted": [0.81234], "share_children_within_1km": [0.5],
+                          "gap_flag": [True]})
+    out = export_frame(shown, {"Gap rule": "A ward is flagged when ...", "Area": "Blackpool"})
+    assert list(out.columns) == [EXPORT_COLUMNS[c] for c in shown.columns] + ["Gap rule", "Area"]
+    assert out[EXPORT_COLUMNS["share_children_within_1km"]].iloc[0] == 50.0
+    assert "(km, straight line)" in EXPORT_COLUMNS["mean_km_child_weighted"]
+    assert gaprules.describe("local", service="GP practice", need="x", top_deciles=2,
+                             area=None).startswith("A ward is flagged")
 
 
 def test_target_permalink_restores(request, monkeypatch):

@@ -53,3 +53,11 @@ def test_upload_rejects_oversized_and_binary(at):
     at.get("file_uploader")[0].upload("big.csv", b"\xff\xfe\x00garbage" * 10, "text/csv").run()
     assert not at.exception
     assert any("could not be read" in e.value for e in at.error)
+
+
+def test_header_only_file_says_it_has_no_rows(at):
+    at.run()
+    at.get("file_uploader")[0].upload("empty.csv", b"name,type,postcode\n", "text/csv").run()
+    assert not at.exception
+    assert any("no data rows" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.metric  # no "0 accepted / 0 rejected"

@@ -36,9 +36,13 @@ def test_cli_writes_one_page_a4_snapshots_for_dudley(england_store, tmp_path, ca
                "--la", "Dudley", "--out", str(out), "--format", "html,pdf,png"])
     assert rc == 0
     for slug in SLUGS:
-        for suffix in (".html", ".pdf", "-map.png"):
+        for suffix in (".html", ".pdf", ".png", "-map.png"):
             assert (out / f"{slug}{suffix}").stat().st_size > 1000, slug + suffix
         assert (out / f"{slug}-map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # --format png is the whole page (taller than wide), not only the map
+        head = (out / f"{slug}.png").read_bytes()[:24]
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and height > width > 1000, (width, height)
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{s}.pdf"' in index for s in SLUGS)
     if shutil.which("pdfinfo"):

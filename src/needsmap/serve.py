@@ -22,9 +22,11 @@ from pathlib import Path
 from needsmap.settings import REPO_ROOT
 
 APP = REPO_ROOT / "app.py"
+#: What the server runs: ``app.py`` behind ``st.App`` with a start-up warm-up (``asgi.py``).
+ENTRY = REPO_ROOT / "asgi.py"
 
 
-def streamlit_command(script: Path = APP, address: str = "127.0.0.1", port: int = 8501,
+def streamlit_command(script: Path = ENTRY, address: str = "127.0.0.1", port: int = 8501,
                       watch_files: bool = True) -> list[str]:
     """The ``streamlit run`` command line for ``script`` (headless, no usage statistics)."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", address,
@@ -58,7 +60,7 @@ class AppProcess:
     db
         Store for ``NEEDSMAP_DB`` (``None``: the environment's own).
     script
-        The Streamlit script (default ``app.py``).
+        The Streamlit script (default ``asgi.py``: ``app.py``, warmed when it starts).
     timeout
         Seconds to wait for the health endpoint before giving up.
     new_session
@@ -81,7 +83,7 @@ class AppProcess:
     that exits or does not come up raises ``RuntimeError`` with it.
     """
 
-    def __init__(self, db: Path | None = None, script: Path = APP, timeout: float = 120,
+    def __init__(self, db: Path | None = None, script: Path = ENTRY, timeout: float = 120,
                  new_session: bool = False, *, port: int | None = None, wait: bool = True,
                  log_path: Path | None = None, env: dict[str, str] | None = None,
                  die_with_parent: bool = False) -> None:

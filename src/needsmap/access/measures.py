@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy.spatial import cKDTree
 
-from needsmap.access import early_years
+from needsmap.access import early_years, gaprules
 from needsmap.context import BuildContext
 from needsmap.sql import read_query, run_sql
 from needsmap.store.db import has_table
@@ -135,16 +135,21 @@ def default_need(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "ace",
-         top_deciles: int = 2, furthest_share: float = 0.2, lad_code: str | None = None,
-         measure: str = MEASURE, limit: int | None = None) -> pd.DataFrame:
-    """High-need wards furthest from ``service_type``, ranked for commissioning.
+         top_deciles: int = gaprules.DEFAULT_TOP_DECILES,
+         furthest_share: float = gaprules.DEFAULT_FURTHEST_SHARE, lad_code: str | None = None,
+         measure: str = MEASURE, limit: int | None = None, *,
+         rule: str = gaprules.DEFAULT_RULE, la_share: float = gaprules.DEFAULT_LA_SHARE,
+         km: float = gaprules.DEFAULT_KM, min_share: float = gaprules.DEFAULT_MIN_SHARE,
+         custom: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """High-need wards and how far their children live from ``service_type``, with gap flags.
 
     Parameters
     ----------
     con
         Open store (read-only is fine).
     service_type
-        A type present in ``service`` (see :data:`needsmap.ingest.services.vocab.SERVICE_TYPES`).
+        A type present in ``ward_access`` (see
+        :data:`needsmap.ingest.services.vocab.SERVICE_TYPES`), or a label for ``custom``.
     need
         ``'ace'`` (the modelled ACE risk index, when built) or a ward indicator:
         ``imd_score``, ``income_rate``, ``employment_rate``, ``education_score``,
@@ -154,35 +159,144 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
     top_deciles
         Need deciles counted as high need (1 = the highest-need tenth of English wards).
     furthest_share
-        Share of in-coverage English wards counted as "furthest" by child-weighted
-        mean distance (0.2 = the furthest fifth).
+        Share of in-coverage English wards counted as far by the ``local`` and
+        ``national`` rules (0.2 = the furthest fifth).
     lad_code
         Restrict to one local authority (ranks are then within it); ``None`` = England.
     measure
         Access measure (``'straight_line_km'``).
     limit
         Return at most this many rows (high-need wards first, in commissioning order).
+    rule
+        Which rule sets ``gap_flag`` (:data:`needsmap.access.gaprules.RULES`); every
+        rule's flag is returned as ``flag_<rule>`` too, so callers can say how many
+        wards each would flag.
+    la_share
+        ``local``: the furthest share of the LA's own wards (0.25 = a quarter).
+    km, min_share
+        ``distance``: far = children's mean distance at least ``km``;
+        ``children_beyond``: at least ``min_share`` of the children live beyond ``km``.
+    custom
+        ``(ward_frame, lsoa_frame)`` for a service list that is not in the store (an
+        upload): ``ward_frame`` has the ``ward_access`` columns (see
+        :func:`access_for_points`), ``lsoa_frame`` ``lsoa_code, distance_km``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per ward: need and access figures, ``gap_flag``, ``commissioning_rank``.
-        The index is a *modelled risk proxy*: wording should say "higher modelled risk".
+        One row per in-coverage ward: need and access figures, ``far_km`` (the distance
+        the rule calls far for that ward), ``children_beyond`` (children further than
+        it), ``gap_flag``, ``flag_<rule>``, ``commissioning_rank``. The index is a
+        *modelled risk proxy*: wording should say "higher modelled risk".
     """
+    gaprules.check_rule(rule)
     valid = set(con.execute("SELECT DISTINCT need_measure FROM ward_need").df()["need_measure"])
-    types = set(con.execute("SELECT DISTINCT service_type FROM ward_access").df()["service_type"])
-    if service_type not in types:
-        raise ValueError(f"unknown service type {service_type!r}; valid: {', '.join(sorted(types))}")
+    if custom is None:
+        types = set(con.execute("SELECT DISTINCT service_type FROM ward_access").df()["service_type"])
+        if service_type not in types:
+            raise ValueError(f"unknown service type {service_type!r}; valid: {', '.join(sorted(types))}")
     if need is None or (need == "ace" and "ace" not in valid):
         need = default_need(con)
     if need not in valid:
         raise ValueError(f"unknown need measure {need!r}; valid: {', '.join(sorted(valid))}")
     if not 1 <= int(top_deciles) <= 10:
         raise ValueError("top_deciles must be between 1 and 10")
-    if not 0 < float(furthest_share) <= 1:
-        raise ValueError("furthest_share must be in (0, 1]")
+    for name, v in (("furthest_share", furthest_share), ("la_share", la_share),
+                    ("min_share", min_share)):
+        if not (np.isfinite(float(v)) and 0 < float(v) <= 1):
+            raise ValueError(f"{name} must be in (0, 1]")
+    if not (np.isfinite(float(km)) and 0 <= float(km) <= 500):
+        raise ValueError("km must be between 0 and 500")
     params = {"service_type": service_type, "need": need, "measure": measure,
               "top_deciles": int(top_deciles), "furthest_share": float(furthest_share),
-              "lad_code": lad_code}
-    df = con.execute(read_query("access_gaps"), params).df()
+              "lad_code": lad_code, "rule": rule, "la_share": float(la_share),
+              "km": float(km), "min_share": float(min_share), "custom": custom is not None}
+    ward_f, lsoa_f = custom if custom is not None else (_EMPTY_WARD, _EMPTY_LSOA)
+    con.register("_gap_ward", ward_f)
+    con.register("_gap_lsoa", lsoa_f)
+    try:
+        df = con.execute(read_query("access_gaps"), params).df()
+    finally:
+        con.unregister("_gap_ward")
+        con.unregister("_gap_lsoa")
     return df.head(limit) if limit else df
+
+
+_EMPTY_WARD = pd.DataFrame({
+    "ward_code": pd.Series(dtype="str"), "ward_name": pd.Series(dtype="str"),
+    "lad_code": pd.Series(dtype="str"), "lad_name": pd.Series(dtype="str"),
+    "children_0_15": pd.Series(dtype="int64"), "mean_km_child_weighted": pd.Series(dtype="float64"),
+    "share_children_within_1km": pd.Series(dtype="float64"),
+    "share_children_within_2km": pd.Series(dtype="float64"),
+    "n_services": pd.Series(dtype="float64"),
+    "services_per_1000_children": pd.Series(dtype="float64"),
+    "in_coverage": pd.Series(dtype="bool")})
+_EMPTY_LSOA = pd.DataFrame({"lsoa_code": pd.Series(dtype="str"),
+                            "distance_km": pd.Series(dtype="float64")})
+
+
+def access_for_points(con: duckdb.DuckDBPyConnection, easting: np.ndarray, northing: np.ndarray,
+                      lsoa_codes: np.ndarray | None = None,
+                      lad_codes: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ward and LSOA access to a list of points that is not in the store (an upload).
+
+    The same measures as ``ward_access`` (``queries/access_ward.sql``): the nearest point
+    to every LSOA's representative point (k-d tree, straight line in EPSG:27700), then the
+    ward figures with each LSOA's children times its weight in the ward
+    (``lsoa_ward_share``), and services counted by the LSOA they lie in, times its weight.
+    Like a local list in the store, the list covers only the LADs holding at least one of
+    its points (``in_coverage``).
+
+    Parameters
+    ----------
+    easting, northing
+        The points (EPSG:27700).
+    lsoa_codes, lad_codes
+        Each point's LSOA and LAD, as located by the upload check (optional: without
+        them, the LAD of the nearest LSOA point is used for coverage and no services are
+        counted in wards).
+
+    Returns
+    -------
+    (ward_frame, lsoa_frame)
+        For :func:`gaps` ``custom=``.
+    """
+    lsoa = run_sql(con, "access_points_lsoa").df()
+    pts = np.column_stack([np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) == 0:
+        return _EMPTY_WARD.copy(), _EMPTY_LSOA.copy()
+    xy = lsoa[["centroid_x", "centroid_y"]].to_numpy(dtype=float)
+    d, _ = cKDTree(pts).query(xy, k=1)
+    lsoa["distance_km"] = d / 1000.0
+    if lad_codes is not None:
+        covered = {str(c) for c in lad_codes if isinstance(c, str) and c}
+    else:
+        _d, idx = cKDTree(xy).query(pts, k=1)
+        covered = set(lsoa["lad_code"].iloc[idx])
+    lsoa["in_coverage"] = lsoa["lad_code"].isin(covered)
+    k = run_sql(con, "access_points_weights").df().merge(
+        lsoa[["lsoa_code", "distance_km", "in_coverage", "children_0_15"]], on="lsoa_code")
+    c = k["w"] * k["children_0_15"].fillna(0).astype(float)
+    k = k.assign(_c=c, _cd=c * k["distance_km"], _c1=c * (k["distance_km"] <= 1.0),
+                 _c2=c * (k["distance_km"] <= 2.0))
+    svc = (pd.Series(lsoa_codes).dropna().value_counts() if lsoa_codes is not None
+           else pd.Series(dtype="float64"))
+    k["_n"] = k["w"] * k["lsoa_code"].map(svc).fillna(0)
+    ward = k.groupby("ward_code", sort=True).agg(
+        ward_name=("ward_name", "first"), lad_code=("lad_code", "first"),
+        lad_name=("lad_name", "first"), kids=("kids", "sum"), c=("_c", "sum"),
+        cd=("_cd", "sum"), c1=("_c1", "sum"), c2=("_c2", "sum"), n=("_n", "sum"),
+        in_coverage=("in_coverage", "all")).reset_index()
+    nz = ward["c"].where(ward["c"] > 0)
+    out = pd.DataFrame({
+        "ward_code": ward["ward_code"], "ward_name": ward["ward_name"],
+        "lad_code": ward["lad_code"], "lad_name": ward["lad_name"],
+        "children_0_15": ward["kids"].round().astype("int64"),
+        "mean_km_child_weighted": ward["cd"] / nz,
+        "share_children_within_1km": ward["c1"] / nz,
+        "share_children_within_2km": ward["c2"] / nz,
+        "n_services": ward["n"].astype("float64"),
+        "services_per_1000_children": 1000.0 * ward["n"] / nz,
+        "in_coverage": ward["in_coverage"].astype(bool)})
+    return out[list(_EMPTY_WARD.columns)], lsoa[["lsoa_code", "distance_km"]]

@@ -50,7 +50,8 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
     out
         Output directory (created).
     formats
-        Any of ``html``, ``pdf`` (A4, one page, printed by chromium) and ``png`` (the map).
+        Any of ``html``, ``pdf`` (A4, one page, printed by chromium) and ``png`` (the whole
+        page as an image, by chromium, plus the map alone as ``<slug>-map.png``).
     la
         An LA name or code: also write its whole-LA snapshot, and use it as every
         locality's comparator.
@@ -72,7 +73,7 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
         areas.append((la_name, C.la_wards(con, la_code), "la", "la-" + slugify(la_name)))
     written = Written(index=out / "index.html")
     entries = []
-    printer = PdfPrinter() if "pdf" in formats else None
+    printer = PdfPrinter() if "pdf" in formats or "png" in formats else None
     set_label = localities.source if localities else None
     try:
         if printer:
@@ -88,10 +89,15 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
                 p.write_text(html, encoding="utf-8")
                 files.append(("HTML", p.name))
                 written.files.append(p)
-            if printer:
+            if printer and "pdf" in formats:
                 p = out / f"{slug}.pdf"
                 printer.snapshot_pdf(snap, p, locality_set=set_label if kind == "locality" else None)
                 files.append(("PDF", p.name))
+                written.files.append(p)
+            if printer and "png" in formats:
+                p = out / f"{slug}.png"
+                printer.png(html, p)
+                files.append(("PNG", p.name))
                 written.files.append(p)
             if "png" in formats and snap.map is not None:
                 p = out / f"{slug}-map.png"

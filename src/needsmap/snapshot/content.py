@@ -9,6 +9,7 @@ raises :class:`~needsmap.store.schema.SchemaError` saying which, before anything
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -223,7 +224,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, name: str, ward_codes: Sequen
         m, m_note = _map(con, wards, la_code, ward_rows, ward_deciles, pts,
                          "ACE index, England decile")
     meta = dict(run_sql(con, "store_meta_read").fetchall())
-    srcs = _sources(con)
+    srcs = _sources(con, [c for c, _n, _s in las] + [la_code])
     if kind == "locality" and len(las) > 1:
         why = ", which holds most of its residents" if la_code == las[0][0] else ""
         notes.append("This locality spans more than one LA "
@@ -553,9 +554,21 @@ def _vintages(con: duckdb.DuckDBPyConnection, la_code: str) -> list[str]:
     return [str(v) for v in (row or []) if v] + ["services: see sources"]
 
 
-def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
-    """The store's sources, one line per dataset: monthly files of one series are collapsed."""
-    df = run_sql(con, "snapshot_sources").df().fillna("")
+def _sources(con: duckdb.DuckDBPyConnection, lads: Sequence[str]) -> list[dict[str, str]]:
+    """The sources behind a snapshot of ``lads``, one line per dataset (monthly files of one
+    series are collapsed): local lists, police files and extracts made for other LAs are
+    left out (``queries/snapshot_sources.sql``; an extract names its LA in its title)."""
+    lads = list(dict.fromkeys(lads))
+    df = run_sql(con, "snapshot_sources", {"lads": lads}).df().fillna("")
+    names = {str(n) for (n,) in run_sql(con, "snapshot_lad_names", {"lads": None}).fetchall()}
+    mine = {str(n) for (n,) in run_sql(con, "snapshot_lad_names", {"lads": lads}).fetchall()}
+    others = sorted(names - mine, key=len, reverse=True)
+    if others:
+        pat = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in others) + r")(?![\w-])")
+        mine_pat = (re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in mine) + r")(?![\w-])")
+                    if mine else None)
+        df = df[[not (pat.search(t) and not (mine_pat and mine_pat.search(t)))
+                 for t in df["title"].astype(str)]]
     out = []
     for (pub, title, lic), g in df.groupby(["publisher", "title", "licence"], sort=True):
         v = sorted(set(g["vintage"]) - {""})

@@ -121,6 +121,17 @@ class PdfPrinter:
         finally:
             page.close()
 
+    def png(self, html: str, path: str | os.PathLike[str] | None = None) -> bytes:
+        """The whole page as a PNG image (print layout at the printed width, 2x pixels)."""
+        page = self._browser.new_page(viewport={"width": PRINTABLE_WIDTH_PX, "height": 800},
+                                      device_scale_factor=2)
+        try:
+            page.emulate_media(media="print")
+            page.set_content(html, wait_until="load")
+            return page.screenshot(path=str(path) if path else None, full_page=True)
+        finally:
+            page.close()
+
     def snapshot_pdf(self, snap: Snapshot, path: str | os.PathLike[str] | None = None,
                      locality_set: str | None = None) -> bytes:
         """Render ``snap`` and print it on one A4 page (shrinking it to fit if needed)."""

@@ -3,14 +3,15 @@
 Modules
 -------
 ``context``  :class:`~needsmap.views.context.ViewContext`, what every view's ``render(ctx)`` gets.
-``data``     cached, read-only store reads (tables present, wards, display geometry, services).
+``data``     which store version a run reads; cached, read-only reads (wards, display geometry).
+``warm``     warming at server start (``asgi.py``) and when the store is replaced.
 ``layers``   the catalogue of map layers (indicators and the ACE index) and their availability.
 ``classify`` choropleth classes (mapclassify) and colour-blind-safe palettes.
-``maps``     folium map building: local Leaflet assets, ward choropleth, service clusters, legend.
+``maps``     the ward map: the app's own Leaflet element (``map.js``), payloads sent once per page.
 ``state``    the view state and its permalink (``st.query_params``).
 ``layout``   page chrome: caveat, sources and licences, friendly errors.
 ``explore``  the analyst view.  ``target`` the commissioner view.  ``upload`` user service CSVs.
-``snapshot`` (issue 6, optional) locality snapshots; the app adds it to the navigation if present.
+``snapshot`` locality snapshots for boards.
 
 Every view module exposes ``render(ctx: ViewContext) -> None``.
 """

@@ -42,7 +42,7 @@ class ViewContext:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh read-only cursor on the store; close it when done."""
-        return data._connection(self.info.token).cursor()
+        return data.cursor(self.info.token)
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run a read-only query with bound parameters."""

@@ -3,32 +3,41 @@
 Area (one LA, several, or every ward in the store), layer, classes, palette, basemap,
 service layers and index weights are in the sidebar; the map, a "what drives this ward"
 panel, a sortable table (the accessible alternative to the map) and a scatter of any two
-indicators are in the page. Everything that defines the view is in the URL.
+indicators are in the page. Everything that defines the view is in the URL; a link
+with something the app does not understand still opens and says what it ignored.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
+from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
+from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
 from needsmap.views.state import (
     Param,
+    Restored,
     as_int,
     as_list,
     ensure_choice,
     ensure_subset,
     list_to_url,
     restore,
+    sentence,
+    show_url_problems,
     sync,
+    url_problem,
     weights_from_url,
     weights_to_url,
 )
@@ -39,9 +48,12 @@ MAP_KEY = "explore_map"
 #: Above this many wards the map draws on a canvas rather than SVG paths.
 CANVAS_ABOVE = 1500
 TABLE_KEY = "explore_table"
+#: The LA a new visitor sees first (Blackpool), if the store has it.
+DEFAULT_LA = "E06000009"
 
 PARAMS = [
     Param("ex_area", "area", [], list_to_url, as_list),
+    Param("_ex_la_url", "la", None, str, as_list),
     Param("ex_layer", "layer", ACE_KEY),
     Param("ex_method", "method", indexing.DEFAULT_METHOD),
     Param("ex_classes", "classes", cls.DEFAULT_METHOD),
@@ -65,13 +77,11 @@ def _weights(method: str | None = None) -> dict[str, int]:
             for n, d in indexing.default_weights(method).items()}
 
 
-def _on_map_change() -> None:
+def _on_map_select() -> None:
     """A click on a ward selects it (runs before the script, so widgets can follow)."""
-    value = st.session_state.get(MAP_KEY) or {}
-    feat = value.get("last_active_drawing") or {}
-    code = (feat.get("properties") or {}).get("c")
+    code = getattr(st.session_state.get(MAP_KEY), "select", None)
     if code:
-        st.session_state["ward"] = code
+        st.session_state["ward"] = str(code)
 
 
 def _on_table_select() -> None:
@@ -89,14 +99,41 @@ def _reset_weights() -> None:
     st.session_state["ex_method"] = indexing.DEFAULT_METHOD
 
 
-def _area_choice(ctx: ViewContext) -> tuple[str, ...] | None:
+def _default_area(codes: list[str]) -> str:
+    return DEFAULT_LA if DEFAULT_LA in codes else codes[0]
+
+
+def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[str]:
+    """LA names or codes from a link -> codes (``__all__`` kept); says what it dropped."""
+    pairs = list(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
+    out, bad = [], []
+    for item in items:
+        if item == ALL or item.strip().lower() in ("all", "england"):
+            out.append(ALL)
+            continue
+        try:
+            out.append(resolve_la(item, pairs)[0])
+        except UnknownArea as exc:
+            bad.append((item, str(exc)))
+    codes = list(ctx.lads["lad_code"])
+    for item, why in bad:
+        url_problem(name, item, f"{sentence(why)} " + (
+            "It is left out." if out else f"Showing {ctx.lad_name(_default_area(codes))}."))
+    return out
+
+
+def _area_choice(ctx: ViewContext, restored: Restored) -> tuple[str, ...] | None:
     """The LAD codes in view from ``ex_area`` (defaults filled in); ``None`` = every ward."""
     codes = list(ctx.lads["lad_code"])
     many = len(codes) > 1
+    if "area" in restored or "la" in restored:
+        items = list(st.session_state.get("ex_area") or []) if "area" in restored else []
+        items += list(st.session_state.pop("_ex_la_url", None) or [])
+        resolved = _resolve_area_items(items, ctx, "area" if "area" in restored else "la")
+        st.session_state["ex_area"] = list(dict.fromkeys(resolved))
     ensure_subset("ex_area", [ALL, *codes], [])
     if not st.session_state.get("ex_area"):
-        default = "E06000009" if "E06000009" in codes else codes[0]
-        st.session_state["ex_area"] = [default] if many else [codes[0]]
+        st.session_state["ex_area"] = [_default_area(codes)] if many else [codes[0]]
     chosen = st.session_state.get("ex_area") or []
     if ALL in chosen or not chosen:
         return None if many else tuple(codes)
@@ -116,9 +153,16 @@ def _area_widget(ctx: ViewContext) -> None:
                    placeholder="Choose local authorities")
 
 
-def _index_choice() -> tuple[str, dict[str, int]]:
+def _index_choice(restored: Restored) -> tuple[str, dict[str, int]]:
     """Index method and weights from the session (URL weights and defaults filled in)."""
+    if "method" in restored and st.session_state.get("ex_method") not in indexing.method_labels():
+        url_problem("method", restored.raw["method"],
+                    f"not an index method (use {', '.join(indexing.method_labels())}); "
+                    f"showing {indexing.DEFAULT_METHOD}.")
     ensure_choice("ex_method", list(indexing.method_labels()), indexing.DEFAULT_METHOD)
+    if "w" in restored and "w" in restored.bad:
+        url_problem("w", restored.raw["w"], "weights must look like `name:40,other:20` "
+                    "(0 to 100 each); showing the default weights.")
     url_w = st.session_state.pop("_ex_w_url", None)
     if url_w and "ex_method" not in st.session_state and set(url_w) <= set(
             indexing.indicator_labels()):
@@ -128,7 +172,13 @@ def _index_choice() -> tuple[str, dict[str, int]]:
     st.session_state.setdefault("ex_method", indexing.DEFAULT_METHOD)
     method = st.session_state["ex_method"]
     if url_w:
-        for n in indexing.weight_labels(method):
+        labels = indexing.weight_labels(method)
+        unknown = [n for n in url_w if n not in labels]
+        if unknown:
+            url_problem("w", restored.raw.get("w", ""),
+                        f"unknown weight name(s) {', '.join(unknown)} ignored for the "
+                        f"{method} method (valid: {', '.join(labels)}).")
+        for n in labels:
             st.session_state[f"w_{n}"] = int(url_w.get(n, 0))
     for m in indexing.method_labels():
         for n, d in indexing.default_weights(m).items():
@@ -184,14 +234,18 @@ def _display_widgets(keys: list[str]) -> None:
                  format_func=lambda b: maps.BASEMAPS[b][0])
 
 
-def _display_choice(keys: list[str]) -> None:
+def _display_choice(keys: list[str], restored: Restored) -> None:
     """Fill the session values of the display widgets (from the URL, else defaults)."""
-    for key, options, default in (
-            ("ex_layer", keys, keys[0]),
-            ("ex_classes", list(cls.METHODS), cls.DEFAULT_METHOD),
-            ("ex_k", list(range(3, 10)), cls.DEFAULT_K),
-            ("ex_palette", list(cls.PALETTES), cls.DEFAULT_PALETTE),
-            ("ex_basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP)):
+    for key, name, options, default, what in (
+            ("ex_layer", "layer", keys, keys[0], "a layer of this store"),
+            ("ex_classes", "classes", list(cls.METHODS), cls.DEFAULT_METHOD, "a class method"),
+            ("ex_k", "k", list(range(3, 10)), cls.DEFAULT_K, "a number of classes (3 to 9)"),
+            ("ex_palette", "palette", list(cls.PALETTES), cls.DEFAULT_PALETTE, "a palette"),
+            ("ex_basemap", "basemap", list(maps.BASEMAPS), maps.DEFAULT_BASEMAP, "a basemap")):
+        if name in restored and (name in restored.bad or st.session_state.get(key) not in options):
+            shown = get_layer(default).label if key == "ex_layer" else default
+            url_problem(name, restored.raw[name], f"not {what} (valid: "
+                        f"{', '.join(map(str, options))}); showing {shown}.")
         ensure_choice(key, options, default)
         st.session_state.setdefault(key, default)
 
@@ -202,15 +256,14 @@ def render(ctx: ViewContext) -> None:
     The map is sent to the browser first, before the sidebar widgets and the panels
     around it: everything it needs is read from the session (which the URL and the
     widgets' defaults fill), and the widgets are drawn afterwards with the same keys.
-    The browser then starts loading the map while it renders the rest.
     """
-    restore(PARAMS, "explore")
+    restored = restore(PARAMS, "explore")
     info, token = ctx.info, ctx.token
     if ctx.lads.empty:
         st.warning("This store has no wards with boundaries (`ward_indicators` is missing or "
                    "empty), so there is nothing to map. Rebuild it with `needsmap build`.")
         return
-    lad_codes = _area_choice(ctx)
+    lad_codes = _area_choice(ctx, restored)
     wards = data.ward_table(token)
 
     # The index (stored or recomputed with the user's weights).
@@ -218,19 +271,15 @@ def render(ctx: ViewContext) -> None:
     ace, ace_note, ace_error = pd.DataFrame(), "", ""
     has_index = info.has("ward_ace") or indexing.can_recompute(token)
     if has_index:
-        method, weights = _index_choice()
+        method, weights = _index_choice(restored)
         try:
             ace, ace_note = indexing.ward_ace(token, method, weights)
         except indexing.IndexSpecError as exc:
             ace_error = str(exc)
-    extra = {}
-    if not ace.empty:
-        extra[ACE_KEY] = ace.set_index("ward_code")["ace_score"].reindex(wards["ward_code"]).values
-    crime_layer = get_layer("recorded_crime_rate")
-    if info.has("ward_crime", crime_layer.column):
-        cv = values_for(token, crime_layer, ace).set_index("ward_code")["value"]
-        extra[crime_layer.key] = cv.reindex(wards["ward_code"]).values
-    layers, missing = available_layers(info, wards, {k: pd.Series(v) for k, v in extra.items()})
+    pending = indexing.bands_pending(ace)
+    ace_key = (f"{method}:{weights_to_url(weights)}" + ("~" if pending else "")
+               if not ace.empty else "none")
+    layers, missing = _layers(info, ace, ace_key)
     if ace_error:
         missing[INDEX_LAYER.label] = ace_error
     if not layers:
@@ -241,7 +290,7 @@ def render(ctx: ViewContext) -> None:
         layout.unavailable(missing)
         return
     keys = [lay.key for lay in layers]
-    _display_choice(keys)
+    _display_choice(keys, restored)
     layer = get_layer(st.session_state["ex_layer"])
 
     # Services in view.
@@ -249,25 +298,27 @@ def render(ctx: ViewContext) -> None:
     svc = data.services(token, lad_codes)
     if svc.empty and "service" not in info.tables:
         missing["Services"] = "the store has no `service` table (the services stage did not run)"
-    types_present = [t for t in type_labels if not svc.empty and t in set(svc["type"])]
-    types_present += [t for t in (sorted(set(svc["type"])) if not svc.empty else [])
-                      if t not in types_present]
+    present = set(svc["type"]) if not svc.empty else set()
+    types_present = [t for t in type_labels if t in present]
+    types_present += sorted(t for t in present if t not in types_present)
     upload = ctx.session_services
     if not upload.empty:
         types_present.append("_upload")
+    if "services" in restored:
+        unknown = [t for t in (st.session_state.get("ex_services") or []) if t not in types_present]
+        if unknown:
+            url_problem("services", ",".join(unknown), "no such service type in this area; "
+                        "left off the map.")
     ensure_subset("ex_services", types_present, [])
 
     # Values for the layer, aligned to the wards in view.
-    vals_all = values_for(token, layer, ace)
-    geom = data.display_geometry(token, lad_codes)
-    in_view = pd.DataFrame({"ward_code": list(geom.codes)})
-    view = in_view.merge(wards.drop(columns=["lad_code"], errors="ignore"), on="ward_code",
-                         how="left").merge(vals_all, on="ward_code", how="left")
+    vals_all = _values(token, layer, ace_key, ace)
+    geom = data.area_geometry(token, lad_codes)
+    view = _view(token, geom, layer, ace_key, wards, vals_all)
     national = vals_all["value"].to_numpy(dtype=float)
-    classes = cls.classify(view["value"], st.session_state["ex_classes"],
-                           int(st.session_state["ex_k"]), st.session_state["ex_palette"],
-                           national=national, fmt=layer.format_bin,
-                           ranges=layer.key != ACE_KEY)
+    classes = _classify(token, layer.key, ace_key, geom.key, view["value"], national,
+                        st.session_state["ex_classes"], int(st.session_state["ex_k"]),
+                        st.session_state["ex_palette"], layer)
 
     # Heading.
     area_label = _area_label(ctx, lad_codes)
@@ -276,21 +327,31 @@ def render(ctx: ViewContext) -> None:
             + (f" · index {layout._escape(ace_note)}" if layer.key == ACE_KEY and ace_note else "")
             + "</div>")
     layout.caveat()
+    ward_codes = list(view["ward_code"])
+    if "ward" in restored and st.session_state.get("ward") not in ward_codes:
+        url_problem("ward", restored.raw["ward"], f"not a ward in {area_label}; no ward selected.")
+    show_url_problems()
     if ace_error:
         st.warning(f"The index could not be recomputed with these weights: {ace_error}",
                    icon=":material/warning:")
 
     # The map first, then the sidebar widgets, the side panel, the table and the scatter.
-    ward_codes = list(view["ward_code"])
     ensure_choice("ward", [None, *ward_codes], None)
     selected = st.session_state.get("ward")
+    first = _first_browser_run()
     mcol, pcol = st.columns([13, 7], gap="medium")
     with mcol:
-        _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected, lad_codes)
+        _draw_map(ctx, geom, view, layer, classes, svc, type_labels, upload, selected,
+                  lad_codes, ace_key, method, area_label, first,
+                  refresh=pending and layer.key == ACE_KEY)
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
-    if _map_only_first(pcol):
+    if first:
+        with pcol:
+            st.caption("The controls, the ward panel and the table of wards (the text "
+                       "alternative to the map) follow as soon as the map has loaded.")
+            st.button("Show them now", key="ex_show_all", icon=":material/tune:")
         ctx.selected_lads = list(lad_codes or [])
         ctx.selected_ward = selected
         sync(PARAMS, extra={"view": "explore"} | (
@@ -311,7 +372,7 @@ def render(ctx: ViewContext) -> None:
                      else type_labels.get(t, t))
         st.caption("Services are clustered; zoom in or click a cluster to see each one.")
     with pcol:
-        _ward_panel(ctx, view, layer, ace, ward_codes)
+        _ward_panel(ctx, view, layer, ace, ward_codes, method)
     if has_index and not ace_error:
         with mcol:
             _method_comparison(token, method, weights)
@@ -336,32 +397,96 @@ def render(ctx: ViewContext) -> None:
         {"w": weights_to_url(w)} if w != indexing.default_weights(method) else {}))
 
 
+def _layers(info: data.StoreInfo, ace: pd.DataFrame, ace_key: str):  # noqa: ANN202
+    return _layers_cached(info.token, ace_key, ace)
+
+
+def _layers_cached(token: str, ace_key: str, ace: pd.DataFrame):  # noqa: ANN202
+    res = _LAYERS(token, ace_key, Unhashed(ace))
+    return res[0], dict(res[1])
+
+
+@memo(maxsize=32)
+def _LAYERS(token: str, ace_key: str, ace: Unhashed):  # noqa: N802, ANN202
+    info = data.info_for(token)
+    wards = data.ward_table(token)
+    ace_df: pd.DataFrame = ace.value
+    extra = {}
+    if not ace_df.empty:
+        extra[ACE_KEY] = ace_df.set_index("ward_code")["ace_score"].reindex(wards["ward_code"]).values
+    crime_layer = get_layer("recorded_crime_rate")
+    if info.has("ward_crime", crime_layer.column):
+        cv = values_for(token, crime_layer, ace_df).set_index("ward_code")["value"]
+        extra[crime_layer.key] = cv.reindex(wards["ward_code"]).values
+    return available_layers(info, wards, {k: pd.Series(v) for k, v in extra.items()})
+
+
+def _values(token: str, layer, ace_key: str, ace: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+    """Values and ranks of ``layer`` for every English ward (shared; read-only)."""
+    return _VALUES(token, layer.key, ace_key if layer.key == ACE_KEY else "",
+                   Unhashed((layer, ace)))
+
+
+@memo(maxsize=64)
+def _VALUES(token: str, layer_key: str, ace_key: str, payload: Unhashed) -> pd.DataFrame:  # noqa: N802
+    layer, ace = payload.value
+    return values_for(token, layer, ace)
+
+
+def _view(token: str, geom: data.AreaGeometry, layer, ace_key: str,  # noqa: ANN001
+          wards: pd.DataFrame, vals: pd.DataFrame) -> pd.DataFrame:
+    """The wards in view with the layer's values (shared; read-only)."""
+    return _VIEWS(token, geom.key, layer.key, ace_key if layer.key == ACE_KEY else "",
+                  Unhashed((wards, vals, geom)))
+
+
+@memo(maxsize=128)
+def _VIEWS(token: str, geom_key: str, layer_key: str, ace_key: str,  # noqa: N802
+           payload: Unhashed) -> pd.DataFrame:
+    wards, vals, geom = payload.value
+    return _view_frame(wards, vals, geom)
+
+
+def _view_frame(wards: pd.DataFrame, vals: pd.DataFrame, geom: data.AreaGeometry) -> pd.DataFrame:
+    in_view = pd.DataFrame({"ward_code": list(geom.codes)})
+    return in_view.merge(wards.drop(columns=["lad_code"], errors="ignore"), on="ward_code",
+                         how="left").merge(vals, on="ward_code", how="left")
+
+
+def _classify(token: str, layer_key: str, ace_key: str, geom_key: str, values: pd.Series,
+              national: np.ndarray, method: str, k: int, palette: str, layer) -> cls.Classes:  # noqa: ANN001
+    key = (token, layer_key, ace_key if layer_key == ACE_KEY else "", geom_key, method,
+           k if method != "national_deciles" else 10, palette)
+    return _CLASSES(*key, Unhashed((values, national, layer)))
+
+
+@memo(maxsize=64)
+def _CLASSES(token, layer_key, ace_key, geom_key, method, k, palette, payload):  # noqa: N802, ANN001, ANN202
+    values, national, layer = payload.value
+    return cls.classify(values, method, k, palette, national=national, fmt=layer.format_bin,
+                        ranges=layer.key != ACE_KEY)
+
+
 #: Session key set by a browser session's first Explore run (the map alone).
 _FIRST_RUN_DONE = "_ex_first_run_done"
 
 
-def _map_only_first(pcol) -> bool:  # noqa: ANN001 - streamlit column
-    """On a browser session's first run, stop after the map; return whether it did.
+def _first_browser_run() -> bool:
+    """On a browser session's first run, the page stops after the map.
 
-    The page's one main thread renders every element before the map's iframe can load,
-    and the sidebar's widgets, the side panel and the table of wards (a data grid) cost
-    it about half a second (benchmarks/app.py). So a new browser session gets the
-    heading, the caveat and the map first; everything else comes with the next run,
-    which the map itself asks for once it is up (it reports "selected_layers", see
-    _draw_map), or the button left here. The widgets' values are already in the
-    session, so the second run draws them as the first run used them. Sessions without
-    a browser (AppTest, no request headers) render everything at once.
+    The page's one main thread renders every element before the map can be drawn, and
+    the sidebar's widgets, the side panel and the table of wards (a data grid) cost it
+    about half a second. So a new browser session gets the heading, the caveat and the
+    map first; everything else comes with the next run, which the map asks for once it
+    has painted (trigger ``painted``), or the button left beside it. The widgets' values
+    are already in the session, so the second run draws them as the first run used
+    them. Sessions without a browser (AppTest, no request headers) render everything at
+    once.
     """
     if st.session_state.get(_FIRST_RUN_DONE):
         return False
     st.session_state[_FIRST_RUN_DONE] = True
-    if not (st.context.headers or {}).get("User-Agent"):
-        return False
-    with pcol:
-        st.caption("The controls, the ward panel and the table of wards (the text "
-                   "alternative to the map) follow as soon as the map has loaded.")
-        st.button("Show them now", key="ex_show_all", icon=":material/tune:")
-    return True
+    return bool((st.context.headers or {}).get("User-Agent"))
 
 
 def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
@@ -371,36 +496,72 @@ def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
     return names[0] if len(names) == 1 else f"{len(names)} local authorities"
 
 
-def _props(view: pd.DataFrame, layer, classes: cls.Classes) -> list[dict]:  # noqa: ANN001
-    lad_names = view["lad_name"].fillna("").astype(str).tolist() if "lad_name" in view else [""] * len(view)
-    methods = (view["child_poverty_method"].fillna("").astype(str).tolist()
-               if "child_poverty_method" in view else None)
+# --- tooltip lines: each function gives one line per ward (empty = no line) ------------
+
+def _line_england(view: pd.DataFrame) -> list[str]:
     out = []
-    for i, r in enumerate(view.itertuples(index=False)):
-        p = {"c": r.ward_code, "n": str(getattr(r, "ward_name", r.ward_code)),
-             "k": int(classes.index[i]), "v": layer.format(r.value), "a": lad_names[i]}
-        nat = ordinal_text(r.rank_england, r.n_england)
-        if nat:
-            dec = decile_text(r.decile_england)
-            p["r"] = f"England: rank {nat}" + (f", {dec}" if dec else "")
-        la = ordinal_text(r.rank_lad, r.n_lad)
-        if la:
-            p["l"] = f"Rank in {lad_names[i] or 'its LA'}: {la}"
-        b = band_text(r.band, r.band_share)
-        if b:
-            p["s"] = b
-        elif layer.key == "child_poverty_rate" and methods is not None and methods[i]:
-            p["s"] = f"Rate: {methods[i]}"  # which child poverty rate the ward shows
-        out.append(p)
+    for rank, n, dec in zip(view["rank_england"], view["n_england"], view["decile_england"],
+                            strict=True):
+        nat = ordinal_text(rank, n)
+        d = decile_text(dec)
+        out.append(f"England: rank {nat}" + (f", {d}" if d else "") if nat else "")
     return out
 
 
-def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, layer,  # noqa: ANN001
+def _line_la(view: pd.DataFrame) -> list[str]:
+    names = view["lad_name"].fillna("").astype(str) if "lad_name" in view else [""] * len(view)
+    return [f"Rank in {la or 'its LA'}: {t}" if (t := ordinal_text(r, n)) else ""
+            for r, n, la in zip(view["rank_lad"], view["n_lad"], names, strict=True)]
+
+
+def _line_band(view: pd.DataFrame) -> list[str]:
+    return [band_text(b, s) for b, s in zip(view["band"], view["band_share"], strict=True)]
+
+
+def _line_fit(view: pd.DataFrame) -> list[str]:
+    """The lay note where the LSOAs behind a ward's figures fit it poorly (issue 14)."""
+    if "fit_poor" not in view:
+        return [""] * len(view)
+    return [POOR_FIT_NOTE if pd.notna(p) and bool(p) else "" for p in view["fit_poor"]]
+
+
+#: The tooltip's lines under the value, in order; each is one function ``view`` -> one
+#: text per ward (empty: no line).
+TOOLTIP_LINES: list[Callable[[pd.DataFrame], list[str]]] = [_line_england, _line_la, _line_band,
+                                                           _line_fit]
+
+
+def _style_key(geom: data.AreaGeometry, layer, ace_key: str, classes: cls.Classes) -> str:  # noqa: ANN001
+    return "st-" + hashlib.sha1(repr((geom.key, layer.key, ace_key if layer.key == ACE_KEY
+                                      else "", classes.method, classes.edges,
+                                      classes.colours)).encode()).hexdigest()[:12]
+
+
+def _style(view: pd.DataFrame, layer, classes: cls.Classes, key: str,  # noqa: ANN001
+           method: str = indexing.DEFAULT_METHOD) -> maps.Style:
+    return _STYLES(key, Unhashed((view, layer, classes, method)))
+
+
+@memo(maxsize=64)
+def _STYLES(key: str, payload: Unhashed) -> maps.Style:  # noqa: N802
+    view, layer, classes, method = payload.value
+    values = [layer.format(v) for v in view["value"]]
+    label = layer.label
+    if layer.key == ACE_KEY:  # the index score means nothing without its scale
+        label = f"ACE index score ({indexing.scale_short(method, view['n_england'].max())})"
+    extra = [f(view) for f in TOOLTIP_LINES]
+    if layer.key == "child_poverty_rate" and "child_poverty_method" in view:
+        # which child poverty rate each ward shows (docs/method.md)
+        extra.append([f"Rate: {m}" if isinstance(m, str) and m else ""
+                      for m in view["child_poverty_method"]])
+    return maps.Style(key, label, classes.index.tolist(), values, classes.colours, extra)
+
+
+def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, layer,  # noqa: ANN001
               classes: cls.Classes, svc: pd.DataFrame, type_labels: dict[str, str],
-              upload: pd.DataFrame, selected: str | None,
-              lad_codes: tuple[str, ...] | None = None) -> None:
-    m = maps.base_map(geom.bounds, st.session_state["ex_basemap"])
-    props = _props(view, layer, classes)
+              upload: pd.DataFrame, selected: str | None, lad_codes: tuple[str, ...] | None,
+              ace_key: str, method: str, area_label: str, first: bool,
+              refresh: bool = False) -> None:
     deciles = classes.method == "national_deciles"
     rows = [(classes.colours[i], classes.labels[i], f"{classes.counts[i]:,}",
              str(10 - i) if deciles else "")
@@ -408,6 +569,8 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
     n_missing = int((classes.index < 0).sum())
     foot = ("National deciles: 1 = the highest tenth of English wards. " if deciles
             else "Classes of the wards in view. ")
+    if layer.key == ACE_KEY:
+        foot += f"Index score: {indexing.scale_text(method, view['n_england'].max())}. "
     if n_missing:
         foot += f"{n_missing:,} wards with no data in grey. "
     if deciles:
@@ -415,40 +578,30 @@ def _draw_map(ctx: ViewContext, geom: data.DisplayGeometry, view: pd.DataFrame, 
     else:
         low = classes.labels[0].split(" – ")[0] if classes.k else ""
         high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
-    # The ward drawn as selected on load: kept while only the selection changes, so a
-    # click never forces the polygons to be sent again.
-    sig = (geom.codes[:3], geom.n, layer.key, tuple(classes.edges), classes.colours)
-    if st.session_state.get("_ex_map_sig") != sig:
-        st.session_state["_ex_map_sig"] = sig
-        st.session_state["_ex_map_sel"] = selected
-    multi = lad_codes is None or len(lad_codes) > 1
-    outlines = data.lad_outlines(ctx.token, lad_codes) if multi else "[]"
-    fgs = [maps.choropleth_group(geom.features_json, props, classes.colours,
-                                 f"{layer.label} · {cls.METHODS.get(classes.method, '')}",
-                                 rows, foot.strip(), st.session_state.get("_ex_map_sel"),
-                                 value_label=layer.label, canvas=geom.n > CANVAS_ABOVE,
-                                 low=low, high=high.strip(), quantum=geom.quantum,
-                                 outlines_json=outlines)]
+    legend = maps.Legend(f"{layer.label} · {cls.METHODS.get(classes.method, '')}", rows,
+                         low, high.strip(), foot.strip())
+    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes), method)
     chosen = st.session_state.get("ex_services") or []
+    layers_, skey = [], ""
     if chosen:
-        colours = maps.service_colours(list(type_labels) or sorted(set(svc.get("type", []))))
+        styles = maps.service_style(list(type_labels) or sorted(set(svc.get("type", []))))
+        labels = dict(type_labels) | {"_upload": "Your uploaded list"}
         pick = svc[svc["type"].isin(chosen)] if not svc.empty else svc
-        frames = [pick]
+        layers_ = maps.service_layers(pick, labels, styles) if len(pick) else []
+        skey = f"{ctx.info.short}-{data.area_key(lad_codes)}-{','.join(sorted(chosen))}"
         if "_upload" in chosen and not ctx.session_services.empty:
             up = ctx.session_services.assign(type="_upload")
-            frames.append(up)
-        allsvc = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(
-            not f.empty for f in frames) else pd.DataFrame()
-        if not allsvc.empty:
-            labels = dict(type_labels) | {"_upload": "Your uploaded list"}
-            colours = colours | {"_upload": maps.UPLOAD_COLOUR}
-            fgs += maps.service_groups(allsvc, labels, colours)
-    # "selected_layers" (no WMS layers here: always []) differs from its default (None)
-    # once, when the map has been created: that one value is the rerun that brings the
-    # rest of the page (see _map_only_first). Clicks report "last_active_drawing"; pans and zooms report nothing.
-    st_folium(m, key=MAP_KEY, height=620, use_container_width=True,
-              feature_group_to_add=fgs, returned_objects=["last_active_drawing", "selected_layers"],
-              on_change=_on_map_change)
+            layers_ += maps.service_layers(up, labels, {"_upload": maps.UPLOAD_STYLE})
+            skey += "-" + st.session_state.get("upload_digest", "")[:10]
+    maps.ward_map(geom, style, legend, key=MAP_KEY, selected=selected, services=layers_,
+                  services_key=skey, basemap=st.session_state["ex_basemap"],
+                  canvas=geom.n > CANVAS_ABOVE, report_paint=first,
+                  title=f"Map of {layer.label} by ward, {area_label}. The table of wards "
+                        "below holds the same figures.",
+                  note=("Hover over a ward for its figures; click it (or press Enter on it) "
+                        "to show what drives it." if geom.n <= CANVAS_ABOVE else
+                        "Hover over a ward for its figures; click it to show what drives it."),
+                  on_select=_on_map_select, refresh_after=1.0 if refresh else None)
 
 
 def _classes_text(layer, classes: cls.Classes) -> str:  # noqa: ANN001
@@ -459,8 +612,27 @@ def _classes_text(layer, classes: cls.Classes) -> str:  # noqa: ANN001
             + "; ".join(parts) + ".")
 
 
+def _panel_fit(row: pd.Series) -> str:
+    """How well the LSOAs behind the figures fit the ward (issue 14), with the lay note
+    where the fit is poor."""
+    if not (pd.notna(row.get("fit_share_of_ward")) and pd.notna(row.get("fit_spill"))):
+        return ""
+    poor = row.get("fit_poor")
+    note = POOR_FIT_NOTE + " " if pd.notna(poor) and bool(poor) else ""
+    return (f"{note}LSOA fit: the areas behind these figures cover "
+            f"{row['fit_share_of_ward']:.0%} of the ward; {row['fit_spill']:.0%} of their area "
+            "lies outside it")
+
+
+#: The ward panel's extra captions: each function gives a line for one ward row (or "").
+PANEL_LINES: list[Callable[[pd.Series], str]] = [
+    lambda row: band_text(row.get("band"), row.get("band_share")),
+    _panel_fit,
+]
+
+
 def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame,  # noqa: ANN001
-                ward_codes: list[str]) -> None:
+                ward_codes: list[str], method: str) -> None:
     names = dict(zip(view["ward_code"], view.get("ward_name", view["ward_code"]), strict=True))
     order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
     st.selectbox("Ward", [None, *order], key="ward", persist_state="session",
@@ -480,7 +652,8 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
         dec = row.get("decile_england")
         c1.metric("National decile", f"{int(dec)}" if pd.notna(dec) else "–",
                   help="1 = the tenth of English wards with the highest modelled risk. "
-                       f"Index score {layer.format(row['value'])}.")
+                       f"Index score {layer.format(row['value'])}: "
+                       f"{indexing.scale_text(method, row.get('n_england'))}.")
     else:
         unit = {"pct": "Rate", "rate1000": "Per 1,000", "density": "Per km²", "int": "Count",
                 "km": "Km"}.get(layer.fmt, "Score")
@@ -493,15 +666,12 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     c3.metric("Children 0-15", f"{row['children_0_15']:,.0f}" if pd.notna(row.get("children_0_15")) else "–")
     la = ordinal_text(row["rank_lad"], row["n_lad"])
     c4.metric("Rank in LA", la or "–")
-    band = band_text(row.get("band"), row.get("band_share"))
-    if band:
-        st.caption(band + ".")
-    if pd.notna(row.get("fit_share_of_ward")) and pd.notna(row.get("fit_spill")):  # issue 14
-        poor = row.get("fit_poor")
-        note = POOR_FIT_NOTE + " " if pd.notna(poor) and bool(poor) else ""
-        st.caption(f"{note}LSOA fit: the areas behind these figures cover "
-                   f"{row['fit_share_of_ward']:.0%} of the ward; {row['fit_spill']:.0%} of their area "
-                   "lies outside it.")
+    if layer.key == ACE_KEY and pd.notna(row.get("value")):
+        st.caption(f"Index score {layer.format(row['value'])}: "
+                   f"{indexing.scale_text(method, row.get('n_england'))}.")
+    for line in (f(row) for f in PANEL_LINES):
+        if line:
+            st.caption(line + ".")
     if ace.empty:
         st.caption("Driver scores need the ACE index (not in this store).")
         return
@@ -613,7 +783,8 @@ def _method_comparison(token: str, method: str, weights: dict[str, int]) -> None
         return
     key = tuple(sorted((k, int(v)) for k, v in weights.items()))
     try:
-        pairs, movers = indexing.comparison(token, method, key)
+        with st.spinner("Comparing the methods…"):
+            pairs, movers = indexing.comparison(token, method, key)
     except indexing.IndexSpecError:
         return
     with st.expander("How much the choice of method matters", expanded=True,
@@ -670,8 +841,8 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
     }
     st.dataframe(show, hide_index=True, width="stretch", height=360, key=TABLE_KEY,
                  on_select=_on_table_select, selection_mode="single-row", column_config=config)
-    st.caption("Click a column header to sort; select a row to show that ward's drivers. "
-               "This table holds everything the map shows.")
+    st.caption("Click a column header to sort; select a row to show that ward's drivers "
+               "and outline it on the map. This table holds everything the map shows.")
 
 
 def _scatter(view: pd.DataFrame, layers, ace: pd.DataFrame) -> None:  # noqa: ANN001
@@ -722,3 +893,32 @@ def _scatter(view: pd.DataFrame, layers, ace: pd.DataFrame) -> None:  # noqa: AN
     if np.isfinite(r):
         st.caption(f"Pearson correlation across the {len(plot):,} wards in view: r = {r:.2f}. "
                    "The selected ward is shown in pink.")
+
+
+def warm(info: data.StoreInfo, all_england: bool = False) -> None:
+    """Compute the default view (the first LA, or all England) into the caches, as
+    :func:`render` would for a new visitor (used when the server starts)."""
+    token = info.token
+    codes = list(data.lads(token)["lad_code"])
+    if not codes:
+        return
+    lad_codes = None if all_england else (_default_area(codes),)
+    wards = data.ward_table(token)
+    method, weights = indexing.DEFAULT_METHOD, indexing.default_weights()
+    ace = pd.DataFrame()
+    if info.has("ward_ace") or indexing.can_recompute(token):
+        ace, _note = indexing.ward_ace(token, method, weights)
+    ace_key = f"{method}:{weights_to_url(weights)}" if not ace.empty else "none"
+    layers, _missing = _layers(info, ace, ace_key)
+    if not layers:
+        return
+    layer = layers[0]
+    vals = _values(token, layer, ace_key, ace)
+    geom = data.area_geometry(token, lad_codes)
+    view = _view(token, geom, layer, ace_key, wards, vals)
+    classes = _classify(token, layer.key, ace_key, geom.key, view["value"],
+                        vals["value"].to_numpy(dtype=float), cls.DEFAULT_METHOD, cls.DEFAULT_K,
+                        cls.DEFAULT_PALETTE, layer)
+    style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes))
+    maps.warm_parts(geom, style)
+    data.services(token, lad_codes)

@@ -19,15 +19,18 @@ APP_TAGLINE = "Place-based need in England, ward by ward"
 
 _CSS = """
 <style>
-.block-container { padding-top: 3.4rem; padding-bottom: 2rem; max-width: 1500px; }
-.nm-caveat { border-left: 4px solid #3b2c85; background: #f3f2f8; padding: .55rem .8rem;
-  border-radius: 4px; font-size: .92rem; color: #2b2a33; margin: .2rem 0 .8rem 0; }
+header[data-testid="stHeader"] { background: transparent; }
+.block-container { padding-top: 2.4rem; padding-bottom: 2rem; max-width: 1500px; }
+.nm-caveat { border-left: 4px solid #3b2c85; background: #f3f2f8; padding: .4rem .7rem;
+  border-radius: 4px; font-size: .85rem; line-height: 1.4; color: #2b2a33; margin: .1rem 0 .5rem 0; }
 .nm-caveat b { color: #3b2c85; }
 .nm-kpi { border: 1px solid #e3e1ea; border-radius: 8px; padding: .5rem .75rem; background: #fff; }
 .nm-kpi .l { color: #55535f; font-size: .8rem; } .nm-kpi .v { font-size: 1.25rem; font-weight: 700; }
 .nm-sources { font-size: .85rem; color: #3c3b44; }
 .nm-sources td, .nm-sources th { padding: 2px 8px 2px 0; vertical-align: top; }
-h1.nm-title { font-size: 1.7rem; margin: 0 0 .1rem 0; }
+h1.nm-title { font-size: 1.55rem; margin: 0 0 .1rem 0; padding: 0; }
+.nm-rule { border-left: 4px solid #E69F00; background: #fdf6e8; padding: .5rem .8rem;
+  border-radius: 4px; font-size: .95rem; color: #2b2a33; margin: .1rem 0 .6rem 0; }
 .nm-sub { color: #55535f; margin-bottom: .4rem; }
 </style>
 """

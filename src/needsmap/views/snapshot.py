@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from needsmap.scope import UnknownArea, resolve_la
 from needsmap.snapshot import content as C
 from needsmap.snapshot.localities import (
     LocalityFileError,
@@ -22,8 +23,27 @@ from needsmap.snapshot.localities import (
     slugify,
 )
 from needsmap.snapshot.render import CHROMIUM, render_html, snapshot_pdf
+from needsmap.views.state import (
+    Param,
+    as_list,
+    list_to_url,
+    restore,
+    sentence,
+    show_url_problems,
+    sync,
+    url_problem,
+)
 
 MODES = {"la": "Whole local authority", "pick": "Pick wards", "file": "Locality file"}
+
+#: The view's choices in the URL (a locality file cannot be: its locality name can).
+PARAMS = [
+    Param("_snap_la_url", "la", None),
+    Param("snap_mode", "mode", "la"),
+    Param("snap_pick", "wards", [], list_to_url, as_list),
+    Param("snap_name", "name", "My locality"),
+    Param("snap_loc", "locality", None),
+]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -43,6 +63,16 @@ def _wards(token: str, _ctx) -> pd.DataFrame:  # noqa: ANN001
                       "ORDER BY lad_name, ward_name")
 
 
+def _sync(la_name: str, mode: str) -> None:
+    extra = {"view": "snapshot", "la": la_name}
+    params = [p for p in PARAMS if p.name != "la"]
+    if mode != "pick":
+        params = [p for p in params if p.name not in ("wards", "name")]
+    if mode != "file":
+        params = [p for p in params if p.name != "locality"]
+    sync(params, extra=extra)
+
+
 def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
     """Draw the Snapshot view.
 
@@ -51,6 +81,7 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
     ctx
         The app's :class:`~needsmap.views.context.ViewContext` (open read-only store).
     """
+    restored = restore(PARAMS, "snapshot")
     st.header("Snapshot")
     st.caption("A one-page summary of an area for boards: headline figures compared with the LA "
                "and England, the wards ranked by modelled risk, and services nearby. The same page "
@@ -58,10 +89,25 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
     wards = _wards(ctx.token, ctx)
     lads = wards[["lad_code", "lad_name"]].drop_duplicates().sort_values("lad_name")
     names = lads["lad_name"].tolist()
-    default = ctx.lad_name(ctx.selected_lads[0]) if ctx.selected_lads else "Dudley"
+    explore_area = [c for c in (ctx.selected_lads or st.session_state.get("ex_area") or [])
+                    if c in set(lads["lad_code"])]
+    default = ctx.lad_name(explore_area[0]) if len(explore_area) == 1 else "Dudley"
+    raw_la = st.session_state.pop("_snap_la_url", None)
+    if raw_la is not None:
+        pairs = list(zip(lads["lad_code"], lads["lad_name"], strict=True))
+        try:
+            st.session_state["snap_la"] = resolve_la(raw_la, pairs)[1]
+        except UnknownArea as exc:
+            url_problem("la", raw_la, f"{sentence(str(exc))} Showing "
+                        f"{default if default in names else names[0]}.")
+    if st.session_state.get("snap_la") not in names:
+        st.session_state["snap_la"] = default if default in names else names[0]
+    if "mode" in restored and st.session_state.get("snap_mode") not in MODES:
+        url_problem("mode", restored.raw["mode"], f"not a mode (valid: {', '.join(MODES)}); "
+                    "showing the whole LA.")
+        st.session_state["snap_mode"] = "la"
     c1, c2 = st.columns([1, 2])
-    la_name = c1.selectbox("Local authority", names,
-                           index=names.index(default) if default in names else 0, key="snap_la")
+    la_name = c1.selectbox("Local authority", names, key="snap_la")
     la_code = lads.loc[lads["lad_name"] == la_name, "lad_code"].iloc[0]
     mode = c2.radio("Area", list(MODES), format_func=MODES.get, horizontal=True, key="snap_mode")
     la_wards = wards[wards["lad_code"] == la_code]
@@ -70,9 +116,16 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
         area = (la_name, la_wards["ward_code"].tolist(), "la", None)
     elif mode == "pick":
         label = dict(zip(la_wards["ward_code"], la_wards["ward_name"], strict=True))
+        if "wards" in restored:
+            bad = [c for c in (st.session_state.get("snap_pick") or []) if c not in label]
+            if bad:
+                url_problem("wards", ",".join(bad), f"not wards of {la_name}; left out.")
+            st.session_state["snap_pick"] = [c for c in (st.session_state.get("snap_pick") or [])
+                                             if c in label]
         picked = st.multiselect("Wards", list(label), format_func=label.get, key="snap_pick",
                                 placeholder="Choose one or more wards")
-        name = st.text_input("Locality name", value="My locality", max_chars=80, key="snap_name")
+        st.session_state.setdefault("snap_name", "My locality")
+        name = st.text_input("Locality name", max_chars=80, key="snap_name")
         if picked:
             area = (name.strip() or "My locality", picked, "locality", None)
         else:
@@ -92,11 +145,21 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
                 st.error("The locality file was not accepted:\n\n" +
                          "\n".join(f"- {p}" for p in exc.problems[:50]))
                 return
-            pick = st.selectbox("Locality", [loc.name for loc in locs], key="snap_loc")
+            loc_names = [loc.name for loc in locs]
+            if st.session_state.get("snap_loc") not in loc_names:
+                if "locality" in restored:
+                    url_problem("locality", restored.raw["locality"], "no such locality in the "
+                                f"file; showing {loc_names[0]}.")
+                st.session_state["snap_loc"] = loc_names[0]
+            pick = st.selectbox("Locality", loc_names, key="snap_loc")
             loc = next(lc for lc in locs if lc.name == pick)
             area = (loc.name, loc.ward_codes, "locality", up.name)
         else:
-            st.info("Upload a locality file; `geodata/localities/dudley_localities.csv` is an example.")
+            st.info("Upload a locality file; `geodata/localities/dudley_localities.csv` is an example."
+                    + (" The link names a locality; upload the file it is in." if
+                       st.session_state.get("snap_loc") else ""))
+    show_url_problems()
+    _sync(la_name, mode)
     if area is None:
         return
     name, codes, kind, set_label = area

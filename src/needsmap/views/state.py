@@ -7,7 +7,10 @@ permalink restores the view; :func:`sync` writes the current values back to
 ``st.query_params`` at the end of every run (defaults are left out to keep URLs short).
 
 Values from the URL are untrusted: parsers raise ``ValueError`` on bad text, and views
-check restored values against the options they offer (:func:`ensure_choice`).
+check restored values against the options they offer (:func:`ensure_choice`). A link
+with a value that is not understood still opens, and says what it ignored and what it
+shows instead (:func:`url_problem`, shown by :func:`show_url_problems`): a bad link never
+falls back to defaults in silence.
 """
 
 from __future__ import annotations
@@ -19,6 +22,31 @@ from typing import Any
 import streamlit as st
 
 _RESTORED = "_nm_restored"
+_PROBLEMS = "_nm_url_problems"
+_SHOWN = "_nm_url_problems_shown"
+
+
+def new_run() -> None:
+    """Call at the start of every run (the app does)."""
+    st.session_state[_SHOWN] = False
+
+
+@dataclass
+class Restored:
+    """What :func:`restore` took from the URL on this run.
+
+    ``raw`` holds the URL text of every parameter present (empty after the first run of
+    a session); ``bad`` the names whose text could not be parsed.
+    """
+
+    raw: dict[str, str]
+    bad: list[str]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.raw
+
+    def __iter__(self):  # noqa: ANN204 - old callers unpacked the list of bad names
+        return iter(self.bad)
 
 
 @dataclass(frozen=True)
@@ -60,23 +88,59 @@ def weights_to_url(w: dict[str, int]) -> str:
     return ",".join(f"{k}:{int(v)}" for k, v in w.items())
 
 
-def restore(params: Sequence[Param], scope: str) -> list[str]:
-    """Once per session and scope: URL -> session state. Returns the names it ignored."""
+def restore(params: Sequence[Param], scope: str) -> Restored:
+    """Once per session and scope: URL -> session state (see :class:`Restored`)."""
     flag = f"{_RESTORED}_{scope}"
     if st.session_state.get(flag):
-        return []
+        return Restored({}, [])
     st.session_state[flag] = True
     bad = []
+    raw_all: dict[str, str] = {}
     qp = st.query_params
     for p in params:
         raw = qp.get(p.name)
         if raw is None:
             continue
+        raw_all[p.name] = raw
         try:
             st.session_state[p.key] = p.from_url(raw)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             bad.append(p.name)
-    return bad
+    return Restored(raw_all, bad)
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it ends with ``.``, ``?``
+    or ``!`` (an error message that asks "did you mean ...?" keeps its question mark)."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def url_problem(name: str, raw: str, instead: str) -> None:
+    """Record that the link's ``name=raw`` was not understood and what is shown instead."""
+    shown = " ".join(str(raw).replace("`", "'").split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    msg = f"`{name}={shown}`: {instead}"
+    problems = st.session_state.setdefault(_PROBLEMS, [])
+    if msg not in problems:
+        problems.append(msg)
+
+
+def _dismiss() -> None:
+    st.session_state.pop(_PROBLEMS, None)
+
+
+def show_url_problems() -> None:
+    """Show what the link asked for that was not understood, until the user dismisses it."""
+    problems = st.session_state.get(_PROBLEMS)
+    if not problems or st.session_state.get(_SHOWN):
+        return
+    st.session_state[_SHOWN] = True  # once per run (the app resets it at each run's start)
+    with st.container(key="nm_url_problems"):
+        st.warning("Parts of this link were not understood:\n\n"
+                   + "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")
+        st.button("Dismiss", key="nm_url_problems_ok", on_click=_dismiss, type="tertiary",
+                  icon=":material/close:")
 
 
 def sync(params: Sequence[Param], extra: dict[str, str] | None = None) -> None:

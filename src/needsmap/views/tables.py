@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from needsmap.views import data
+from needsmap.views._memo import memo
 from needsmap.views.layers import ACE_KEY, Layer
 
 VALUE_COLUMNS = ["ward_code", "value", "rank_england", "n_england", "decile_england",
@@ -18,9 +18,10 @@ def _rank_desc(s: pd.Series) -> pd.Series:
     return s.rank(ascending=False, method="min")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@memo(maxsize=64)
 def indicator_values(token: str, layer: Layer) -> pd.DataFrame:
-    """An indicator for every English ward, with national and within-LA ranks."""
+    """An indicator for every English ward, with national and within-LA ranks (shared:
+    never modify it in place)."""
     if layer.table == "ward_crime":
         src = data.table(token, "ward_crime")
         if src.empty or layer.column not in src.columns:

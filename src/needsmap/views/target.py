@@ -1,14 +1,19 @@
-"""Target (commissioners): high-need wards ranked by distance to a chosen service type.
+"""Target (commissioners): where need is high and children live far from a service.
 
-Uses :func:`needsmap.access.gaps` (the ``ward_gaps`` logic: wards in the top need
-deciles whose children are furthest from the service type, ranked for commissioning),
-filtered by LA, need decile and distance. Shows the need-versus-access quadrant chart,
-the gap flags, and exports the list as CSV, XLSX and GeoPackage (escaped).
+Uses :func:`needsmap.access.gaps` with a rule from :mod:`needsmap.access.gaprules`
+(the default, "far for this area", compares each ward with its own LA's wards as well as
+with England, so a town or city sees where its own children are furthest and a rural
+gap is never hidden). The page states the rule in words, shows how many wards every
+rule would flag, maps the flagged wards beside the ranked list, plots need against
+access on fixed national axes, and exports the list (CSV, XLSX, GeoPackage) with
+readable column labels and every setting that produced it. A service list uploaded in
+the session can be the service type.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import altair as alt
 import numpy as np
@@ -16,65 +21,184 @@ import pandas as pd
 import streamlit as st
 
 from needsmap import CAVEAT
+from needsmap.access import gaprules
+from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
-from needsmap.views import data, exports, layout
+from needsmap.scope import UnknownArea, resolve_la
+from needsmap.views import data, exports, layout, maps
+from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
-from needsmap.views.state import Param, as_int, ensure_choice, restore, sync
+from needsmap.views.state import (
+    Param,
+    Restored,
+    as_int,
+    ensure_choice,
+    restore,
+    sentence,
+    show_url_problems,
+    sync,
+    url_problem,
+)
 
 ALL = "__all__"
+UPLOAD = "_upload"
+MAP_KEY = "target_map"
+TABLE_KEY = "target_table"
+#: Above this many wards the map draws on a canvas rather than SVG paths.
+CANVAS_ABOVE = 1500
+
+def _km_text(v: float) -> str:
+    if not np.isfinite(v):
+        raise ValueError("not a distance")
+    return f"{v:g}"
+
+
+KM_STEPS = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0]
+SHARE_STEPS = [10, 20, 25, 30, 40, 50]
 
 PARAMS = [
-    Param("tg_lad", "lad", ALL),
+    Param("tg_lad", "lad", None),
+    Param("_tg_la_url", "la", None),
+    Param("_tg_area_url", "area", None),
     Param("tg_service", "service", "gp_practice"),
     Param("tg_need", "need", "ace"),
-    Param("tg_deciles", "deciles", 2, str, as_int),
+    Param("tg_deciles", "deciles", gaprules.DEFAULT_TOP_DECILES, str, as_int),
+    Param("tg_rule", "rule", gaprules.DEFAULT_RULE),
+    Param("tg_la_share", "la_share", 25, str, as_int),
     Param("tg_far", "far", 20, str, as_int),
-    Param("tg_min_km", "min_km", "0.00"),
+    Param("tg_km", "km", "1", str, lambda t: _km_text(float(t))),
+    Param("tg_min_share", "min_share", 25, str, as_int),
     Param("tg_only_gaps", "only_gaps", "0"),
 ]
 
+NEED_SHORT = {"ace": "the modelled ACE risk index"}
 NEED_LABELS = {"ace": "ACE index (modelled risk, default weights)"} | {
     k: lay.label for k, lay in ALL_LAYERS.items() if k != "ace"}
+
+#: Map classes: other wards, high need, flagged gap (Okabe-Ito orange on the app's purple).
+MAP_COLOURS = ("#dcdae4", "#6a5fa8", "#E69F00")
+MAP_LABELS = ("Other wards", "High need", "Flagged gap")
 
 
 def _type_labels() -> dict[str, str]:
     return dict(SERVICE_TYPES)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _gaps(token: str, service_type: str, need: str, top_deciles: int, furthest: float,
-          lad_code: str | None) -> pd.DataFrame:
-    from needsmap.access import gaps
-
-    cur = data._connection(token).cursor()
-    try:
-        return gaps(cur, service_type, need=need, top_deciles=top_deciles,
-                    furthest_share=furthest, lad_code=lad_code)
-    finally:
-        cur.close()
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
+@memo(maxsize=8)
 def _choices(token: str) -> tuple[list[str], list[str]]:
-    types = data.query_df(token, "SELECT DISTINCT service_type FROM ward_access ORDER BY 1")
+    types = data.query_df(token, "SELECT DISTINCT service_type FROM ward_access WHERE in_coverage "
+                                 "ORDER BY 1")
     needs = data.query_df(token, "SELECT DISTINCT need_measure FROM ward_need ORDER BY 1")
     return list(types["service_type"]), list(needs["need_measure"])
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@memo(maxsize=128)
+def _gaps(token: str, service: str, need: str, deciles: int, rule: str, la_share: float,
+          far: float, km: float, min_share: float, lad: str | None) -> pd.DataFrame:
+    from needsmap.access import gaps
+
+    cur = data.cursor(token)
+    try:
+        return gaps(cur, service, need=need, top_deciles=deciles, furthest_share=far,
+                    lad_code=lad, rule=rule, la_share=la_share, km=km, min_share=min_share)
+    finally:
+        cur.close()
+
+
+@memo(maxsize=16)
+def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
+    from needsmap.access.measures import access_for_points
+
+    up: pd.DataFrame = payload.value
+    cur = data.cursor(token)
+    try:
+        return access_for_points(cur, up["easting"].to_numpy(dtype=float),
+                                 up["northing"].to_numpy(dtype=float),
+                                 up.get("lsoa_code"), up.get("lad_code"))
+    finally:
+        cur.close()
+
+
+@memo(maxsize=32)
+def _gaps_upload(token: str, digest: str, need: str, deciles: int, rule: str,
+                 la_share: float, far: float, km: float, min_share: float, lad: str | None,
+                 payload) -> pd.DataFrame:  # noqa: ANN001
+    from needsmap.access import gaps
+
+    custom = _upload_access(token, digest, payload)
+    cur = data.cursor(token)
+    try:
+        return gaps(cur, "your uploaded list", need=need, top_deciles=deciles,
+                    furthest_share=far, lad_code=lad, rule=rule, la_share=la_share, km=km,
+                    min_share=min_share, custom=custom)
+    finally:
+        cur.close()
+
+
+@memo(maxsize=8)
 def _ward_wkb(token: str, codes: tuple[str, ...]) -> pd.DataFrame:
     return data.query_df(token, "SELECT ward_code, ST_AsWKB(geom) AS wkb FROM ward_indicators "
                                 "WHERE list_contains($codes, ward_code)", {"codes": list(codes)})
 
 
+def _default_lad(ctx: ViewContext) -> str:
+    """The LA chosen in Explore (if one), else Explore's default, never all England."""
+    codes = list(ctx.lads["lad_code"])
+    picked = [c for c in (ctx.selected_lads or st.session_state.get("ex_area") or [])
+              if c in codes]
+    if picked:
+        return picked[0]
+    return "E06000009" if "E06000009" in codes else codes[0]
+
+
+def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
+                     needs: list[str]) -> None:
+    codes = list(ctx.lads["lad_code"])
+    pairs = list(zip(codes, ctx.lads["lad_name"], strict=True))
+    for name in ("lad", "la", "area"):
+        if name not in restored:
+            continue
+        raw = restored.raw[name].split(",")[0]
+        if raw == ALL:
+            st.session_state["tg_lad"] = ALL
+            continue
+        try:
+            st.session_state["tg_lad"] = resolve_la(raw, pairs)[0]
+        except UnknownArea as exc:
+            st.session_state.pop("tg_lad", None)
+            url_problem(name, raw, f"{sentence(str(exc))} Showing {ctx.lad_name(_default_lad(ctx))}.")
+    st.session_state.pop("_tg_la_url", None)
+    st.session_state.pop("_tg_area_url", None)
+    checks = (
+        ("service", "tg_service", types, "a service type with access figures here (valid: "
+         + ", ".join(t for t in types if t != UPLOAD) + ")"),
+        ("need", "tg_need", needs, "a need measure (valid: " + ", ".join(needs) + ")"),
+        ("deciles", "tg_deciles", list(range(1, 11)), "a number of deciles from 1 to 10"),
+        ("rule", "tg_rule", list(gaprules.RULES), "a gap rule (valid: "
+         + ", ".join(gaprules.RULES) + ")"),
+        ("la_share", "tg_la_share", SHARE_STEPS, "a share of the LA's wards ("
+         + ", ".join(map(str, SHARE_STEPS)) + " %)"),
+        ("far", "tg_far", list(range(5, 55, 5)), "a share of English wards (5 to 50 %, in 5s)"),
+        ("km", "tg_km", [_km_text(k) for k in KM_STEPS], "a distance in km ("
+         + ", ".join(_km_text(k) for k in KM_STEPS) + ")"),
+        ("min_share", "tg_min_share", SHARE_STEPS, "a share of children ("
+         + ", ".join(map(str, SHARE_STEPS)) + " %)"),
+        ("only_gaps", "tg_only_gaps", ["0", "1"], "0 or 1"),
+    )
+    for name, key, options, what in checks:
+        if name in restored and (name in restored.bad or st.session_state.get(key) not in options):
+            url_problem(name, restored.raw[name], f"not {what}; the default is shown.")
+            st.session_state.pop(key, None)
+
+
 def render(ctx: ViewContext) -> None:
     """Draw the Target view."""
-    restore(PARAMS, "target")
+    restored = restore(PARAMS, "target")
     info, token = ctx.info, ctx.token
     st.html('<h1 class="nm-title">Target: where need is high and services are far</h1>'
-            '<div class="nm-sub">Wards in the highest need deciles whose children live '
-            "furthest (straight line) from a chosen type of service, ranked for commissioning."
+            '<div class="nm-sub">High-need wards whose children live far (straight line) from '
+            "a chosen type of service, ranked for commissioning, with the rule that flags them."
             "</div>")
     layout.caveat()
     need_tables = [t for t in ("ward_access", "ward_need") if t not in info.tables]
@@ -85,134 +209,315 @@ def render(ctx: ViewContext) -> None:
                      "GIAS, NHS ODS and libraries files).", icon=":material/warning:")
         return
     types, needs = _choices(token)
+    upload = ctx.session_services
+    if not upload.empty and {"easting", "northing"} <= set(upload.columns):
+        types = [*types, UPLOAD]
     if not types:
         st.warning("No service type has access figures in this store.")
         return
-    tl = _type_labels()
-    lad_opts = [ALL, *ctx.lads["lad_code"]]
+    tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)"}
+    _restore_choices(ctx, restored, types, needs)
+    lad_opts = [*ctx.lads["lad_code"], ALL]
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
-    picked = [c for c in (ctx.selected_lads or st.session_state.get("ex_area") or [])
-              if c in lad_opts[1:]]
-    default_lad = picked[0] if len(picked) == 1 else (lad_opts[1] if len(lad_opts) == 2 else ALL)
-    for key, opts, default in (("tg_lad", lad_opts, default_lad),
-                               ("tg_service", types, "gp_practice" if "gp_practice" in types else types[0]),
-                               ("tg_need", needs, "ace" if "ace" in needs else needs[0])):
+    for key, opts, default in (
+            ("tg_lad", lad_opts, _default_lad(ctx)),
+            ("tg_service", types, "gp_practice" if "gp_practice" in types else types[0]),
+            ("tg_need", needs, "ace" if "ace" in needs else needs[0]),
+            ("tg_deciles", list(range(1, 11)), gaprules.DEFAULT_TOP_DECILES),
+            ("tg_rule", list(gaprules.RULES), gaprules.DEFAULT_RULE),
+            ("tg_la_share", SHARE_STEPS, 25),
+            ("tg_far", list(range(5, 55, 5)), 20),
+            ("tg_km", [_km_text(k) for k in KM_STEPS], "1"),
+            ("tg_min_share", SHARE_STEPS, 25),
+            ("tg_only_gaps", ["0", "1"], "0")):
         ensure_choice(key, opts, default)
         st.session_state.setdefault(key, default)
-    ensure_choice("tg_deciles", list(range(1, 11)), 2)
-    st.session_state.setdefault("tg_deciles", 2)
-    ensure_choice("tg_far", list(range(5, 55, 5)), 20)
-    st.session_state.setdefault("tg_far", 20)
-    st.session_state.setdefault("tg_min_km", "0.00")
-    st.session_state.setdefault("tg_only_gaps", "0")
     all_label = "All England" if info.is_england else "All local authorities in the store"
+    show_url_problems()
+
+    lad = None if st.session_state["tg_lad"] == ALL else st.session_state["tg_lad"]
+    rule = st.session_state["tg_rule"]
+    service, need = st.session_state["tg_service"], st.session_state["tg_need"]
+    deciles = int(st.session_state["tg_deciles"])
+    la_share = int(st.session_state["tg_la_share"]) / 100
+    far = int(st.session_state["tg_far"]) / 100
+    km = float(st.session_state["tg_km"])
+    min_share = int(st.session_state["tg_min_share"]) / 100
+    args = (need, deciles, rule, la_share, far, km, min_share, lad)
+    if service == UPLOAD:
+        digest = st.session_state.get("upload_digest", "")
+        df = _gaps_upload(token, digest, *args, Unhashed(upload))
+    else:
+        df = _gaps(token, service, *args)
+    if lad is None and not info.is_england:
+        df = df[df["lad_code"].isin(ctx.lads["lad_code"])]
+    area = names.get(lad) if lad else None
+    area_label = area or all_label
+    service_label = tl.get(service, service) if service != UPLOAD else "service in your list"
+    need_label = NEED_LABELS.get(need, need)
+    if len(df) and df["need_measure"].iloc[0] != need:
+        st.info(f"The store has no {need_label}; need is measured by "
+                f"{NEED_LABELS.get(df['need_measure'].iloc[0], df['need_measure'].iloc[0])}.")
+        need_label = NEED_LABELS.get(df["need_measure"].iloc[0], need_label)
+    national_km = float(df["national_km"].iloc[0]) if len(df) and pd.notna(df["national_km"].iloc[0]) else None
+    la_km = (float(df["la_km"].iloc[0]) if lad and len(df) and pd.notna(df["la_km"].iloc[0])
+             else None)
+    words = gaprules.describe(rule, service=_lower_first(service_label),
+                              need=NEED_SHORT.get(need, need_label), top_deciles=deciles,
+                              area=area, la_share=la_share, furthest_share=far, km=km,
+                              min_share=min_share, national_km=national_km, la_km=la_km,
+                              national=_national_words(df, info))
 
     with st.sidebar:
         st.subheader("Target", anchor=False)
         st.selectbox("Local authority", lad_opts, key="tg_lad", persist_state="session",
                      format_func=lambda c: all_label if c == ALL else names.get(c, c),
-                     help="Ranks are within the LA when one is chosen.")
-        st.selectbox("Service type", types, key="tg_service", persist_state="session", format_func=lambda t: tl.get(t, t))
+                     help="Ranks are within the LA when one is chosen. All England is "
+                          "slower to draw.")
+        st.selectbox("Service type", types, key="tg_service", persist_state="session",
+                     format_func=lambda t: tl.get(t, t),
+                     help="Your uploaded list appears here once you have added one in "
+                          "Upload services.")
         st.selectbox("Need measure", needs, key="tg_need", persist_state="session",
                      format_func=lambda n: NEED_LABELS.get(n, n))
         st.select_slider("High need = the top … national deciles", list(range(1, 11)),
-                         key="tg_deciles", persist_state="session", help="1 = the highest-need tenth of English wards.")
-        st.select_slider("Far = the furthest …% of English wards", list(range(5, 55, 5)),
-                         key="tg_far", persist_state="session", format_func=lambda v: f"{v}%",
-                         help="By children's mean straight-line distance to the nearest service "
-                              "of this type.")
-        st.segmented_control("Show", ["0", "1"], key="tg_only_gaps", persist_state="session", required=True,
+                         key="tg_deciles", persist_state="session",
+                         help="1 = the highest-need tenth of English wards.")
+        st.radio("Gap rule: a ward is far when …", list(gaprules.RULES), key="tg_rule",
+                 persist_state="session", format_func=lambda r: gaprules.RULES[r].label,
+                 captions=[f"{gaprules.RULES[r].summary} · **{_n_flag(df, r)}** flagged here"
+                           for r in gaprules.RULES])
+        rule = st.session_state["tg_rule"]
+        if rule == "local":
+            st.select_slider("Furthest share of the LA's own wards", SHARE_STEPS,
+                             key="tg_la_share", persist_state="session",
+                             format_func=lambda v: f"{v}%")
+        if rule in ("local", "national"):
+            st.select_slider("Furthest share of English wards", list(range(5, 55, 5)),
+                             key="tg_far", persist_state="session", format_func=lambda v: f"{v}%")
+        if rule in ("distance", "children_beyond"):
+            st.select_slider("Distance (km, straight line)", [_km_text(k) for k in KM_STEPS],
+                             key="tg_km", persist_state="session")
+        if rule == "children_beyond":
+            st.select_slider("Share of the ward's children beyond it", SHARE_STEPS,
+                             key="tg_min_share", persist_state="session",
+                             format_func=lambda v: f"{v}%")
+        st.segmented_control("Show", ["0", "1"], key="tg_only_gaps", persist_state="session",
+                             required=True,
                              format_func=lambda v: "All high-need wards" if v == "0"
                              else "Flagged gaps only")
 
-    lad = None if st.session_state["tg_lad"] == ALL else st.session_state["tg_lad"]
-    service, need = st.session_state["tg_service"], st.session_state["tg_need"]
-    deciles, far = int(st.session_state["tg_deciles"]), int(st.session_state["tg_far"]) / 100
-    df = _gaps(token, service, need, deciles, far, lad)
-    if lad is None and not info.is_england:
-        df = df[df["lad_code"].isin(ctx.lads["lad_code"])]
-    national = _gaps(token, service, need, deciles, far, None)
-    far_km = _far_threshold(national, far)
-
-    max_km = float(np.nanmax(df["mean_km_child_weighted"])) if len(df) else 0.0
-    with st.sidebar:
-        steps = [f"{x:.2f}" for x in np.arange(0, max(max_km, 0.5) + 0.25, 0.25)]
-        ensure_choice("tg_min_km", steps, "0.00")
-        st.select_slider("Children's mean distance at least (km)", steps, key="tg_min_km", persist_state="session")
-    min_km = float(st.session_state["tg_min_km"])
-
-    need_label = NEED_LABELS.get(need, need)
-    if len(df) and df["need_measure"].iloc[0] != need:
-        st.info(f"The store has no {need_label}; need is measured by "
-                f"{NEED_LABELS.get(df['need_measure'].iloc[0], df['need_measure'].iloc[0])}.")
+    if df.empty:
+        st.info(f"The {tl.get(service, service)} list in this store does not cover "
+                f"{area_label}: its services are listed only for some areas, so distances to "
+                "it would say nothing here. Choose another service type or area.",
+                icon=":material/info:")
     high = df[df["high_need"].fillna(False).astype(bool)]
-    shown = high[high["mean_km_child_weighted"].fillna(0) >= min_km]
-    if st.session_state["tg_only_gaps"] == "1":
-        shown = shown[shown["gap_flag"].fillna(False).astype(bool)]
+    flagged = df[df["gap_flag"].fillna(False).astype(bool)]
+    shown = high if st.session_state["tg_only_gaps"] == "0" else flagged
     shown = shown.sort_values("commissioning_rank")
 
-    flagged = df[df["gap_flag"].fillna(False).astype(bool)]
+    st.markdown(f"**{layout._escape(area_label)} · {layout._escape(tl.get(service, service))} · "
+                f"need: {layout._escape(need_label)}**")
+    st.html(f'<div class="nm-rule" role="note"><b>Rule.</b> {layout._escape(words)} '
+            "Distances are straight lines from each LSOA's representative point to the "
+            "nearest service, averaged over the LSOA's children (Census 2021, aged 0-15).</div>")
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("Wards in area", f"{len(df):,}")
-    k2.metric(f"High need (top {deciles} deciles)", f"{len(high):,}")
-    k3.metric("Flagged gaps", f"{len(flagged):,}",
-              help=f"High need and among the furthest {far:.0%} of English wards from a "
-                   f"{tl.get(service, service)}.")
-    k4.metric("Children in flagged wards", f"{flagged['children_0_15'].sum():,.0f}")
+    k2.metric(f"High need (top {deciles} decile{'s' if deciles > 1 else ''})", f"{len(high):,}")
+    k3.metric("Flagged gaps", f"{len(flagged):,}", help=words)
+    k4.metric("Children in flagged wards", f"{flagged['children_0_15'].sum():,.0f}",
+              help="Of whom "
+              f"{flagged['children_beyond'].sum():,.0f} live beyond the rule's distance.")
+    _rule_counts(df, rule)
 
-    left, right = st.columns([5, 4], gap="medium")
+    left, right = st.columns([5, 6], gap="medium")
     with left:
-        st.markdown(f"**Ranked wards** · need: {need_label} · service: {tl.get(service, service)}")
-        _ranked_table(shown)
+        st.markdown("**Flagged wards on the map**")
+        _map(ctx, df, lad, service, tl, words, upload)
     with right:
-        st.markdown("**Need versus access**")
-        _quadrant(df, deciles, far_km, tl.get(service, service))
-    _exports(ctx, shown, service, need_label, lad, names)
+        st.markdown(f"**Ranked wards** ({'all high-need wards' if st.session_state['tg_only_gaps'] == '0' else 'flagged gaps only'})")
+        _ranked_table(shown if lad is None else shown.drop(columns=["lad_name"]), service_label)
+    st.markdown("**Need versus access**")
+    _quadrant(df, deciles, rule, service_label, national_km, la_km if lad else None, km)
+    settings = _settings(area_label, tl.get(service, service), need_label, deciles, words, ctx)
+    _exports(ctx, shown, service, lad, names, settings, service_label)
     sync(PARAMS, extra={"view": "target"})
 
 
-def _far_threshold(national: pd.DataFrame, far: float) -> float | None:
-    """Distance (km) above which a ward is among the furthest ``far`` share nationally."""
-    if national.empty or "access_percentile" not in national:
-        return None
-    cut = national[national["access_percentile"] >= 1 - far]["mean_km_child_weighted"]
-    return float(cut.min()) if len(cut) else None
+def _national_words(df: pd.DataFrame, info: data.StoreInfo) -> str:
+    """"English wards", or the wards a local list (or an upload) covers."""
+    n = int(df["n_covered"].iloc[0]) if len(df) and "n_covered" in df else 0
+    total = len(data.england_table(info.token))
+    if n and n < total:
+        return f"the {n:,} wards the list covers"
+    return "English wards"
 
 
-def _ranked_table(shown: pd.DataFrame) -> None:
+def _lower_first(label: str) -> str:
+    """"Primary school" -> "primary school"; "GP practice" stays."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _n_flag(df: pd.DataFrame, rule: str) -> str:
+    col = f"flag_{rule}"
+    n = int(df[col].fillna(False).astype(bool).sum()) if col in df else 0
+    return f"{n:,} ward{'s' if n != 1 else ''}"
+
+
+def _rule_counts(df: pd.DataFrame, active: str) -> None:
+    """How many wards each rule flags here (with the thresholds now set)."""
+    rows = []
+    for key, r in gaprules.RULES.items():
+        col = f"flag_{key}"
+        if col not in df:
+            continue
+        hit = df[df[col].fillna(False).astype(bool)]
+        rows.append({"Rule": ("▶ " if key == active else "") + r.label, "What is far": r.summary,
+                     "Wards flagged": len(hit),
+                     "Children 0-15 in them": int(hit["children_0_15"].sum())})
+    with st.expander("How many wards each rule flags here", expanded=False,
+                     icon=":material/rule:"):
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+            "Wards flagged": st.column_config.NumberColumn(format="%d"),
+            "Children 0-15 in them": st.column_config.NumberColumn(format="localized")})
+        st.caption("With the thresholds set in the sidebar; ▶ marks the rule in use. Every rule "
+                   "needs high need first.")
+
+
+def _on_map_select() -> None:
+    code = getattr(st.session_state.get(MAP_KEY), "select", None)
+    if code:
+        st.session_state["tg_ward"] = str(code)
+
+
+def _on_table_select() -> None:
+    sel = st.session_state.get(TABLE_KEY)
+    rows = list(getattr(getattr(sel, "selection", None), "rows", []) or [])
+    codes = st.session_state.get("_tg_table_codes", [])
+    if rows and rows[0] < len(codes):
+        st.session_state["tg_ward"] = codes[rows[0]]
+
+
+def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
+         tl: dict[str, str], words: str, upload: pd.DataFrame) -> None:
+    token = ctx.token
+    lad_codes = (lad,) if lad else None
+    geom = data.area_geometry(token, lad_codes)
+    view = pd.DataFrame({"ward_code": list(geom.codes)}).merge(df, on="ward_code", how="left")
+    flag = view["gap_flag"].fillna(False).astype(bool).to_numpy()
+    high = view["high_need"].fillna(False).astype(bool).to_numpy()
+    k = np.where(flag, 2, np.where(high, 1, 0))
+    status = np.array(MAP_LABELS, dtype=object)[k]
+    dec = view["need_decile"]
+    values = [f"{s}" for s in status]
+    extra = [
+        [f"Need decile {int(d)} in England" if pd.notna(d) else "" for d in dec],
+        [f"Children's mean distance {v:.2f} km" if pd.notna(v) else "No distance (outside the list's coverage)"
+         for v in view["mean_km_child_weighted"]],
+        [f"{int(c):,} of {int(n):,} children beyond {f:.2f} km" if pd.notna(c) and pd.notna(n)
+         and pd.notna(f) else "" for c, n, f in zip(view["children_beyond"], view["children_0_15"],
+                                                      view["far_km"], strict=True)],
+        [POOR_FIT_NOTE if pd.notna(p) and bool(p) else ""
+         for p in view.get("fit_poor", pd.Series([None] * len(view)))],
+    ]
+    sig = hashlib.sha1(np.asarray(k, dtype=np.int8).tobytes() + words.encode()
+                       + geom.key.encode()).hexdigest()[:12]
+    style = maps.Style(f"tg-{sig}", "Status", k.tolist(), values, MAP_COLOURS, extra)
+    counts = [int((k == i).sum()) for i in range(3)]
+    legend = maps.Legend("Wards", [(MAP_COLOURS[i], MAP_LABELS[i], f"{counts[i]:,}",
+                                    MAP_LABELS[i]) for i in range(3)],
+                         foot="Flagged gap: high need and far by the rule above.")
+    svc_layers, skey = [], ""
+    if service == UPLOAD:
+        up = upload.assign(type=UPLOAD, source="your upload")
+        svc_layers = maps.service_layers(up, {UPLOAD: "Your uploaded list"},
+                                         {UPLOAD: maps.UPLOAD_STYLE})
+        skey = f"tg-up-{st.session_state.get('upload_digest', '')[:10]}"
+    else:
+        svc = data.services(token, lad_codes)
+        pick = svc[svc["type"] == service] if not svc.empty else svc
+        if len(pick):
+            svc_layers = maps.service_layers(pick, tl, maps.service_style([service]))
+            skey = f"tg-{ctx.info.short}-{data.area_key(lad_codes)}-{service}"
+    ensure_choice("tg_ward", [None, *geom.codes], None)
+    maps.ward_map(geom, style, legend, key=MAP_KEY, selected=st.session_state.get("tg_ward"),
+                  services=svc_layers, services_key=skey, basemap="light",
+                  canvas=geom.n > CANVAS_ABOVE, height=470,
+                  title="Map of high-need wards and flagged access gaps. The ranked list "
+                        "beside it holds the same wards.",
+                  note="Hover over a ward for its figures; click it to find it in the list.",
+                  on_select=_on_map_select)
+
+
+#: Short names of the rules, for the "Flagged by" column.
+RULE_SHORT = {"local": "this area", "national": "England", "distance": "distance",
+              "children_beyond": "children beyond"}
+
+
+def flagged_by(df: pd.DataFrame) -> pd.Series:
+    """Per ward, the rules (short names) that would flag it, e.g. "this area, distance"."""
+    cols = [(f"flag_{k}", v) for k, v in RULE_SHORT.items() if f"flag_{k}" in df]
+    return pd.Series([", ".join(v for c, v in cols if bool(row[c]) is True)
+                      for _, row in df[[c for c, _ in cols]].fillna(False).iterrows()],
+                     index=df.index, dtype=object)
+
+
+def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
     cols = {"commissioning_rank": "Rank", "ward_name": "Ward", "lad_name": "LA",
-            "need_decile": "Need decile", "mean_km_child_weighted": "Mean km (children)",
-            "share_children_within_1km": "Children ≤1 km", "share_children_within_2km": "Children ≤2 km",
-            "n_services": "Services in ward", "children_0_15": "Children 0-15", "gap_flag": "Gap"}
+            "need_decile": "Need decile", "children_0_15": "Children 0-15",
+            "mean_km_child_weighted": "Mean distance (km)", "far_km": "Far from (km)",
+            "children_beyond": "Children beyond", "n_services": "Services in ward",
+            "gap_flag": "Gap", "flagged_by": "Flagged by"}
+    shown = shown.assign(flagged_by=flagged_by(shown))
     show = shown[[c for c in cols if c in shown.columns]].rename(columns=cols).copy()
-    for c in ("Children ≤1 km", "Children ≤2 km"):
-        if c in show:
-            show[c] = show[c] * 100
-    st.dataframe(show, hide_index=True, width="stretch", height=420, column_config={
+    st.session_state["_tg_table_codes"] = list(shown["ward_code"])
+    sel = st.session_state.get("tg_ward")
+    st.dataframe(show, hide_index=True, width="stretch", height=430, key=TABLE_KEY,
+                 on_select=_on_table_select, selection_mode="single-row", column_config={
         "Rank": st.column_config.NumberColumn(format="%d"),
         "Need decile": st.column_config.NumberColumn(format="%d", help="1 = highest need nationally"),
-        "Mean km (children)": st.column_config.NumberColumn(format="%.2f"),
-        "Children ≤1 km": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
-        "Children ≤2 km": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
         "Children 0-15": st.column_config.NumberColumn(format="localized"),
-        "Gap": st.column_config.CheckboxColumn(help="High need and far from this service type"),
+        "Mean distance (km)": st.column_config.NumberColumn(
+            format="%.2f", help=f"Children's mean straight-line distance to the nearest {service_label}"),
+        "Far from (km)": st.column_config.NumberColumn(
+            format="%.2f", help="The distance the rule calls far for this ward"),
+        "Children beyond": st.column_config.NumberColumn(
+            format="localized", help="Children living further than that distance"),
+        "Gap": st.column_config.CheckboxColumn(help="High need and far by the rule"),
+        "Flagged by": st.column_config.TextColumn(
+            help="Every rule that would flag this ward with the thresholds set"),
     })
     if shown.empty:
-        st.caption("No ward matches these filters.")
+        st.caption("No ward matches these settings.")
     else:
-        st.caption(f"{len(shown):,} wards. Click a column header to sort. Distances are straight "
-                   "lines from each LSOA's centre to the nearest service, averaged over children.")
+        st.caption(f"{len(shown):,} wards, flagged gaps first, then the furthest children. "
+                   "Select a row to outline the ward on the map."
+                   + (f" Selected: {sel}." if sel else ""))
 
 
-def _quadrant(df: pd.DataFrame, deciles: int, far_km: float | None, service_label: str) -> None:
+def _need_percentile(df: pd.DataFrame) -> pd.Series:
+    """National need percentile on a fixed 0-100 scale (100 = highest need in England).
+
+    ``100 * (1 - (need_rank - 0.5) / n)`` over the ``n`` English wards with the measure,
+    kept inside the ward's own decile band (``100 - 10 d`` to ``110 - 10 d``), so a point
+    is above the "top deciles" line exactly when the table calls the ward high need.
+    """
+    n = pd.to_numeric(df["need_n"], errors="coerce")
+    p = 100 * (1 - (pd.to_numeric(df["need_rank"], errors="coerce") - 0.5) / n)
+    d = pd.to_numeric(df["need_decile"], errors="coerce")
+    return p.clip(lower=100 - 10 * d + 0.01, upper=110 - 10 * d - 0.01)
+
+
+def _quadrant(df: pd.DataFrame, deciles: int, rule: str, service_label: str,
+              national_km: float | None, la_km: float | None, km: float) -> None:
     if df.empty:
         st.caption("No wards.")
         return
-    n = max(int(df["need_rank"].max() or 1), 1)
     plot = pd.DataFrame({
         "Ward": df["ward_name"], "LA": df["lad_name"],
         "km": df["mean_km_child_weighted"],
-        "need": 100 * (1 - (df["need_rank"] - 1) / n),
+        "need": _need_percentile(df),
         "Need decile": df["need_decile"],
         "group": np.where(df["gap_flag"].fillna(False).astype(bool), "Flagged gap",
                           np.where(df["high_need"].fillna(False).astype(bool), "High need",
@@ -222,56 +527,145 @@ def _quadrant(df: pd.DataFrame, deciles: int, far_km: float | None, service_labe
         plot = pd.concat([plot[plot["group"] != "Other wards"],
                           plot[plot["group"] == "Other wards"].sample(4000, random_state=1)])
     colour = alt.Color("group:N", title=None, scale=alt.Scale(
-        domain=["Flagged gap", "High need", "Other wards"], range=["#d6006f", "#3b2c85", "#b9b7c4"]),
-        legend=alt.Legend(orient="bottom"))
-    pts = alt.Chart(plot).mark_circle(opacity=0.8, stroke="#ffffff", strokeWidth=0.4).encode(
-        x=alt.X("km:Q", title=f"Children's mean distance to nearest {service_label} (km)"),
-        y=alt.Y("need:Q", title="Need percentile in England (100 = highest)",
-                scale=alt.Scale(domain=[0, 100])),
+        domain=["Flagged gap", "High need", "Other wards"],
+        range=[MAP_COLOURS[2], MAP_COLOURS[1], "#b9b7c4"]), legend=alt.Legend(orient="bottom"))
+    pts = alt.Chart(plot).mark_point(filled=True, opacity=0.85, stroke="#1c1b22",
+                                     strokeWidth=0.4).encode(
+        x=alt.X("km:Q", title=f"Children's mean distance to the nearest {service_label} (km)"),
+        y=alt.Y("need:Q", title="Need percentile in England (100 = highest need)",
+                scale=alt.Scale(domain=[0, 100], nice=False)),
         color=colour,
+        shape=alt.Shape("group:N", scale=alt.Scale(
+            domain=["Flagged gap", "High need", "Other wards"],
+            range=["diamond", "circle", "circle"]), legend=None),
         size=alt.condition(alt.datum.group == "Other wards", alt.value(25), alt.value(70)),
         tooltip=["Ward:N", "LA:N", alt.Tooltip("km:Q", format=".2f", title="Mean km"),
-                 "Need decile:Q", alt.Tooltip("group:N", title="Group")],
+                 "Need decile:Q", alt.Tooltip("need:Q", format=".0f", title="Need percentile"),
+                 alt.Tooltip("group:N", title="Group")],
     )
-    layers = [pts]
-    layers.append(alt.Chart(pd.DataFrame({"y": [100 - 10 * deciles]})).mark_rule(
-        strokeDash=[4, 3], color="#55535f").encode(y="y:Q"))
-    if far_km is not None:
-        layers.append(alt.Chart(pd.DataFrame({"x": [far_km]})).mark_rule(
+    layers = [pts, alt.Chart(pd.DataFrame({"y": [100 - 10 * deciles]})).mark_rule(
+        strokeDash=[4, 3], color="#55535f").encode(y="y:Q")]
+    lines = []
+    if rule in ("local", "national") and national_km is not None:
+        lines.append(national_km)
+    if rule == "local" and la_km is not None:
+        lines.append(la_km)
+    if rule == "distance":
+        lines.append(km)
+    if lines:
+        layers.append(alt.Chart(pd.DataFrame({"x": lines})).mark_rule(
             strokeDash=[4, 3], color="#55535f").encode(x="x:Q"))
-    st.altair_chart(alt.layer(*layers).properties(height=400), width="stretch")
-    st.caption("Top right: higher modelled need and further from this service, where a new or "
-               "outreach service would reach most children. Dashed lines are the thresholds "
-               "set in the sidebar.")
+    st.altair_chart(alt.layer(*layers).properties(height=360), width="stretch")
+    st.caption("Each point is a ward: up = higher need nationally (fixed 0-100 scale, so the "
+               f"dashed line at {100 - 10 * deciles} is the same in every LA), right = its "
+               "children live further away. The vertical dashed line(s) are the rule's "
+               "distance(s). Top right is where a new or outreach service would reach most "
+               "children in high-need wards.")
 
 
-def _exports(ctx: ViewContext, shown: pd.DataFrame, service: str, need_label: str,
-             lad: str | None, names: dict[str, str]) -> None:
+def _settings(area_label: str, service_label: str, need_label: str, deciles: int, words: str,
+              ctx: ViewContext) -> dict[str, str]:
+    return {
+        "Area": area_label,
+        "Service type": service_label,
+        "Need measure": need_label,
+        "High need": f"top {deciles} national decile(s)",
+        "Gap rule": words,
+        "Store built": ctx.info.meta.get("built_at", "unknown"),
+        "Store scope": layout.scope_label(ctx.info),
+    }
+
+
+#: Export columns: store column -> label people read (with units).
+EXPORT_COLUMNS = {
+    "commissioning_rank": "Commissioning rank (1 = first)",
+    "ward_code": "Ward code (WD24)",
+    "ward_name": "Ward",
+    "lad_code": "Local authority code (LAD24)",
+    "lad_name": "Local authority",
+    "need_value": "Need value",
+    "need_decile": "Need decile in England (1 = highest need)",
+    "need_rank": "Need rank in England (1 = highest need)",
+    "children_0_15": "Children aged 0-15 (Census 2021)",
+    "mean_km_child_weighted": "Children's mean distance to nearest service (km, straight line)",
+    "share_children_within_1km": "Children within 1 km (%)",
+    "share_children_within_2km": "Children within 2 km (%)",
+    "n_services": "Services of this type in the ward",
+    "far_km": "Distance called far for this ward (km)",
+    "children_beyond": "Children beyond that distance",
+    "high_need": "High need",
+    "gap_flag": "Flagged gap",
+    "flagged_by": "Rules that would flag it",
+    "fit_share_of_ward": "LSOA fit: share of the ward covered (%)",
+    "fit_spill": "LSOA fit: share of those LSOAs' area outside the ward (%)",
+    "fit_note": "Fit note",
+}
+
+
+def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
+    """The list with readable column labels (units in brackets) and every setting."""
+    if any(c.startswith("flag_") for c in shown.columns):
+        shown = shown.assign(flagged_by=flagged_by(shown))
+    shown = exports.with_fit_note(shown)  # the lay sentence where the LSOAs fit poorly
+    out = shown[[c for c in EXPORT_COLUMNS if c in shown.columns]].copy()
+    for c in ("share_children_within_1km", "share_children_within_2km", "fit_share_of_ward",
+              "fit_spill"):
+        if c in out:
+            out[c] = (out[c] * 100).round(1)
+    for c in ("mean_km_child_weighted", "far_km"):
+        if c in out:
+            out[c] = out[c].round(3)
+    out = out.rename(columns=EXPORT_COLUMNS)
+    for k, v in settings.items():
+        out[k] = v
+    return out
+
+
+def _exports(ctx: ViewContext, shown: pd.DataFrame, service: str, lad: str | None,
+             names: dict[str, str], settings: dict[str, str], service_label: str) -> None:
     st.markdown("**Export this list**")
     if shown.empty:
-        st.caption("Nothing to export with these filters.")
+        st.caption("Nothing to export with these settings.")
         return
-    stem = f"needsmap_target_{service}_{names.get(lad, 'all') if lad else 'all'}".replace(" ", "_")
-    notes = [CAVEAT, f"Need measure: {need_label}.", f"Service type: {service}.",
-             f"Exported {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from {ctx.info.path}.",
+    stem = f"needsmap_target_{service.strip('_')}_{names.get(lad, 'all') if lad else 'all'}".replace(" ", "_")
+    table = export_frame(shown, settings)
+    notes = [CAVEAT, *(f"{k}: {v}" for k, v in settings.items()),
+             f"Services: {service_label}.",
+             f"Exported {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from needsmap.",
              *layout.attribution_lines(data.sources(ctx.token))]
     c1, c2, c3 = st.columns(3)
-    c1.download_button("CSV", exports.to_csv(shown), f"{stem}.csv", "text/csv",
+    c1.download_button("CSV", exports.to_csv(table), f"{stem}.csv", "text/csv",
                        icon=":material/download:", width="stretch", on_click="ignore")
-    c2.download_button("Excel (XLSX)", exports.to_xlsx(shown, "wards", notes), f"{stem}.xlsx",
+    c2.download_button("Excel (XLSX)", exports.to_xlsx(table, "wards", notes), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", width="stretch", on_click="ignore")
     wkb = _ward_wkb(ctx.token, tuple(shown["ward_code"]))
-    geo = shown.merge(wkb, on="ward_code", how="inner")
-    if len(geo):
-        c3.download_button("GeoPackage", _gpkg(geo), f"{stem}.gpkg",
-                           "application/geopackage+sqlite3", icon=":material/download:",
-                           width="stretch", on_click="ignore")
+    geo = shown[["ward_code"]].merge(wkb, on="ward_code", how="left")
+    ok = geo["wkb"].notna().to_numpy()
+    if ok.any():
+        c3.download_button("GeoPackage", exports.to_gpkg(table[ok].reset_index(drop=True),
+                                                         geo.loc[ok, "wkb"].reset_index(drop=True)),
+                           f"{stem}.gpkg", "application/geopackage+sqlite3",
+                           icon=":material/download:", width="stretch", on_click="ignore")
     else:
         c3.caption("GeoPackage: these wards have no boundaries in this store.")
-    if 0 < len(geo) < len(shown):
-        st.caption(f"The GeoPackage holds the {len(geo):,} wards with boundaries in this store.")
+    if 0 < ok.sum() < len(shown):
+        st.caption(f"The GeoPackage holds the {int(ok.sum()):,} wards with boundaries in this store.")
+    st.caption("Exports hold the list as shown, with readable column labels and the settings "
+               "(area, service, need, rule) in their last columns; the Excel file adds a notes "
+               "sheet with the caveat and sources.")
 
 
-def _gpkg(geo: pd.DataFrame) -> bytes:
-    return exports.to_gpkg(geo.drop(columns=["wkb"]), geo["wkb"])
+def warm(info: data.StoreInfo) -> None:
+    """Compute the default Target list (first LA, GP practices, default rule) into the cache."""
+    if not info.has("ward_access") or not info.has("ward_need"):
+        return
+    types, needs = _choices(info.token)
+    codes = list(data.lads(info.token)["lad_code"])
+    if not types or not codes:
+        return
+    lad = "E06000009" if "E06000009" in codes else codes[0]
+    service = "gp_practice" if "gp_practice" in types else types[0]
+    need = "ace" if "ace" in needs else needs[0]
+    _gaps(info.token, service, need, gaprules.DEFAULT_TOP_DECILES, gaprules.DEFAULT_RULE,
+          0.25, 0.2, 1.0, 0.25, lad)

@@ -3,7 +3,8 @@
 Validation is :func:`needsmap.access.upload.validate_upload` (the services engineer's):
 in memory, never a file path, a size limit, strict UTF-8 CSV parsing, every row kept or
 rejected with a reason. Accepted rows become the "Your uploaded list" layer in Explore
-for this browser session only; nothing is written to the store.
+and a service type in Target (gaps measured to the listed services) for this browser
+session only; nothing is written to the store.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _validate(token: str, digest: str, payload: bytes, filename: str
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     from needsmap.access.upload import validate_upload
 
-    cur = data._connection(token).cursor()
+    cur = data.cursor(token)
     try:
         return validate_upload(payload, con=cur, filename=filename, max_bytes=MAX_UPLOAD_BYTES)
     finally:
@@ -48,6 +49,11 @@ def _clear() -> None:
     st.session_state.pop("upload_services", None)
     st.session_state.pop("upload_label", None)
     st.session_state.pop("upload_digest", None)
+
+
+def _use_in_target() -> None:
+    st.session_state["tg_service"] = "_upload"
+    st.session_state["view"] = "target"
 
 
 def _show_on_map() -> None:
@@ -98,12 +104,16 @@ def render(ctx: ViewContext) -> None:
             _report(accepted, rejected, labels)
         current = st.session_state.get("upload_services")
         if current is not None and len(current):
-            st.success(f"{st.session_state.get('upload_label', 'Your list')} will show on the "
-                       "Explore map for this session.", icon=":material/check_circle:")
-            c1, c2 = st.columns(2)
+            st.success(f"{st.session_state.get('upload_label', 'Your list')} can be shown on "
+                       "the Explore map and used as the service type in Target for this "
+                       "session.", icon=":material/check_circle:")
+            c1, c2, c3 = st.columns(3)
             c1.button("Show on the Explore map", on_click=_show_on_map, type="primary",
                       width="stretch", icon=":material/map:")
-            c2.button("Remove the uploaded list", on_click=_clear, width="stretch",
+            c2.button("Find gaps in Target", on_click=_use_in_target, width="stretch",
+                      icon=":material/target:",
+                      help="Which high-need wards are far from the services in your list.")
+            c3.button("Remove the uploaded list", on_click=_clear, width="stretch",
                       icon=":material/delete:")
     sync([], extra={"view": "upload"})
 
@@ -113,6 +123,11 @@ def _report(accepted: pd.DataFrame, rejected: pd.DataFrame, labels: dict[str, st
     if len(file_level):
         st.error("The file could not be read: " + "; ".join(file_level["reason"].astype(str)),
                  icon=":material/error:")
+        return
+    if not len(accepted) and not len(rejected):
+        st.warning("The file has a header row but no data rows: there is nothing to add. Put "
+                   "one service per line under the header (see the template).",
+                   icon=":material/warning:")
         return
     m1, m2 = st.columns(2)
     m1.metric("Rows accepted", f"{len(accepted):,}")
