@@ -32,9 +32,11 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
         *numeric_rule("usual_residents", allow_negative=False, allow_suppressed=False, integer=True),
         ("duplicate lsoa21_code and age_group", "age_group",
          f"(_row NOT IN (SELECT min(_row) FROM {raw} GROUP BY lsoa21_code, age_group))"),
-        ("out of scope: not an English LSOA", "lsoa21_code", "(NOT starts_with(lsoa21_code, 'E'))"),
+        ("out of scope: not an English or Welsh LSOA", "lsoa21_code",
+         "(NOT (starts_with(lsoa21_code, 'E') OR starts_with(lsoa21_code, 'W')))"),
         ("LSOA missing from the LSOA21->WD24 lookup", "lsoa21_code",
-         "(lsoa21_code NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
+         "(lsoa21_code NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24 UNION ALL "
+         "SELECT lsoa_code FROM lookup_lsoa21_wd24_wales))"),
     ]
     kept = apply_rules(con, raw, fr, rules, COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _census_kept AS SELECT * FROM {kept}")
