@@ -84,7 +84,7 @@ SELECT $file_id::INTEGER AS file_id, k."row", $force AS police_force,
             ELSE k.file_lsoa_code = k.lsoa_code OR m.lsoa21 IS NOT NULL
        END AS lsoa_agrees
 FROM _crime_cls k
-JOIN lsoa l ON l.lsoa_code = k.lsoa_code
+JOIN _lsoa_place l ON l.lsoa_code = k.lsoa_code
 LEFT JOIN _crime_lsoa11 m ON m.lsoa11 = k.file_lsoa_code AND m.lsoa21 = k.lsoa_code
 WHERE k.reason_key IS NULL;
 

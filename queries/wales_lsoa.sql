@@ -46,4 +46,12 @@ LEFT JOIN _cilif_l21 cl USING (lsoa_code)
 LEFT JOIN _wimd_l21 w USING (lsoa_code)
 ORDER BY k.lsoa_code;
 
+-- Welsh LSOA polygons (the twin of lsoa): services, police.uk records and uploads are placed in
+-- them by needsmap.areas.locate, beside the English ones.
+CREATE OR REPLACE TABLE lsoa_wales AS
+SELECT k.lsoa_code, k.lsoa_name, k.ward_code, k.ward_name, k.lad_code, k.lad_name, g.area_km2,
+       ST_GeomFromWKB(g.wkb) AS geom
+FROM lookup_lsoa21_wd24_wales k JOIN _lsoa_wales g USING (lsoa_code)
+ORDER BY k.lsoa_code;
+
 SELECT count(*) FROM lsoa_indicators_wales;

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from needsmap.areas.locate import locate, reject_unlocated
+from needsmap.areas.locate import has_wales, locate, reject_unlocated
 from needsmap.context import BuildContext
-from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
+from needsmap.ingest.codepoint import ENGLAND, WALES, PostcodeIndex, load_codepoint
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.ingest.services.epraccur import read_epraccur
 from needsmap.ingest.services.geocode import CANDIDATE_COLUMNS
@@ -63,7 +63,10 @@ def load_postcodes(ctx: BuildContext) -> PostcodeIndex:
     src = ctx.catalogue.get("codepoint_open")
     path = ctx.resolve("codepoint_open")
     table = load_codepoint(path, ctx.settings.cache_dir, sha256=src.sha256)
-    return PostcodeIndex(table, vintage=src.vintage)
+    index = PostcodeIndex(table, vintage=src.vintage)
+    if has_wales(ctx.con):  # issue 21: Welsh services are placed in the Welsh LSOAs
+        index.countries = (ENGLAND, WALES)
+    return index
 
 
 def _tag(df: pd.DataFrame, key: str, source: str, vintage: str) -> pd.DataFrame:

@@ -7,7 +7,8 @@ Reading and the row rules are :mod:`needsmap.ingest.police`. Here:
    and cached in ``crime_snap``: police.uk points are anonymised to a fixed set of snap
    points, so the distinct coordinates of all files are collected in one streaming pass
    (:func:`prepass`) and assigned once; rows join back to the cache in SQL;
-2. points in no English LSOA are rejected (e.g. Gwent's Welsh points);
+2. points in no English or Welsh LSOA are rejected (Welsh LSOAs only in a store built
+   with the wales stage, issue 21);
 3. a non-blank Crime ID already kept (earlier in the file or in an earlier file) is
    rejected as a duplicate. Blank IDs are normal for anti-social behaviour.
 
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from needsmap.areas.locate import lsoa_of_points
+from needsmap.areas.locate import lsoa_of_points, lsoa_place
 from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.police import (
     CRIME_TYPES,
@@ -93,6 +94,7 @@ def load_file(con: duckdb.DuckDBPyConnection, pf: PoliceFile, fr: CrimeFileRepor
               "r_outside": REASONS["outside"], "r_duplicate": REASONS["duplicate"]}
     read_file(con, pf, params)
     assign_new_points(con)
+    lsoa_place(con)  # English and (issue 21) Welsh LSOAs
     run_sql(con, "crime_file", params)
     read, kept, agree_n_yes, agree_n = run_sql(con, "crime_file_counts").fetchone()
     reasons = dict(run_sql(con, "crime_file_reasons").fetchall())

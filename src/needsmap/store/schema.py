@@ -374,7 +374,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         (("crime_type", "police.uk crime type"),
          ("crimes", "records, each counted in the wards of its LSOA with the weight w")),
         written_by="crime stage"),
-    Table("ward_crime", "one row per English ward: recorded crime over 12 months", _cols(
+    Table("ward_crime", "one row per English and Welsh ward: recorded crime over 12 months", _cols(
         """ward_code, ward_name, lad_code, lad_name, police_force, window_start, window_end,
         months_in_window, full_coverage, population, crimes_12m, rate_12m_per_1000,
         rate_12m_lower95, rate_12m_upper95, all_crimes_12m, violence_12m, burglary_12m,
@@ -551,6 +551,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("lookup_lsoa21_wd24_wales", "one row per Welsh LSOA 2021: ONS best-fit lookup",
           _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
           written_by="pipeline (scope)"),
+    Table("lsoa_wales", "every Welsh LSOA 2021 with its polygon (the twin of lsoa)", _cols(
+        "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, geom"),
+        written_by="wales stage"),
     Table("lsoa_indicators_wales", "every Welsh LSOA 2021: the measures Welsh areas are built "
           "from", (*_cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, "
                           "nation, population, children_0_15, under5, area_km2, density_per_km2, "
