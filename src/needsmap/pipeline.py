@@ -176,7 +176,9 @@ def resolve_scope(ctx: BuildContext, las: Sequence[str] | None) -> Scope:
     pairs = ctx.con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24 UNION "
                             "SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24_wales"
                             ).fetchall()
-    scope = resolve_las(las, pairs)
+    wales = [r[0] for r in ctx.con.execute(
+        "SELECT DISTINCT lad_code FROM lookup_lsoa21_wd24_wales ORDER BY 1").fetchall()]
+    scope = resolve_las(las, pairs, nations={"Wales": wales})
     run_sql(ctx.con, "scope_lad", {"lads": scope.codes_or_none()})
     return scope
 

@@ -74,10 +74,13 @@ def stage(ctx: BuildContext) -> None:
     counts = con.execute("""SELECT (SELECT count(*) FROM ward_indicators_wales),
         (SELECT count(*) FROM ward WHERE nation = 'Wales'),
         (SELECT count(*) FROM lad_indicators_wales), (SELECT population FROM wales_indicators),
-        (SELECT count(*) FROM ward_indicators_wales WHERE value_method <> 'best_fit')""").fetchone()
+        (SELECT count(*) FROM ward_indicators_wales WHERE value_method <> 'best_fit'),
+        (SELECT count(*) FROM ward_indicators_wales
+         WHERE ward_code NOT IN (SELECT ward_code FROM lookup_lsoa21_wd24_wales))""").fetchone()
     ctx.summary["wales"] = {"lsoas": n, "wards": counts[0], "wards_in_scope": counts[1],
                             "lads": counts[2], "population": counts[3],
-                            "wards_with_area_shares": counts[4]}
+                            "wards_without_best_fit_lsoa": counts[5],
+                            "wards_with_some_area_shares": counts[4]}
 
 
 def _geometry(ctx: BuildContext) -> tuple[weights.Areas, gpd.GeoDataFrame]:
