@@ -172,7 +172,7 @@ def resolve_scope(ctx: BuildContext, las: Sequence[str] | None) -> Scope:
     p = ctx.resolve("lsoa21_wd24_lookup")
     lookup.load_lookup(ctx.con, p, ctx.report.file("lsoa21_wd24_lookup", str(p)))
     # Wales (issue 21): its rows go to their own table, so Welsh LAs resolve too
-    wimd.load_lookup_wales(ctx.con, p, ctx.report.file("lsoa21_wd24_lookup", str(p)))
+    wimd.load_lookup_wales(ctx.con, p, ctx.report.file("lsoa21_wd24_lookup_wales", str(p)))
     pairs = ctx.con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24 UNION "
                             "SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24_wales"
                             ).fetchall()

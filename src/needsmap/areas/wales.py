@@ -86,7 +86,7 @@ def stage(ctx: BuildContext) -> None:
 def _geometry(ctx: BuildContext) -> tuple[weights.Areas, gpd.GeoDataFrame]:
     """Welsh LSOA 2021 polygons (as :class:`weights.Areas`) and Welsh May 2024 wards."""
     p = ctx.resolve("lsoa21_boundaries")
-    fr = ctx.report.file("lsoa21_boundaries", str(p))
+    fr = ctx.report.file("lsoa21_boundaries_wales", str(p))  # the Welsh read of the file
     g = boundaries.read_features(p, ["LSOA21CD", "LSOA21NM"])
     g = boundaries.check_codes(g, p, fr, "LSOA21CD", "LSOA21NM", r"[EW]01[0-9]{6}")
     g = boundaries.reject_features(g, fr, ~g["code"].str.startswith("W"),
@@ -103,7 +103,7 @@ def _geometry(ctx: BuildContext) -> tuple[weights.Areas, gpd.GeoDataFrame]:
                           np.asarray(g.geometry.values, dtype=object))
     sid = "wd24_boundaries_bsc"
     pw = ctx.resolve(sid)
-    frw = ctx.report.file(sid, str(pw))
+    frw = ctx.report.file(f"{sid}_wales", str(pw))  # the Welsh read of the file
     wd = boundaries.read_features(pw, ["WD24CD", "WD24NM", "LAD24CD", "LAD24NM"])
     wd = boundaries.check_codes(wd, pw, frw, "WD24CD", "WD24NM", r"(?:[EW]05|S13|N08)[0-9]{6}")
     wd = boundaries.reject_features(wd, frw, ~wd["code"].str.startswith("W05"),
