@@ -37,11 +37,14 @@ def stage(ctx: BuildContext) -> None:
         raise InputError(ctx.catalogue.get("lsoa21_wd24_lookup").path,
                          "the LSOA21->WD24 lookup has no Welsh rows: the Welsh tables cannot be built")
     p = ctx.resolve("wimd2019_scores_ranks", required=False)
-    if p is None or not ctx.facts.get("under5_available"):
-        raise InputError(ctx.catalogue.get("wimd2019_scores_ranks").path,
-                         "the Welsh tables need WIMD 2019, the LSOA11->LSOA21 lookup and the "
-                         "mid-2020 estimates (one of them was not found)")
-    wimd.load_wimd(con, p, ctx.report.file("wimd2019_scores_ranks", str(p)))
+    if p is not None and ctx.facts.get("under5_available"):
+        wimd.load_wimd(con, p, ctx.report.file("wimd2019_scores_ranks", str(p)))
+    else:  # the build goes on: WIMD columns NULL, the Welsh index from CiLIF and density only
+        wimd.empty_wimd(con)
+        ctx.summary.setdefault("sources_unavailable", {})["wimd"] = (
+            "WIMD 2019 not built: missing " + ctx.catalogue.get("wimd2019_scores_ranks").path
+            + ("" if ctx.facts.get("under5_available") else
+               " (or the LSOA11->LSOA21 lookup or mid-2020 estimates)"))
     lsoas, wards_gdf = _geometry(ctx)
     con.register("_lsoa_wales", pa.table({
         "lsoa_code": pa.array(lsoas.codes.tolist(), pa.string()),
@@ -70,7 +73,6 @@ def stage(ctx: BuildContext) -> None:
     run_sql(con, "wales_aggregate", {"geom_method": GEOM_METHOD})
     for name in ("_wales_weight", "_wales_wards", "_wales_ward_geom"):
         con.unregister(name)
-    ctx.record_source(ctx.catalogue.get("wimd2019_scores_ranks"), p, "mirror")
     counts = con.execute("""SELECT (SELECT count(*) FROM ward_indicators_wales),
         (SELECT count(*) FROM ward WHERE nation = 'Wales'),
         (SELECT count(*) FROM lad_indicators_wales), (SELECT population FROM wales_indicators),
@@ -113,6 +115,6 @@ def _geometry(ctx: BuildContext) -> tuple[weights.Areas, gpd.GeoDataFrame]:
     wd["lad_name"] = wd["lad_name"].astype(object)
     wd = boundaries.check_geometry(wd, pw, frw)
     frw.rows_kept = len(wd)
-    ctx.record_source(ctx.catalogue.get(sid), pw, "mirror")
     return lsoas, wd.sort_values("code", ignore_index=True)
+
 

@@ -79,3 +79,9 @@ def load_wimd(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> Non
     con.execute(f"""CREATE OR REPLACE TEMP TABLE wimd_lsoa11 AS
         SELECT trim(lsoa11_code) AS lsoa11_code, {scores} FROM {kept} ORDER BY 1""")
     fr.rows_kept = con.execute("SELECT count(*) FROM wimd_lsoa11").fetchone()[0]
+
+
+def empty_wimd(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty ``wimd_lsoa11`` (no WIMD file): the Welsh tables are built with NULL scores."""
+    cols = ", ".join(f"{c} DOUBLE" for c in SCORES)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE wimd_lsoa11 (lsoa11_code VARCHAR, {cols})")
