@@ -11,7 +11,7 @@ FROM _lsoa_ward_weight
 ORDER BY lsoa_code, ward_code;
 
 CREATE OR REPLACE TABLE ward AS
-SELECT l.ward_code, l.ward_name, l.lad_code, l.lad_name, g.geom_method,
+SELECT l.ward_code, l.ward_name, l.lad_code, l.lad_name, 'England' AS nation, g.geom_method,
        ST_GeomFromWKB(g.wkb) AS geom, ST_GeomFromWKB(g.wkb_wgs84) AS geom_wgs84
 FROM _ward_list l JOIN _ward_geom g USING (ward_code)
 WHERE l.lad_code IN (SELECT lad_code FROM scope_lad)

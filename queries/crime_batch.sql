@@ -2,7 +2,7 @@
 -- Inputs: _crime_read (the rows read, in file order), _crime_first / _crime_badk (row numbering,
 -- crime_batch_prepare.sql), _crime_bad (structural rejects), _crime_files
 -- (file_idx, label, file_id, force), crime_snap (every coordinate already placed in its LSOA
--- 2021), lsoa (its ward and LAD), _crime_lsoa11 (the LSOA 2011 -> 2021 lookup, for the
+-- 2021), _lsoa_place (its ward and LAD: English and, issue 21, Welsh LSOAs), _crime_lsoa11 (the LSOA 2011 -> 2021 lookup, for the
 -- agreement check).
 -- First failing rule wins: no coordinates, out-of-range coordinates, bad Month, unknown crime
 -- type, outside the loaded boundaries, then duplicate Crime ID. Month and crime type are
@@ -34,7 +34,7 @@ WITH r AS (  -- the needed columns, each row with its position (rid) and rank in
     FROM (SELECT DISTINCT "Longitude" AS lon, "Latitude" AS lat, "LSOA code" AS file_lsoa
           FROM _crime_read) d
     JOIN crime_snap s ON s.lon = d.lon AND s.lat = d.lat
-    LEFT JOIN lsoa l ON l.lsoa_code = s.lsoa_code
+    LEFT JOIN _lsoa_place l ON l.lsoa_code = s.lsoa_code
     LEFT JOIN _crime_lsoa11 lu ON lu.lsoa11 = d.file_lsoa AND lu.lsoa21 = s.lsoa_code
 )
 SELECT r.rid, r.file_idx, r."row", nullif(r."Crime ID", '') AS crime_id,

@@ -1,4 +1,5 @@
--- Recorded crime outputs (issue 7), from crime_point, crime_file and ward_indicators_england.
+-- Recorded crime outputs (issue 7), from crime_point, crime_file and _crime_wards (the English
+-- wards of ward_indicators_england and, issue 21, the Welsh ones: needsmap.crime.build).
 -- Parameters: $selected_types (crime types in the rolling total), $min_area_rate (a LAD is in a
 -- force's area when that force's points there are at least this many per 1,000 residents per
 -- loaded month).
@@ -34,7 +35,7 @@ CREATE OR REPLACE TEMP TABLE _crime_lad_force AS
 WITH fm AS (
     SELECT police_force, count(DISTINCT month) AS n_months FROM crime_file GROUP BY police_force
 ), lp AS (
-    SELECT lad_code, sum(population) AS pop FROM ward_indicators_england GROUP BY lad_code
+    SELECT lad_code, sum(population) AS pop FROM _crime_wards GROUP BY lad_code
 ), c AS (
     SELECT lad_code, police_force, count(*) AS n FROM crime_point GROUP BY lad_code, police_force
 )
@@ -60,7 +61,7 @@ JOIN fm ON fm.police_force = l.police_force
        AND fm.m BETWEEN CAST(l.last_m - INTERVAL 11 MONTH AS DATE) AND l.last_m
 GROUP BY l.police_force, l.last_m;
 
--- Per ward: rolling 12-month totals over its force's window. Every English ward has a row;
+-- Per ward: rolling 12-month totals over its force's window. Every English and Welsh ward has a row;
 -- wards outside any loaded force area have NULL counts and full_coverage = false.
 -- Rates (per 1,000 residents, Census 2021) are given only with full coverage (12 of 12 months).
 CREATE OR REPLACE TEMP TABLE _ward_crime AS
@@ -68,7 +69,7 @@ WITH w AS (
     SELECT w.ward_code, w.ward_name, w.lad_code, w.lad_name, w.population,
            lf.police_force, fw.window_start, fw.window_end,
            coalesce(fw.months_in_window, 0) AS months_in_window
-    FROM ward_indicators_england w
+    FROM _crime_wards w
     LEFT JOIN _crime_lad_force lf ON lf.lad_code = w.lad_code
     LEFT JOIN _crime_force_window fw ON fw.police_force = lf.police_force
 ), c AS (

@@ -32,8 +32,10 @@ def test_england_ward_count_is_every_english_ward(england_store, mirror):
     wards = wards[wards.CTRY24CD == "E92000001"]
     assert len(wards) == 6817 and set(english.WD24CD) <= set(wards.WD24CD)
     for table in ("ward_indicators", "ward_indicators_england", "ward", "ward_ace", "ward_crime"):
-        got = q(england_store, f"SELECT ward_code FROM {table}").ward_code
+        # ward and ward_crime hold the Welsh wards too (issue 21): their English rows here
+        got = q(england_store, f"SELECT ward_code FROM {table} WHERE ward_code LIKE 'E%'").ward_code
         assert len(got) == 6817 and set(got) == set(wards.WD24CD), table
+    assert q(england_store, "SELECT count(*) AS n FROM ward WHERE nation = 'Wales'").n.iloc[0] == 762
     assert q(england_store, "SELECT count(DISTINCT ward_code) AS n FROM ward_access").n[0] == 6817
 
 
@@ -61,8 +63,9 @@ def test_population_sums_equal_census_for_england_and_each_lad(england_store, mi
 def test_load_report_accounts_for_every_row(england_store, mirror):
     rep = q(england_store, "SELECT * FROM load_report")
     assert (rep.rows_read == rep.rows_kept + rep.rows_rejected).all()
-    rej = q(england_store, "SELECT file, count(*) AS n FROM rejected_rows GROUP BY file")
-    merged = rep.merge(rej, on="file", how="left").fillna({"n": 0})
+    # one report per read: a file read twice (English rows, then Welsh rows: issue 21) has two
+    rej = q(england_store, "SELECT source_id, file, count(*) AS n FROM rejected_rows GROUP BY ALL")
+    merged = rep.merge(rej, on=["source_id", "file"], how="left").fillna({"n": 0})
     assert (merged.rows_rejected == merged.n).all(), "every rejected row is kept in rejected_rows"
     # rows read equal the data rows actually in each CSV (header excluded)
     core = {"lsoa21_wd24_lookup", "census2021_age6", "iod2025_domains", "iod2025_indicators",
@@ -146,10 +149,12 @@ def test_idaci_fallback_is_numerator_over_children(england_store, mirror):
 
 def test_ward_geometry_method_recorded(england_store):
     """One boundary product for the whole map (the mirror's UK BSC), never mixed."""
-    d = q(england_store, "SELECT geom_method, count(*) AS n FROM ward GROUP BY 1")
+    d = q(england_store, "SELECT geom_method, count(*) AS n FROM ward WHERE nation = 'England' "
+                         "GROUP BY 1")
     assert dict(zip(d.geom_method, d.n, strict=True)) == {"ons_wd24_bsc": 6817}
     con = open_store(england_store)
-    area = con.execute("SELECT sum(ST_Area(geom)) / 1e6 FROM ward").fetchone()[0]
+    area = con.execute("SELECT sum(ST_Area(geom)) / 1e6 FROM ward WHERE nation = 'England'"
+                       ).fetchone()[0]
     lsoa = con.execute("SELECT sum(area_km2) FROM lsoa").fetchone()[0]
     con.close()
     # the mirror README: 130,516.94 km² of English wards, 130,518.07 km² of English LSOAs
@@ -206,7 +211,7 @@ def test_ward_polygons_in_both_crs_agree(england_store):
         ST_Area(ST_Transform(geom_wgs84, 'EPSG:4326', 'EPSG:27700', always_xy := true)) AS a84,
         ST_Distance(ST_Centroid(geom), ST_Centroid(ST_Transform(geom_wgs84, 'EPSG:4326',
                     'EPSG:27700', always_xy := true))) AS shift_m
-        FROM ward""").df()
+        FROM ward WHERE nation = 'England'""").df()
     con.close()
     assert len(d) == 6817
     assert ((d.a84 - d.a27).abs() / d.a27).max() < 1e-3

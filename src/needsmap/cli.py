@@ -183,7 +183,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", parents=[common], help="build the store from the official files")
     b.add_argument("--la", action="append", metavar="NAME_OR_CODE",
-                   help="local authority to build (repeatable); default all England")
+                   help="local authority to build (repeatable), or Wales for its 22 LAs; default all "
+                        "England and Wales")
     _add_source_args(b)
     b.add_argument("--police", action="append", metavar="PATH",
                    help="police.uk street CSV file or directory (default: the catalogue's collection)")

@@ -6,20 +6,26 @@ all of them succeeded and the load report balances
 (:func:`needsmap.store.writer.new_store`). A failed or interrupted build leaves
 the previous store untouched.
 
-=========  ==============================================  ==========================================
-stage      module                                          writes
-=========  ==============================================  ==========================================
-areas      :func:`needsmap.areas.build.stage`              ``lsoa``, ``ward``, LSOA/ward/LAD/England
-                                                           indicators (boundaries, IoD2025, Census
-                                                           2021, CiLIF)
-services   :func:`needsmap.access.services.stage`          ``service``, ``service_coverage``,
-                                                           ``postcode`` (GIAS, epraccur, libraries,
-                                                           local and user lists)
-crime      :func:`needsmap.crime.build.stage`              ``crime_*``, ``ward_crime`` (police.uk)
-index      :func:`needsmap.index.tables.stage`             ``ward_ace``, ``lad_ace``, ``ace_config``
-access     :func:`needsmap.access.measures.stage`          ``lsoa_access``, ``ward_access``,
-                                                           ``ward_need``, ``ward_gaps``
-=========  ==============================================  ==========================================
+===========  ==============================================  ==========================================
+stage        module                                          writes
+===========  ==============================================  ==========================================
+areas        :func:`needsmap.areas.build.stage`              ``lsoa``, ``ward``, LSOA/ward/LAD/England
+                                                             indicators (boundaries, IoD2025, Census
+                                                             2021, CiLIF)
+wales        :func:`needsmap.areas.wales.stage`              Welsh rows of ``ward`` (``nation``) and
+                                                             ``lsoa_ward_weight``, the ``*_wales``
+                                                             tables, ``wales_indicators`` (WIMD 2019,
+                                                             Census 2021, CiLIF)
+services     :func:`needsmap.access.services.stage`          ``service``, ``service_coverage``,
+                                                             ``postcode`` (GIAS, epraccur, libraries,
+                                                             local and user lists)
+crime        :func:`needsmap.crime.build.stage`              ``crime_*``, ``ward_crime`` (police.uk)
+index        :func:`needsmap.index.tables.stage`             ``ward_ace``, ``lad_ace``, ``ace_config``
+wales_index  :func:`needsmap.index.wales.stage`              ``ward_ace_wales``, ``lad_ace_wales`` (the
+                                                             Welsh index, Welsh wards only)
+access       :func:`needsmap.access.measures.stage`          ``lsoa_access``, ``ward_access``,
+                                                             ``ward_need``, ``ward_gaps``
+===========  ==============================================  ==========================================
 
 Each stage is ``stage(ctx: BuildContext)`` (:mod:`needsmap.context`). After the last
 stage the store is checked against :mod:`needsmap.store.schema`: a table with a
@@ -40,10 +46,12 @@ from needsmap import __version__
 from needsmap.access import measures as access_measures
 from needsmap.access import services as access_services
 from needsmap.areas import build as areas
+from needsmap.areas import wales
 from needsmap.context import BuildContext, BuildOptions
 from needsmap.crime import build as crime
 from needsmap.index import tables as index_tables
-from needsmap.ingest import lookup
+from needsmap.index import wales as wales_index
+from needsmap.ingest import lookup, wimd
 from needsmap.ingest.report import LoadReport
 from needsmap.scope import Scope, resolve_las
 from needsmap.settings import SCHEMA_VERSION, Settings
@@ -57,9 +65,11 @@ from needsmap.store.writer import DEFAULT_WAIT, StoreWriteError, new_store
 #: The stages, in order.
 STAGES: dict[str, Callable[[BuildContext], None]] = {
     "areas": areas.stage,
+    "wales": wales.stage,
     "services": access_services.stage,
     "crime": crime.stage,
     "index": index_tables.stage,
+    "wales_index": wales_index.stage,
     "access": access_measures.stage,
 }
 
@@ -157,13 +167,19 @@ def _run_stages(target: Path, settings: Settings, las: Sequence[str] | None, con
 def resolve_scope(ctx: BuildContext, las: Sequence[str] | None) -> Scope:
     """Load the LSOA21->WD24->LAD24 lookup and resolve ``las`` against its LADs.
 
-    Writes ``lookup_lsoa21_wd24`` and ``scope_lad``. An unknown LA raises
+    Writes ``lookup_lsoa21_wd24``, ``lookup_lsoa21_wd24_wales`` and ``scope_lad``. An unknown LA raises
     :class:`~needsmap.scope.UnknownArea` before any stage has run.
     """
     p = ctx.resolve("lsoa21_wd24_lookup")
     lookup.load_lookup(ctx.con, p, ctx.report.file("lsoa21_wd24_lookup", str(p)))
-    pairs = ctx.con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24").fetchall()
-    scope = resolve_las(las, pairs)
+    # Wales (issue 21): its rows go to their own table, so Welsh LAs resolve too
+    wimd.load_lookup_wales(ctx.con, p, ctx.report.file("lsoa21_wd24_lookup_wales", str(p)))
+    pairs = ctx.con.execute("SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24 UNION "
+                            "SELECT DISTINCT lad_code, lad_name FROM lookup_lsoa21_wd24_wales"
+                            ).fetchall()
+    wales = [r[0] for r in ctx.con.execute(
+        "SELECT DISTINCT lad_code FROM lookup_lsoa21_wd24_wales ORDER BY 1").fetchall()]
+    scope = resolve_las(las, pairs, nations={"Wales": wales})
     run_sql(ctx.con, "scope_lad", {"lads": scope.codes_or_none()})
     return scope
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -83,11 +83,24 @@ def resolve_la(item: str, lads: Iterable[tuple[str, str]]) -> tuple[str, str]:
                       + (f"; did you mean: {', '.join(close)}?" if close else ""))
 
 
-def resolve_las(requested: Sequence[str] | None, lads: Iterable[tuple[str, str]]) -> Scope:
-    """Resolve LA names or codes to a :class:`Scope` (``None`` or empty: every LA)."""
+def resolve_las(requested: Sequence[str] | None, lads: Iterable[tuple[str, str]],
+                nations: Mapping[str, Sequence[str]] | None = None) -> Scope:
+    """Resolve LA names or codes to a :class:`Scope` (``None`` or empty: every LA).
+
+    ``nations`` maps a nation name (``"Wales"``) to its LAD codes: a requested item that is a
+    nation name (any case) stands for all of them, so ``--la Wales`` builds Wales.
+    """
     if not requested:
         return ALL
     pairs = list(lads)
-    found = dict(resolve_la(item, pairs) for item in requested)
+    names = dict(pairs)
+    by_nation = {_key(k): v for k, v in (nations or {}).items()}
+    found: dict[str, str] = {}
+    for item in requested:
+        if _key(item) in by_nation:
+            found.update((c, names[c]) for c in by_nation[_key(item)] if c in names)
+        else:
+            code, name = resolve_la(item, pairs)
+            found[code] = name
     codes = tuple(sorted(found))
     return Scope(codes, tuple(found[c] for c in codes))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Version of the store's table layout. The app refuses a store whose version differs.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Repository root (holds ``queries/`` and ``geodata/``).
 PACKAGE_DIR = Path(__file__).resolve().parent

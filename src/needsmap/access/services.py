@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from needsmap.areas.locate import locate, reject_unlocated
+from needsmap.areas.locate import has_wales, locate, reject_unlocated
 from needsmap.context import BuildContext
-from needsmap.ingest.codepoint import PostcodeIndex, load_codepoint
+from needsmap.ingest.codepoint import ENGLAND, WALES, PostcodeIndex, load_codepoint
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.ingest.services.epraccur import read_epraccur
 from needsmap.ingest.services.geocode import CANDIDATE_COLUMNS, empty_candidates
@@ -79,7 +79,10 @@ def load_postcodes(ctx: BuildContext) -> PostcodeIndex:
                           "country_code": pa.array([], pa.string())})
         return PostcodeIndex(empty, vintage="(not available: `needsmap fetch codepoint_open`)")
     table = load_codepoint(found.path, ctx.settings.cache_dir, sha256=ctx.sha256(src, found))
-    return PostcodeIndex(table, vintage=src.vintage)
+    index = PostcodeIndex(table, vintage=src.vintage)
+    if has_wales(ctx.con):  # issue 21: Welsh services are placed in the Welsh LSOAs
+        index.countries = (ENGLAND, WALES)
+    return index
 
 
 def _tag(df: pd.DataFrame, key: str, source: str, vintage: str) -> pd.DataFrame:

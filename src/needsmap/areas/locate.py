@@ -2,7 +2,8 @@
 
 Services, police.uk records and a user's uploaded list are all placed with
 :func:`lsoa_of_points`, against the store's ``lsoa`` polygons (EPSG:27700, every
-English LSOA 2021 with its ward and LAD). The codes come from the polygon, never
+English LSOA 2021 with its ward and LAD) and, in a store with Welsh tables, the Welsh
+``lsoa_wales`` polygons (issue 21). The codes come from the polygon, never
 from a code column of the source.
 
 The edge rule
@@ -64,18 +65,29 @@ _CACHE: dict[tuple, LsoaPolygons] = {}
 _LOCK = threading.Lock()
 
 
+def has_wales(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store has Welsh LSOA polygons (``lsoa_wales``, the wales stage; issue 21)."""
+    return bool(run_sql(con, "store_has_table", {"name": "lsoa_wales"}).fetchone()[0])
+
+
+def lsoa_place(con: duckdb.DuckDBPyConnection) -> None:
+    """Temporary view ``_lsoa_place(lsoa_code, ward_code, lad_code)``: English and Welsh LSOAs."""
+    run_sql(con, "lsoa_place_ew" if has_wales(con) else "lsoa_place")
+
+
 def lsoa_polygons(con: duckdb.DuckDBPyConnection) -> LsoaPolygons:
     """The ``lsoa`` polygons of the store on ``con``, parsed once and kept.
 
     The cache key is the table's size, first and last code and total area, so a
     connection to another (or a rebuilt) store gets its own polygons.
     """
-    key = tuple(run_sql(con, "locate_lsoa_key").fetchone())
+    ew = has_wales(con)
+    key = tuple(run_sql(con, "locate_lsoa_key_ew" if ew else "locate_lsoa_key").fetchone())
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    tb = run_sql(con, "locate_lsoa_polygons").to_arrow_table()
+    tb = run_sql(con, "locate_lsoa_polygons_ew" if ew else "locate_lsoa_polygons").to_arrow_table()
     polys = shapely.from_wkb(tb.column("wkb").combine_chunks().to_numpy(zero_copy_only=False))
     shapely.prepare(polys)
     out = LsoaPolygons(

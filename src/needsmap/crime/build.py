@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from needsmap.areas.locate import has_wales
 from needsmap.context import BuildContext
 from needsmap.crime.load import ensure_tables, load_files
 from needsmap.ingest.police import (
@@ -152,6 +153,7 @@ def build_outputs(con: duckdb.DuckDBPyConnection,
     from needsmap.stats import byar_ci
 
     ensure_tables(con)
+    run_sql(con, "crime_wards_ew" if has_wales(con) else "crime_wards")
     run_sql(con, "crime_outputs", {"selected_types": list(selected_types),
                                    "min_area_rate": float(min_area_rate)})
     tb = con.execute("SELECT * FROM _ward_crime").to_arrow_table()

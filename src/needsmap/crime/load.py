@@ -10,7 +10,8 @@ in a fixed number of set-based steps, whatever its number of files:
    :func:`needsmap.areas.locate.lsoa_of_points` (the project's one point-in-LSOA rule)
    and cached in ``crime_snap``: police.uk points are anonymised to a fixed set of snap
    points, so rows join back to the cache in SQL;
-3. the row rules, points in no English LSOA (e.g. Gwent's Welsh points), and a
+3. the row rules, points in no loaded LSOA (English, and Welsh in a store built with the
+   wales stage, issue 21), and a
    non-blank Crime ID already kept (earlier in the batch, in file then row order, or in
    an earlier batch) rejected as a duplicate (``queries/crime_batch.sql``); blank IDs are
    normal for anti-social behaviour;
@@ -31,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pyarrow as pa
 
-from needsmap.areas.locate import lsoa_of_points, lsoa_polygons
+from needsmap.areas.locate import lsoa_of_points, lsoa_place, lsoa_polygons
 from needsmap.crs import bng_from_lonlat
 from needsmap.ingest.police import (
     CRIME_TYPES,
@@ -141,6 +142,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Sequence[PoliceFile],
             read_batch(con, batch, duck)
             warm.result()
             assign_new_points(con)
+            lsoa_place(con)  # English and (issue 21) Welsh LSOAs with their ward and LAD
             run_sql(con, "crime_batch", _params(reports[idx[0]].source_id))
             rows = run_sql(con, "crime_batch_counts").fetchall()
             _record(con, [files[i] for i in idx], [reports[i] for i in idx],

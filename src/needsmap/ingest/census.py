@@ -24,6 +24,11 @@ CHILD_BAND = "Aged 15 years and under"
 def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> None:
     raw = read_csv_raw(con, path, fr, COLUMNS)
     bands = ", ".join(literal(b) for b in AGE_BANDS)
+    # the Welsh rows of the lookup (issue 21), where the pipeline has loaded them
+    wales = con.execute("SELECT count(*) FROM duckdb_tables() "
+                        "WHERE table_name = 'lookup_lsoa21_wd24_wales'").fetchone()[0]
+    lookups = ("SELECT lsoa_code FROM lookup_lsoa21_wd24"
+               + (" UNION ALL SELECT lsoa_code FROM lookup_lsoa21_wd24_wales" if wales else ""))
     rules = [
         gss_rule("lsoa21_code", r"[EW]01[0-9]{6}", "LSOA 2021"),
         # the cell as read first; only a cell that is not a band is trimmed and checked again
@@ -32,9 +37,10 @@ def load_census(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> N
         *numeric_rule("usual_residents", allow_negative=False, allow_suppressed=False, integer=True),
         ("duplicate lsoa21_code and age_group", "age_group",
          f"(_row NOT IN (SELECT min(_row) FROM {raw} GROUP BY lsoa21_code, age_group))"),
-        ("out of scope: not an English LSOA", "lsoa21_code", "(NOT starts_with(lsoa21_code, 'E'))"),
+        ("out of scope: not an English or Welsh LSOA", "lsoa21_code",
+         "(NOT (starts_with(lsoa21_code, 'E') OR starts_with(lsoa21_code, 'W')))"),
         ("LSOA missing from the LSOA21->WD24 lookup", "lsoa21_code",
-         "(lsoa21_code NOT IN (SELECT lsoa_code FROM lookup_lsoa21_wd24))"),
+         f"(lsoa21_code NOT IN ({lookups}))"),
     ]
     kept = apply_rules(con, raw, fr, rules, COLUMNS)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _census_kept AS SELECT * FROM {kept}")

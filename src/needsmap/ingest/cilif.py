@@ -74,8 +74,9 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
         *numeric_rule("value", allow_negative=False, allow_suppressed=True),
         ("area name not found in the ONS MSOA 2011 lookup", "Year",
          "(area NOT IN (SELECT msoa_name FROM msoa11))"),
-        ("out of scope: not an English MSOA", "Year",
-         "(area NOT IN (SELECT msoa_name FROM msoa11 WHERE starts_with(msoa_code, 'E')))"),
+        ("out of scope: not an English or Welsh MSOA", "Year",
+         "(area NOT IN (SELECT msoa_name FROM msoa11 WHERE starts_with(msoa_code, 'E') "
+         "OR starts_with(msoa_code, 'W')))"),
         ("duplicate area name", "Year", "(row_number() OVER (PARTITION BY area ORDER BY _row) > 1)"),
     ]
     _kept_as(con, apply_rules(con, "_cilif_raw", fr, rules, ["area", "value"]), "_cilif_kept")

@@ -36,6 +36,7 @@ from needsmap.ingest.report import InputError
 from needsmap.sources.resolve import sha256_file
 
 ENGLAND = "E92000001"
+WALES = "W92000004"
 COUNTRY_NAMES = {"E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland",
                  "N92000002": "Northern Ireland"}
 
@@ -178,6 +179,9 @@ class PostcodeIndex:
     def __init__(self, table: pa.Table | pd.DataFrame | None, vintage: str = "",
                  con: duckdb.DuckDBPyConnection | None = None, relation: str = "codepoint") -> None:
         self.vintage = vintage
+        #: Countries whose postcodes are kept (the rest are "point outside ..."); England by
+        #: default, England and Wales in a build with the Welsh tables (issue 21).
+        self.countries: tuple[str, ...] = (ENGLAND,)
         self._relation = relation
         self._sectors: pd.DataFrame | None = None
         if table is None:

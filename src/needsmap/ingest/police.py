@@ -85,7 +85,7 @@ REASONS = {
     "bad_coords": "coordinates outside the valid longitude/latitude range",
     "bad_month": "Month is not YYYY-MM",
     "unknown_type": "unknown crime type (not a police.uk category)",
-    "outside": "point outside the loaded boundaries (not in any English LSOA 2021)",
+    "outside": "point outside the loaded boundaries (not in any English or Welsh LSOA 2021 of the store)",
     "duplicate": "duplicate Crime ID (already kept from an earlier row or file)",
 }
 

@@ -11,6 +11,7 @@ import duckdb
 
 from needsmap import CAVEAT
 from needsmap.snapshot import content as C
+from needsmap.snapshot import wales as W
 from needsmap.snapshot.localities import LocalitySet, slugify
 from needsmap.snapshot.render import PdfPrinter, render_html, render_index
 
@@ -63,6 +64,10 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
     """
     out.mkdir(parents=True, exist_ok=True)
     la_code = la_name = None
+    if la and (welsh := W.welsh_la(con, la)) is not None:
+        if localities:
+            raise KeyError("localities in Welsh LAs are not supported yet; use --la alone")
+        return _write_wales(con, welsh, out, formats, advance)
     if la:
         la_code, la_name = C.resolve_la(con, la)
     england = C.england_row(con)
@@ -117,6 +122,26 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, localities: LocalitySet | No
     title = "Locality snapshots" + (f": {localities.name}" if localities else "") + \
         (f" ({la_name})" if la_name else "")
     written.index.write_text(render_index(title, entries, dt.date.today().isoformat(), CAVEAT),
+                             encoding="utf-8")
+    written.files.append(written.index)
+    return written
+
+
+def _write_wales(con: duckdb.DuckDBPyConnection, la: tuple[str, str], out: Path,
+                 formats: Sequence[str], advance: Callable[[str], None] | None) -> Written:
+    """A Welsh LA's snapshot, compared with the LA and Wales (:mod:`needsmap.snapshot.wales`)."""
+    from needsmap.index.wales import CAVEAT_WALES
+
+    code, name = la
+    written = Written(index=out / "index.html")
+    written.files.extend(W.write(con, code, out, formats))
+    if advance:
+        advance(name)
+    entries = [{"name": f"{name} (whole LA, Wales)", "n_wards": None, "children": "",
+                "child_poverty": "", "cmp": C.F.Comparison("", "none"),
+                "files": [(p.suffix.lstrip(".").upper(), p.name) for p in written.files]}]
+    written.index.write_text(render_index(f"Local authority snapshot ({name}, Wales)", entries,
+                                          dt.date.today().isoformat(), CAVEAT_WALES),
                              encoding="utf-8")
     written.files.append(written.index)
     return written

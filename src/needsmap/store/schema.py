@@ -22,6 +22,9 @@ from needsmap.sql import run_sql
 # --------------------------------------------------------------------------- meanings
 #: Meanings of columns that recur across tables (a table may override one).
 COMMON: dict[str, str] = {
+    "nation": "England or Wales: each nation's figures and index are its own, never ranked "
+              "together",
+    "vintage_wimd": "WIMD 2019 release used (Wales)",
     "lsoa_code": "LSOA 2021 code (GSS E01...)",
     "lsoa_name": "LSOA 2021 name",
     "ward_code": "electoral ward (May 2024) code (GSS E05...)",
@@ -172,6 +175,17 @@ _WARD_MEANINGS = (
                  "denominator of density_per_km2"),
 )
 
+#: WIMD 2019 scores (Wales), carried from LSOA 2011 to 2021 (docs/method.md, "Wales").
+_WIMD = _cols("""wimd_score, income_score, employment_score, health_score, education_score,
+    access_to_services_score, housing_score, community_safety_score, physical_environment_score""")
+_WIMD_MEANINGS = tuple((c, f"WIMD 2019 {c.removesuffix('_score').replace('_', ' ')} score "
+                           "(higher = more deprived; LSOA 2011 carried to 2021 by "
+                           "lsoa11_means; resident-weighted for areas)") for c in _WIMD)
+_WALES_IND = (*_cols("""population, children_0_15, under5, area_km2, density_per_km2,
+    cilif_children, cilif_rate"""), *_WIMD)
+_WARD_WALES = ("ward_code", "ward_name", "lad_code", "lad_name", "nation", "n_lsoa",
+               *_WALES_IND, *_FIT, *_cols("vintage_wimd, vintage_census, vintage_lookup, vintage_cilif"))
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     # ---- build bookkeeping (pipeline)
     Table("meta", "one row per key: schema_version, needsmap_version, built_at, scope, "
@@ -203,7 +217,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("lookup_lsoa21_wd24", "one row per English LSOA 2021: ONS best-fit lookup",
           _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
           written_by="pipeline (scope)"),
-    Table("scope_lad", "LADs in the build scope", ("lad_code", "lad_name"),
+    Table("scope_lad", "LADs in the build scope", ("lad_code", "lad_name", "nation"),
           written_by="pipeline"),
     # ---- areas stage
     Table("lsoa", "every English LSOA 2021 (always national); ward_code is its best-fit ward "
@@ -269,9 +283,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                            "of its LSOA 2011 in 2019 as it does in 2025 (0 if not split)"),
            ("lsoa11_change", "ONS change indicators of the LSOAs 2011 behind it (U, S, M, X)")),
           written_by="areas stage"),
-    Table("ward", "wards in scope, with their polygon", _cols(
-        "ward_code, ward_name, lad_code, lad_name, geom_method, geom, geom_wgs84"),
-        written_by="areas stage"),
+    Table("ward", "wards in scope, English and Welsh, with their polygon", _cols(
+        "ward_code, ward_name, lad_code, lad_name, nation, geom_method, geom, geom_wgs84"),
+        written_by="areas stage (English rows), wales stage (Welsh rows)"),
     Table("ward_indicators_england", "every English WD24 ward (no geometry)", _WARD_IND,
           _WARD_MEANINGS, written_by="areas stage"),
     Table("ward_indicators", "wards in scope with geometry: ward_indicators_england joined "
@@ -374,7 +388,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         (("crime_type", "police.uk crime type"),
          ("crimes", "records, each counted in the wards of its LSOA with the weight w")),
         written_by="crime stage"),
-    Table("ward_crime", "one row per English ward: recorded crime over 12 months", _cols(
+    Table("ward_crime", "one row per English and Welsh ward: recorded crime over 12 months", _cols(
         """ward_code, ward_name, lad_code, lad_name, police_force, window_start, window_end,
         months_in_window, full_coverage, population, crimes_12m, rate_12m_per_1000,
         rate_12m_lower95, rate_12m_upper95, all_crimes_12m, violence_12m, burglary_12m,
@@ -552,6 +566,74 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("gap_rule", "the rule (needsmap.access.gaprules): 'local'"),
          ("commissioning_rank", "order among high-need wards (1 = gap, furthest first)")),
         kind="view", written_by="access stage"),
+    # ---- Wales (issue 21): Welsh figures and the Welsh index, never ranked with England
+    Table("lookup_lsoa21_wd24_wales", "one row per Welsh LSOA 2021: ONS best-fit lookup",
+          _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
+          written_by="pipeline (scope)"),
+    Table("lsoa_wales", "every Welsh LSOA 2021 with its polygon (the twin of lsoa)", _cols(
+        "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, geom"),
+        written_by="wales stage"),
+    Table("lsoa_indicators_wales", "every Welsh LSOA 2021: the measures Welsh areas are built "
+          "from", (*_cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, "
+                          "nation, population, children_0_15, under5, area_km2, density_per_km2, "
+                          "cilif_children"), *_WIMD, "n_lsoa11"),
+          (*_WIMD_MEANINGS, ("n_lsoa11", "LSOAs 2011 whose WIMD scores were carried to it")),
+          written_by="wales stage"),
+    Table("ward_indicators_wales", "every Welsh WD24 ward (no geometry)", _WARD_WALES,
+          (*_WARD_MEANINGS, *_WIMD_MEANINGS), written_by="wales stage"),
+    Table("ward_indicators_wales_geo", "Welsh wards in scope with geometry: "
+          "ward_indicators_wales joined to ward", (*_WARD_WALES, "geom_method", "geom",
+                                                   "geom_wgs84"),
+          (*_WARD_MEANINGS, *_WIMD_MEANINGS), kind="view", written_by="wales stage"),
+    Table("lad_indicators_wales", "every Welsh LAD", (
+        "lad_code", "lad_name", "nation", "n_lsoa", *_WALES_IND, "n_ward"), _WIMD_MEANINGS,
+        written_by="wales stage"),
+    Table("wales_indicators", "one row: Wales (the Welsh comparator, beside england_indicators)",
+          ("area_code", "area_name", "n_lsoa", *_WALES_IND), _WIMD_MEANINGS,
+          written_by="wales stage"),
+    Table("ward_ace_wales", "one row per Welsh ward: the Welsh modelled ACE risk index, ranked "
+          "among Welsh wards only", _cols(
+        """ward_code, ward_name, lad_code, lad_name, nation, population, children_0_15, method,
+        welsh_ace_score, welsh_ace_rank, welsh_ace_decile, welsh_ace_rank_in_lad,
+        welsh_ace_quintile_in_lad, ns_community_safety, ns_health, ns_housing,
+        ns_child_poverty, ns_density, abuse_neglect_score, abuse_neglect_rank,
+        abuse_neglect_decile, n_abuse_neglect_indicators, household_dysfunction_score,
+        household_dysfunction_rank, household_dysfunction_decile,
+        n_household_dysfunction_indicators, context_score, context_rank, context_decile,
+        n_context_indicators, n_domains"""),
+        (("method", "wales_domains (docs/method.md, Wales)"),
+         ("welsh_ace_score", "mean of the domain rank quantiles among Welsh wards, 0-1 "
+                             "(higher = higher modelled risk)"),
+         ("welsh_ace_rank", "rank among Welsh wards (1 = highest modelled risk)"),
+         ("welsh_ace_decile", "decile among Welsh wards (1 = highest tenth)"),
+         ("welsh_ace_rank_in_lad", "rank within the Welsh LAD"),
+         ("welsh_ace_quintile_in_lad", "quintile within the Welsh LAD (1 = highest fifth)"),
+         ("ns_community_safety", "normal score of the WIMD community safety score (Wales)"),
+         ("ns_health", "normal score of the WIMD health score (Wales)"),
+         ("ns_housing", "normal score of the WIMD housing score (Wales)"),
+         ("ns_child_poverty", "normal score of the CiLIF rate (Wales)"),
+         ("ns_density", "normal score of log population density (Wales)"),
+         ("abuse_neglect_score", "abuse and neglect domain score (Welsh wards)"),
+         ("abuse_neglect_rank", "rank among Welsh wards (1 = highest)"),
+         ("abuse_neglect_decile", "decile among Welsh wards (1 = highest)"),
+         ("n_abuse_neglect_indicators", "proxies behind the domain score"),
+         ("household_dysfunction_score", "household dysfunction domain score (Welsh wards)"),
+         ("household_dysfunction_rank", "rank among Welsh wards (1 = highest)"),
+         ("household_dysfunction_decile", "decile among Welsh wards (1 = highest)"),
+         ("n_household_dysfunction_indicators", "proxies behind the domain score"),
+         ("context_score", "wider context domain score (Welsh wards)"),
+         ("context_rank", "rank among Welsh wards (1 = highest)"),
+         ("context_decile", "decile among Welsh wards (1 = highest)"),
+         ("n_context_indicators", "proxies behind the domain score"),
+         ("n_domains", "domains the ward has (3 = all)")),
+        written_by="wales_index stage"),
+    Table("lad_ace_wales", "one row per Welsh LAD: child-weighted mean of its wards' Welsh "
+          "index", _cols("lad_code, lad_name, nation, children_0_15, welsh_ace_score, n_ward, "
+                         "welsh_ace_rank"),
+          (("welsh_ace_score", "children-weighted mean of the wards' welsh_ace_score"),
+           ("n_ward", "Welsh wards in the LAD"),
+           ("welsh_ace_rank", "rank among the Welsh LADs (1 = highest modelled risk)")),
+          written_by="wales_index stage"),
 )}
 
 

@@ -128,8 +128,10 @@ def geocode_postcodes(df: pd.DataFrame, fr: FileReport, postcodes: PostcodeIndex
     sel, pc, hit = sel[df.index], pc[df.index], hit.loc[df.index]
     missing = sel & ~hit["found"]
     sector_country = postcodes.sector_country(pc.where(missing))
-    elsewhere = missing & sector_country.notna() & (sector_country != ENGLAND)
-    why = ("point outside England (postcode not in Code-Point Open" + vintage + "; its sector "
+    kept = list(getattr(postcodes, "countries", (ENGLAND,)))
+    where = " and ".join(COUNTRY_NAMES.get(c, c) for c in kept)
+    elsewhere = missing & sector_country.notna() & ~sector_country.isin(kept)
+    why = (f"point outside {where} (postcode not in Code-Point Open" + vintage + "; its sector "
            + pc.str.slice(0, -2) + " is in " + sector_country.map(COUNTRY_NAMES).fillna("?") + ")")
     df = reject(fr, df, elsewhere, why, column, raw)
     sel, hit = sel[df.index], hit.loc[df.index]
@@ -142,8 +144,8 @@ def geocode_postcodes(df: pd.DataFrame, fr: FileReport, postcodes: PostcodeIndex
                 "(positional quality 90)", column, raw)
     sel, hit = sel[df.index], hit.loc[df.index]
     country = hit["country_code"]
-    outside = sel & (country != ENGLAND)
-    why = "point outside England (postcode in " + country.map(COUNTRY_NAMES).fillna(country.astype(str)) + ")"
+    outside = sel & ~country.isin(kept)
+    why = f"point outside {where} (postcode in " + country.map(COUNTRY_NAMES).fillna(country.astype(str)) + ")"
     df = reject(fr, df, outside, why, column, raw)
     sel, hit = sel[df.index], hit.loc[df.index]
     df = df.copy()

@@ -1,0 +1,4 @@
+-- _lsoa_place: every LSOA a point can be placed in, with its best-fit ward and LAD: English
+-- (lsoa) and, when $wales (the store has lsoa_wales), Welsh.
+CREATE OR REPLACE TEMP VIEW _lsoa_place AS
+SELECT lsoa_code, ward_code, lad_code FROM lsoa;
