@@ -563,7 +563,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("far_km", "the distance the rule calls far for this ward (km)"),
          ("children_beyond", "children in the ward's LSOAs further than far_km (w-weighted)"),
          ("high_need", "in the top need deciles"), ("gap_flag", "high need and far"),
-         ("gap_rule", "the rule (needsmap.access.gaprules): 'local'"),
+         ("gap_rule", "the rule (access/gaprules.py): 'local'"),
          ("commissioning_rank", "order among high-need wards (1 = gap, furthest first)")),
         kind="view", written_by="access stage"),
     # ---- Wales (issue 21): Welsh figures and the Welsh index, never ranked with England
