@@ -19,6 +19,7 @@ one above; within a layer, packages must not import each other in a cycle):
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,18 @@ def test_ingest_and_store_import_no_stage():
                 if a == low and b in ("access", "index", "crime", "views", "snapshot", "areas",
                                       "pipeline")]
         assert not hits, "\n".join(hits)
+
+
+def test_ingest_and_store_do_not_name_a_stage_package():
+    """Issue 13's check: its grep for the four stage packages' module paths over ingest/
+    and store/ prints nothing (in code or in text)."""
+    pat = re.compile(r"needsmap.access|needsmap.index|needsmap.crime|needsmap.views")
+    hits = [f"{f.relative_to(SRC)}:{i}: {line.strip()}"
+            for pkg in ("ingest", "store") for f in sorted((SRC / pkg).rglob("*"))
+            if f.is_file() and f.suffix in {".py", ".sql", ".toml", ".md"}
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+            if pat.search(line)]
+    assert not hits, "\n".join(hits)
 
 
 def test_no_import_cycle_between_packages():
