@@ -205,3 +205,14 @@ def test_run_online_fetches_the_childrens_centres_and_a_trafford_build_has_them(
     row = _q(db, f"SELECT origin, form, layout, download FROM source WHERE source_id = '{SID}'")
     assert row[0][:3] == ("cache", "publisher's file", "gias_childrens_centres")
     assert row[0][3].endswith("/get-information-schools.service.gov.uk/Downloads")  # the prefix
+
+
+def test_no_answer_is_retried_and_named(tmp_path):
+    src = load_catalogue().get(SID)
+    r = Resolver(tmp_path / "cache", url_prefix="http://127.0.0.1:9", progress=False,
+                 backoff=0.0, retries=2)
+    with pytest.raises(SourceUnavailable) as err:
+        r.download_found(src)
+    msg = str(err.value)
+    assert "after 2 attempts" in msg and msg.count("step 1 (the Downloads page)") == 2
+    assert "no answer (ConnectError" in msg and f"By hand: {src.manual}" in msg

@@ -70,11 +70,14 @@ class GIASExtractError(RuntimeError):
         1 to 5 (:data:`STEPS`).
     status
         The HTTP status of the answer, if any (the resolver retries 429 and 5xx).
+    network
+        True if no answer came (a network error: the resolver retries it).
     """
 
-    def __init__(self, step: int, message: str, status: int | None = None) -> None:
+    def __init__(self, step: int, message: str, status: int | None = None,
+                 network: bool = False) -> None:
         super().__init__(f"GIAS extract, {STEPS[step]}: {message}")
-        self.step, self.status = step, status
+        self.step, self.status, self.network = step, status, network
 
 
 class _Page(HTMLParser):
@@ -147,8 +150,12 @@ class _Session:
         """``(response, its public URL)`` after redirects (unless not ``follow``); HTTP errors
         raise for ``step``."""
         for _ in range(MAX_REDIRECTS + 1):
-            resp = self.client.request(method, self.rewrite(url), follow_redirects=False,
-                                       **kw)  # type: ignore[arg-type]
+            try:
+                resp = self.client.request(method, self.rewrite(url), follow_redirects=False,
+                                           **kw)  # type: ignore[arg-type]
+            except httpx.TransportError as exc:
+                raise GIASExtractError(step, f"{method} {url}: no answer "
+                                             f"({type(exc).__name__}: {exc})", network=True) from exc
             if resp.is_redirect and not resp.headers.get("location"):
                 raise GIASExtractError(step, f"{method} {url} answered HTTP "
                                              f"{resp.status_code} with no Location")

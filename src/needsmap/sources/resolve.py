@@ -30,7 +30,7 @@ error. ``fetch = "dated"`` links (GIAS) try today's file, then up to a week back
 ``fetch = "arcgis"`` reads an ONS feature service page by page
 (:mod:`needsmap.sources.arcgis`); ``fetch = "gias_extract"`` asks GIAS's Downloads form
 for an extract and takes the data CSV out of its zip (:mod:`needsmap.sources.gias_extract`;
-an unexpected answer at any step is not retried, except HTTP 429/5xx).
+an unexpected answer at any step is not retried, except HTTP 429/5xx and no answer).
 
 For tests, ``$NEEDSMAP_URL_PREFIX`` (or ``url_prefix``) rewrites every publisher link
 ``https://host/path?query`` to ``<prefix>/host/path?query`` (a loopback server that
@@ -648,5 +648,5 @@ class Resolver:
             else:
                 run(None)
         except gias_extract.GIASExtractError as exc:
-            retry = exc.status is not None and exc.status in RETRY_STATUS
+            retry = exc.network or (exc.status is not None and exc.status in RETRY_STATUS)
             raise (_Retry if retry else _Fatal)(str(exc)) from exc
