@@ -10,7 +10,7 @@ what a person's browser does there, and checks each step:
    (``__RequestVerificationToken``), when the form has one, goes back with the form;
    its cookie stays in the client.
 2. **Collate.** ``POST`` the form as a browser sends it: every hidden input in page
-   order, and the checkboxes of the tags asked for ticked (a checkbox whose value is the
+   order, the first named submit button, and the checkboxes of the tags asked for ticked (a checkbox whose value is the
    tag, or ``<prefix>.Selected`` beside a hidden ``<prefix>.Tag`` holding it). The answer
    must be a redirect to the page that says the extract is being made, or that page
    (a link to the extract, or a ``<meta http-equiv="refresh">``).
@@ -99,9 +99,9 @@ class _Page(HTMLParser):
                           "inputs": []}
             self.forms.append(self._form)
         elif tag in ("input", "button") and self._form is not None and a.get("name"):
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
             self._form["inputs"].append({"name": a["name"], "value": a.get("value", ""),
-                                         "type": a.get("type", "text").lower(),
-                                         "checked": "checked" in a})
+                                         "type": kind, "checked": "checked" in a})
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
@@ -189,6 +189,7 @@ def _collate_form(page: _Page, url: str, tags: tuple[str, ...]) -> tuple[str, li
         raise GIASExtractError(1, f"the form at {url} offers no download tagged {missing} "
                                   f"({len(inputs)} inputs; has GIAS renamed the download?)")
     fields = []
+    submitted = False  # a browser sends the button pressed: the first named submit button
     for i in inputs:
         if i["type"] == "checkbox":
             tick = i["value"] in tags or (i["name"].endswith(".Selected")
@@ -197,6 +198,9 @@ def _collate_form(page: _Page, url: str, tags: tuple[str, ...]) -> tuple[str, li
                 fields.append((i["name"], i["value"] or "true"))
         elif i["type"] in ("hidden", "text"):
             fields.append((i["name"], i["value"]))
+        elif i["type"] == "submit" and not submitted:
+            fields.append((i["name"], i["value"]))
+            submitted = True
     return urljoin(url, form["action"]), fields
 
 
