@@ -4,14 +4,15 @@ The server (``tests/badinput/loopback.py``) serves, at the catalogue's direct-li
 (``NEEDSMAP_URL_PREFIX`` rewrites ``https://host/path`` to ``<server>/host/path``), files
 in the publishers' layouts made from the mirror (``tests/official_layouts.py``): the
 ONS feature services (paged), the ONS hub CSV, IoD2025 File 7 (CSV) and File 8 (XLSX),
-GIAS (Windows-1252, yesterday's date-stamped name), the epraccur ODS report, the
+GIAS (Windows-1252, yesterday's date-stamped name), GIAS's Downloads form for the
+children's centres extract (``tests/gias_site.py``), the epraccur ODS report, the
 police.uk archive zip, Code-Point Open behind a redirect, and byte copies. Nothing is
 mocked in the network layer.
 
 ``needsmap sources`` with no mirror and an empty cache lists every source as missing with
-its link; ``needsmap fetch`` fills the cache (the family hub list served holds the mirror's
-only two real sites, below the layout's floor for a national list: refused with a message
-naming the row count; the rest downloaded); after the three by-hand files (Census 2021, CiLIF and the
+its link; ``needsmap fetch`` fills the cache (the family hub list and the children's centres
+extract served hold the mirror's only two real sites, below the layout's floor for a
+national list: refused with a message naming the row count; the rest downloaded); after the three by-hand files (Census 2021, CiLIF and the
 mid-2020 estimates) are put in the cache, ``build --la Blackpool`` with no mirror gives
 the ward figures, recorded crime and services of the build from the mirror.
 """
@@ -24,6 +25,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import gias_site
 import official_layouts as ol
 import pytest
 from badinput.loopback import Loopback, serve
@@ -32,7 +34,7 @@ from rich.console import Console
 from needsmap.cli import main
 from needsmap.pipeline import build
 from needsmap.settings import Settings
-from needsmap.sources import load_catalogue
+from needsmap.sources import gias_extract, load_catalogue
 from needsmap.store.db import open_store
 
 BY_HAND = ("census2021_age6", "cilif_msoa", "sape_mid2020_lsoa11")
@@ -45,13 +47,14 @@ def official(mirror: Path, tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
-def server(official) -> Iterator[Loopback]:
+def server(official, mirror) -> Iterator[Loopback]:
     root, info = official
     with serve(root) as srv:
         for path, layer in info["layers"].items():
             srv.feature_layer(path, layer)
         for path, to in info["redirects"].items():
             srv.redirect(path, to)
+        srv.app(f"/{gias_site.HOST}/", gias_site.GIASSite(mirror, polls=1))
         yield srv
 
 
@@ -64,6 +67,7 @@ def fetched(server, tmp_path_factory, mirror) -> dict:
     mp.delenv("NEEDSMAP_BASE_URL", raising=False)
     mp.setenv("NEEDSMAP_CACHE", str(cache))
     mp.setenv("NEEDSMAP_URL_PREFIX", server.url)
+    mp.setattr(gias_extract, "POLL_SECONDS", 0.01)
     out = {"cache": cache}
     try:
         import contextlib
@@ -112,15 +116,19 @@ def test_fetch_fills_the_cache_from_the_publishers_layouts(fetched, server):
     cat = load_catalogue()
     downloadable = [s.id for s in cat if s.download and not s.unused]
     got = [sid for sid in downloadable if after[sid]["where"] == "cache"]
-    assert set(downloadable) - set(got) == {"family_hubs"}  # 2 rows: implausible, refused
+    # the two national lists served hold the mirror's 2 real Trafford sites: implausible
+    # for England, refused (tests/test_sources_gias_extract.py shows them read)
+    assert set(downloadable) - set(got) == {"family_hubs", "gias_childrens_centres"}
     assert after["police_uk"]["where"] == "cache"
-    assert fetched["rc"] == 1  # the refused download
+    assert fetched["rc"] == 1  # the refused downloads
     assert "family_hubs" in fetched["fetch_text"] and "failed" in fetched["fetch_text"]
+    assert "gias_childrens_centres" in fetched["fetch_text"]
     from needsmap.sources import Resolver, SourceUnavailable
 
-    with pytest.raises(SourceUnavailable, match=r"only 2 data rows.*at least 50"):
-        Resolver(fetched["cache"] / "fh", url_prefix=server.url, progress=False).download_found(
-            cat.get("family_hubs"))
+    for sid in ("family_hubs", "gias_childrens_centres"):
+        with pytest.raises(SourceUnavailable, match=r"only 2 data rows.*at least 50"):
+            Resolver(fetched["cache"] / "fh", url_prefix=server.url, progress=False
+                     ).download_found(cat.get(sid))
     assert "To get by hand" in fetched["fetch_text"]
     for sid in BY_HAND:
         assert sid in fetched["fetch_text"]  # its manual steps are printed
@@ -135,7 +143,8 @@ def test_fetch_fills_the_cache_from_the_publishers_layouts(fetched, server):
     gias = [r for r in server.requests if "edubasealldata" in r]
     assert len(gias) == 2 and gias[0] != gias[1]
     # a second fetch finds everything present and asks for nothing but what failed
-    assert all("List_of_family_hub_sites" in r for r in fetched["second_fetch_requests"])
+    assert all("List_of_family_hub_sites" in r or r.startswith(f"/{gias_site.HOST}/Downloads")
+               for r in fetched["second_fetch_requests"])
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +244,7 @@ def test_run_with_a_mirror_downloads_the_family_hub_list_and_the_build_has_its_s
     _, info = official
     lay = layouts.LAYOUTS["dfe_family_hubs"]
     monkeypatch.setitem(layouts.LAYOUTS, "dfe_family_hubs", dataclasses.replace(lay, min_rows=1))
+    monkeypatch.setattr(gias_extract, "POLL_SECONDS", 0.01)
     cache = tmp_path / "cache"
     monkeypatch.setenv("NEEDSMAP_MIRROR", str(mirror))
     monkeypatch.setenv("NEEDSMAP_CACHE", str(cache))

@@ -9,6 +9,9 @@ layer's ``?f=json`` metadata and ``/query`` pages with ``resultOffset`` /
 ``where`` clauses the catalogue uses), and redirect a path (:meth:`Loopback.redirect`,
 as the OS Downloads API does).
 
+It can also hand every request under a path prefix, GET or POST, to a Python callable
+(:meth:`Loopback.app`: a site that answers a form, such as GIAS's Downloads page).
+
 Faults are queued per URL path and consumed one per request:
 
 ``"corrupt"``   full length, but some bytes flipped (only the checksum can tell)
@@ -80,10 +83,37 @@ class _Handler(SimpleHTTPRequestHandler):
                     "properties": {"exceededTransferLimit": more}})
         return True
 
+    def _app(self, method: str, key: str) -> bool:
+        """Answer from an app registered for a prefix of ``key``; False if none is."""
+        app = next((a for p, a in self.server.apps.items() if key.startswith(p)), None)
+        if app is None:
+            return False
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        status, headers, out = app(method, key, urlsplit(self.path).query, dict(self.headers),
+                                   body)
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+        return True
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        key = unquote(urlsplit(self.path).path)
+        with self.server.lock:
+            self.server.requests.append(key)
+        if not self._app("POST", key):
+            self.send_error(405)
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         key = unquote(urlsplit(self.path).path)
         with self.server.lock:
             self.server.requests.append(key)
+        if self._app("GET", key):
+            return None
+        with self.server.lock:
             queue = self.server.faults.get(key)
             fault = queue.pop(0) if queue else None
             target = self.server.redirects.get(key)
@@ -176,6 +206,7 @@ class _Server(ThreadingHTTPServer):
     layers: dict[str, FeatureLayer]
     redirects: dict[str, str]
     pages: list[tuple[str, int, int]]
+    apps: dict[str, object]
 
 
 class Loopback:
@@ -209,6 +240,11 @@ class Loopback:
         """Answer ``relpath`` with a 302 to ``to_relpath`` on this server."""
         self._server.redirects["/" + relpath.lstrip("/")] = f"{self.url}/{to_relpath.lstrip('/')}"
 
+    def app(self, prefix: str, handler: object) -> None:
+        """Answer every GET and POST under ``prefix`` with
+        ``handler(method, path, query, headers, body) -> (status, headers, body)``."""
+        self._server.apps["/" + prefix.lstrip("/")] = handler
+
     @property
     def pages(self) -> list[tuple[str, int, int]]:
         """Feature-service pages served: ``(layer path, offset, features)``."""
@@ -227,6 +263,7 @@ def serve(root: str | os.PathLike[str]) -> Iterator[Loopback]:
     server.layers = {}
     server.redirects = {}
     server.pages = []
+    server.apps = {}
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

@@ -31,6 +31,8 @@ FETCH_KINDS = {
     "file": "one GET of the direct link",
     "dated": "a date-stamped link ({date:%Y%m%d}): today's file, else up to a week back",
     "arcgis": "an ONS ArcGIS feature service, read page by page (resultOffset) into one file",
+    "gias_extract": "a GIAS extract made on request: the Downloads form (tags), a wait, a zip "
+                    "(member)",
 }
 
 
@@ -57,6 +59,9 @@ class Source:
         Layout of the publisher's file (:data:`needsmap.sources.layouts.LAYOUTS`).
     where
         For ``fetch = "arcgis"``: the feature-service ``where`` clause.
+    tags, member
+        For ``fetch = "gias_extract"``: the Downloads form's tags to tick, and the glob of
+        the data CSV in the zip (:mod:`needsmap.sources.gias_extract`).
     required, instead, without
         Whether the build needs it; ids of sources that make it unnecessary when one of
         them is present; what the build does without it.
@@ -82,6 +87,8 @@ class Source:
     save_as: str | None = None
     layout: str | None = None
     where: str = "1=1"
+    tags: tuple[str, ...] = ()
+    member: str = ""
     required: bool = True
     instead: tuple[str, ...] = ()
     without: str = ""
@@ -92,6 +99,9 @@ class Source:
         if self.fetch not in FETCH_KINDS:
             raise ValueError(f"source {self.id}: unknown fetch {self.fetch!r}; valid: "
                              f"{', '.join(FETCH_KINDS)}")
+        if self.fetch == "gias_extract" and not (self.tags and self.member and self.download):
+            raise ValueError(f"source {self.id}: fetch = 'gias_extract' needs download, tags "
+                             "and member")
         if not (self.path or self.save_as):
             raise ValueError(f"source {self.id}: needs a mirror path or a save_as name")
 
@@ -203,7 +213,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     sources = {}
     for sid, d in data.get("source", {}).items():
         try:
-            sources[sid] = Source(id=sid, **_tuple_fields(dict(d), "columns", "instead"))
+            sources[sid] = Source(id=sid, **_tuple_fields(dict(d), "columns", "instead", "tags"))
         except TypeError as exc:
             raise ValueError(f"catalogue source {sid}: {exc}") from None
     collections = {}

@@ -19,6 +19,9 @@ layout                     kind         read by
 ``iod2025_file7``          csv          :func:`needsmap.ingest.iod.load_file7`
 ``iod2025_file8``          xlsx         :func:`needsmap.ingest.iod.file8_to_csv`
 ``gias_edubasealldata``    csv cp1252   :mod:`needsmap.ingest.services.gias`
+``gias_childrens_centres`` csv          :mod:`needsmap.ingest.services.national` (the
+                                        CSV taken from GIAS's extract zip by
+                                        :mod:`needsmap.sources.gias_extract`)
 ``epraccur``               csv          :mod:`needsmap.ingest.services.epraccur` (the
                                         legacy zip's CSV and the ODS report)
 ``police_archive``         zip          :mod:`needsmap.ingest.police` (read in the zip)
@@ -146,7 +149,8 @@ LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (
             _c("PhaseOfEducation (name)"), _c("Easting"), _c("Northing")), min_rows=20_000),
     Layout("gias_childrens_centres", "csv",
            "needsmap.ingest.services.national.read_gias_childrens_centres",
-           (_c("EstablishmentName"), _c("Postcode")), min_rows=50),
+           (_c("EstablishmentName"), _c("EstablishmentStatus (name)"),
+            _c("TypeOfEstablishment (name)"), _c("Postcode")), min_rows=50),
     Layout("dfe_family_hubs", "csv", "needsmap.ingest.services.national.read_family_hubs",
            (_c("Family_Hub", "Family hub", "Family Hub"), _c("Postcode")), min_rows=50),
     Layout("epraccur", "csv", "needsmap.ingest.services.epraccur.read_epraccur",

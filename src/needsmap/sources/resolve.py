@@ -28,7 +28,9 @@ Other HTTP errors (404, 403, ...) and a layout mismatch are not retried. Local
 write errors (disk full, read-only cache) stop at once with the path and the OS
 error. ``fetch = "dated"`` links (GIAS) try today's file, then up to a week back;
 ``fetch = "arcgis"`` reads an ONS feature service page by page
-(:mod:`needsmap.sources.arcgis`).
+(:mod:`needsmap.sources.arcgis`); ``fetch = "gias_extract"`` asks GIAS's Downloads form
+for an extract and takes the data CSV out of its zip (:mod:`needsmap.sources.gias_extract`;
+an unexpected answer at any step is not retried, except HTTP 429/5xx and no answer).
 
 For tests, ``$NEEDSMAP_URL_PREFIX`` (or ``url_prefix``) rewrites every publisher link
 ``https://host/path?query`` to ``<prefix>/host/path?query`` (a loopback server that
@@ -520,6 +522,9 @@ class Resolver:
                 if source.fetch == "arcgis" and not mirror_copy:
                     os.close(fd)
                     self._fetch_arcgis(client, url, part, source)
+                elif source.fetch == "gias_extract" and not mirror_copy:
+                    os.close(fd)
+                    self._fetch_gias(client, part, source)
                 else:
                     with os.fdopen(fd, "wb") as fh:
                         self._fetch(client, url, fh, source)
@@ -622,3 +627,26 @@ class Resolver:
             raise (_Retry if code in RETRY_STATUS else _Fatal)(str(exc)) from exc
         except arcgis.ArcGISError as exc:
             raise _Retry(str(exc)) from exc
+
+    def _fetch_gias(self, client: httpx.Client, part: Path, source: Source) -> None:
+        from needsmap.sources import gias_extract
+
+        def run(say) -> None:  # noqa: ANN001
+            gias_extract.fetch_extract(client, source.download, part, source.tags,  # type: ignore[arg-type]
+                                       source.member,
+                                       rewrite=lambda u: rewrite_url(u, self.url_prefix),
+                                       progress=say)
+
+        try:
+            if self.progress:
+                from rich.progress import Progress, SpinnerColumn
+
+                with Progress(SpinnerColumn(), "[progress.description]{task.description}",
+                              transient=True, console=self.console) as prog:
+                    task = prog.add_task(f"download {source.id}", total=None)
+                    run(lambda text: prog.update(task, description=f"{source.id}: {text}"))
+            else:
+                run(None)
+        except gias_extract.GIASExtractError as exc:
+            retry = exc.network or (exc.status is not None and exc.status in RETRY_STATUS)
+            raise (_Retry if retry else _Fatal)(str(exc)) from exc

@@ -7,9 +7,18 @@
 * **GIAS open children's centres** (``gias_childrens_centres``, the
   ``edubaseallchildrencentre*.csv`` of the GIAS Downloads page): ``EstablishmentName``,
   ``Postcode`` and, where present, ``URN``, ``EstablishmentStatus (name)`` (rows not open
-  are rejected), ``TypeOfEstablishment (name)`` (children's centres and their linked
-  sites) and ``Easting``/``Northing`` (used before the postcode). Every row is a
-  ``childrens_centre``. UTF-8 or Windows-1252 (:mod:`needsmap.ingest.csvio`).
+  are rejected), ``TypeOfEstablishment (name)`` and ``Easting``/``Northing`` (used before
+  the postcode). Every row kept is a ``childrens_centre``; its ``source_category`` is its
+  GIAS type. UTF-8 or Windows-1252 (:mod:`needsmap.ingest.csvio`). ``needsmap fetch``
+  gets it from GIAS's Downloads form (:mod:`needsmap.sources.gias_extract`).
+
+  **Linked sites are kept.** A "Children's centre linked site" is a further place where
+  a children's centre offers its services to families (GIAS gives it its own URN and
+  address); for the distance a family travels to early help it is a place they can go,
+  so it counts as a ``childrens_centre`` like the main site. ``source_category`` ("...
+  linked site") tells the two apart. A row of any other type (a school, say, in a file
+  saved under this name by mistake) is rejected with its type, so it never becomes a
+  children's centre.
 
 Both are read with the one strict CSV reader; every row is kept or rejected with a
 reason (no name, a postcode that cannot be placed, a duplicate, a site not open).
@@ -83,6 +92,11 @@ def read_family_hubs(path: str | os.PathLike[str], fr: FileReport,
                       geocode=df["geocode"])
 
 
+def is_childrens_centre_type(name: str) -> bool:
+    """True for GIAS's "Children's centre" and "Children's centre linked site" (any apostrophe)."""
+    return _key(name).startswith("childrenscentre")
+
+
 def read_gias_childrens_centres(path: str | os.PathLike[str], fr: FileReport,
                                 postcodes: PostcodeIndex) -> pd.DataFrame:
     """Parse a GIAS children's centres extract into ``childrens_centre`` candidates."""
@@ -102,6 +116,10 @@ def read_gias_childrens_centres(path: str | os.PathLike[str], fr: FileReport,
         st = df[status].fillna("").str.strip()
         df = reject(fr, df, ~st.str.lower().str.startswith("open"),
                     "not open (status " + st.where(st != "", "blank") + ")", status, raw)
+    if etype:
+        t = df[etype].fillna("").str.strip()
+        df = reject(fr, df, ~t.map(is_childrens_centre_type),
+                    "not a children's centre (type " + t.where(t != "", "blank") + ")", etype, raw)
     df = reject_duplicates(df, fr, [urn] if urn else ["_name", "_postcode"], raw,
                            "URN" if urn else "name and postcode")
     e = finite_number(df[east]) if east else pd.Series(np.nan, index=df.index)
