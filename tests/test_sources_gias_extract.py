@@ -205,6 +205,10 @@ def test_run_online_fetches_the_childrens_centres_and_a_trafford_build_has_them(
     row = _q(db, f"SELECT origin, form, layout, download FROM source WHERE source_id = '{SID}'")
     assert row[0][:3] == ("cache", "publisher's file", "gias_childrens_centres")
     assert row[0][3].endswith("/get-information-schools.service.gov.uk/Downloads")  # the prefix
+    # the Trafford list (an extract of GIAS) is not read beside it: each centre counted once
+    assert _q(db, "SELECT count(*) FROM service WHERE type = 'childrens_centre'") == [(2,)]
+    assert _q(db, "SELECT count(*) FROM load_report "
+                  "WHERE source_id = 'trafford_childrens_centres'") == [(0,)]
 
 
 def test_no_answer_is_retried_and_named(tmp_path):

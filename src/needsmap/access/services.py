@@ -113,8 +113,15 @@ def stage(ctx: BuildContext) -> None:
     add("libraries", lambda p, fr: read_libraries(p, fr, postcodes))
     add("family_hubs", lambda p, fr: read_family_hubs(p, fr, postcodes))
     add("gias_childrens_centres", lambda p, fr: read_gias_childrens_centres(p, fr, postcodes))
-    add("trafford_childrens_centres", lambda p, fr: read_service_csv(
-        Path(p).read_bytes(), fr, postcodes, default_type="childrens_centre", label=Path(p).name))
+    if "gias_childrens_centres" in reports:
+        # The Trafford list is an extract of GIAS: with the national list it would count
+        # Trafford's centres twice, so it is not read (and the build summary says so).
+        ctx.summary.setdefault("sources_unavailable", {})["trafford_childrens_centres"] = (
+            "not read: the national GIAS children's centres list covers Trafford")
+    else:
+        add("trafford_childrens_centres", lambda p, fr: read_service_csv(
+            Path(p).read_bytes(), fr, postcodes, default_type="childrens_centre",
+            label=Path(p).name))
     add("gm_pharmacies", lambda p, fr: read_service_csv(
         Path(p).read_bytes(), fr, postcodes, default_type="pharmacy", label=Path(p).name,
         column_map={"pharmacy_name": "name"}))
