@@ -80,19 +80,34 @@ def open_store(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     try:
         con = connect(p, read_only=True)
     except duckdb.Error as exc:  # locked by a writer, or not a DuckDB file
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"The store {p} is locked by another process (a build or another writer). "
-                f"Wait for it to finish, or close it, then retry. ({exc})"
-            ) from exc
-        raise StoreError(
-            f"Cannot open the store {p}: {exc}. Rebuild it with `needsmap build --db {p}`."
-        ) from exc
+        raise open_error(p, exc) from exc
+    check_version(con, p)
+    return con
+
+
+def open_error(path: Path, exc: duckdb.Error) -> StoreError:
+    """The :class:`StoreError` for a store file DuckDB could not open (locked, or not DuckDB)."""
+    if "lock" in str(exc).lower():
+        return StoreError(
+            f"The store {path} is locked by another process (a build or another writer). "
+            f"Wait for it to finish, or close it, then retry. ({exc})")
+    return StoreError(
+        f"Cannot open the store {path}: {exc}. Rebuild it with `needsmap build --db {path}`.")
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Check the store on ``con`` is a needsmap store of this :data:`SCHEMA_VERSION`.
+
+    Raises
+    ------
+    StoreError
+        (after closing ``con``) naming ``path`` and what to do, if it is not.
+    """
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"{p} is not a needsmap store (no meta table). Rebuild it.") from exc
+        raise StoreError(f"{path} is not a needsmap store (no meta table). Rebuild it.") from exc
     try:
         version = int(row[0]) if row else -1
     except (TypeError, ValueError):
@@ -100,10 +115,8 @@ def open_store(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     if version != SCHEMA_VERSION:
         con.close()
         raise StoreError(
-            f"The store {p} has schema version {version}; this needsmap needs "
-            f"{SCHEMA_VERSION}. Rebuild it with `needsmap build --db {p}`."
-        )
-    return con
+            f"The store {path} has schema version {version}; this needsmap needs "
+            f"{SCHEMA_VERSION}. Rebuild it with `needsmap build --db {path}`.")
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -42,10 +42,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from needsmap.settings import SCHEMA_VERSION, default_db_path
+from needsmap.settings import default_db_path
 from needsmap.sql import literal, read_query
 from needsmap.store import schema
-from needsmap.store.db import StoreError, connect
+from needsmap.store.db import StoreError, check_version, connect, open_error
 from needsmap.views._memo import forget_everywhere, memo
 
 log = logging.getLogger("needsmap.app")
@@ -124,28 +124,9 @@ def _open_version(path: Path, threads: int | None = None) -> duckdb.DuckDBPyConn
         con.execute(f"ATTACH {literal(str(path))} AS {_CATALOG} (READ_ONLY)")
     except duckdb.Error as exc:
         con.close()
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"The store {path} is locked by another process (a build or another "
-                f"writer). Wait for it to finish, or close it, then retry. ({exc})") from exc
-        raise StoreError(
-            f"Cannot open the store {path}: {exc}. Rebuild it with `needsmap build --db {path}`."
-        ) from exc
+        raise open_error(path, exc) from exc
     con.execute(f"USE {_CATALOG}")
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error as exc:
-        con.close()
-        raise StoreError(f"{path} is not a needsmap store (no meta table). Rebuild it.") from exc
-    try:
-        version = int(row[0]) if row else -1
-    except (TypeError, ValueError):
-        version = -1
-    if version != SCHEMA_VERSION:
-        con.close()
-        raise StoreError(
-            f"The store {path} has schema version {version}; this needsmap needs "
-            f"{SCHEMA_VERSION}. Rebuild it with `needsmap build --db {path}`.")
+    check_version(con, path)
     try:  # warm PROJ once, so the first map is not slowed by it
         con.execute("SELECT ST_Transform(ST_Point(400000, 400000), 'EPSG:27700', "
                     "'EPSG:4326')").fetchall()
