@@ -94,3 +94,5 @@ class Number:
 PORT = Number(int, 1, 65535)
 #: Seconds a writer waits for another writer of the same store (``0``: fail at once).
 WAIT_SECONDS = Number(float, 0, 86_400)
+#: Download attempts per file (``needsmap fetch --retries``).
+RETRIES = Number(int, 1, 20)

@@ -662,6 +662,7 @@ BAD_OPTION_VALUES: list[tuple[str, str, list[str], tuple[str, ...]]] = [
     ("serve", "--replicas", [], ("0", "-2", "257", "nan")),
     ("serve", "--port", [], ("0", "65536")),
     ("serve", "--check-interval", [], ("0", "-1", "nan", "inf")),
+    ("fetch", "--retries", [], ("0", "-1", "21", "nan", "2.5")),
 ]
 
 

@@ -19,6 +19,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from needsmap.argtypes import RETRIES
 from needsmap.settings import Settings
 from needsmap.sources.catalogue import Catalogue, Source, load_catalogue
 from needsmap.sources.resolve import Resolver, SourceUnavailable
@@ -178,7 +179,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         "police_uk = the police.uk archive)")
     _add_source_args(f)
     f.add_argument("--force", action="store_true", help="download even if present")
-    f.add_argument("--retries", type=int, default=3, help="attempts per file (default 3)")
+    f.add_argument("--retries", type=RETRIES, default=3, help="attempts per file (default 3)")
     f.add_argument("--no-progress", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fetch)
 
