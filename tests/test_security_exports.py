@@ -101,7 +101,10 @@ def test_escape_frame_property(values):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(PAYLOADS) | st.text(st.characters(min_codepoint=32), max_size=12),
+# no lone surrogates (category Cs): pandas' Arrow-backed strings refuse them when the frame is
+# built, and no decoded input file or browser upload can produce one
+@given(st.lists(st.sampled_from(PAYLOADS)
+                | st.text(st.characters(min_codepoint=32, exclude_categories=("Cs",)), max_size=12),
                 min_size=1, max_size=5))
 def test_xlsx_property_no_formula(values):
     assert_inert_xlsx(views_exports.to_xlsx(frame(values)))
