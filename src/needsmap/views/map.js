@@ -267,6 +267,7 @@ class WardMap {
     // Fit first, so the polygons are projected once, at the zoom they are drawn at.
     const [[s, w], [n, e]] = g.bounds;
     this.userMoved = false;
+    this.geomBounds = [[s, w], [n, e]];
     this.fit([[s, w], [n, e]]);
     const renderer = this.canvas ? L.canvas({padding: 0.2, tolerance: 2}) : L.svg({padding: 0.2});
     const group = L.featureGroup();
@@ -492,6 +493,11 @@ class WardMap {
     });
     group.addTo(this.map);
     this.overlay = group;
+    // Keep whole catchment circles in view (unless the user has moved the map).
+    if (!this.userMoved && this.geomBounds && ov.groups.some((g) => g.radius)) {
+      const b = L.latLngBounds(this.geomBounds).extend(group.getBounds());
+      this.fit([[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]]);
+    }
     this.marker.setAttribute("data-overlay", counts.join("|"));
   }
 

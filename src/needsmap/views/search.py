@@ -165,7 +165,7 @@ def _figures(ctx: ViewContext, res: dict) -> None:
                 and pd.notna(row["children_0_15"].iloc[0]) else None)
     ace = need[need["need_measure"] == "ace"]
     c1, c2 = st.columns(2)
-    c1.metric("Children 0-15 in the ward", f"{children:,.0f}" if children is not None else "–")
+    c1.metric("Children 0-15", f"{children:,.0f}" if children is not None else "–")
     c2.metric("ACE index decile", f"{int(ace['need_decile'].iloc[0])}"
               if len(ace) and pd.notna(ace["need_decile"].iloc[0]) else "–",
               help="1 = the tenth of English wards with the highest modelled risk. "
@@ -185,13 +185,18 @@ def _nearest(near: pd.DataFrame) -> None:
         st.caption("No services in this store to measure distances to.")
         return
     show = near[near["rank"] == 1].copy() if "rank" in near else near.copy()
-    show["note"] = ["" if bool(c) is not False else "list does not cover this area"
-                    for c in show["list_covers_area"]]
+    local = show["list_covers_area"].map(lambda c: not pd.isna(c) and not bool(c)).astype(bool)
+    uncovered = show.loc[local, "type_label"].astype(str).tolist()
+    show = show[~local]
     st.markdown("**Nearest services** (straight line from the postcode)")
-    st.dataframe(show[["type_label", "name", "distance_km", "note"]].rename(columns={
-        "type_label": "Service", "name": "Nearest", "distance_km": "km", "note": "Note"}),
-        hide_index=True, width="stretch", key=None, column_config={
-            "km": st.column_config.NumberColumn(format="%.2f")})
+    table = pd.DataFrame({
+        "Service": show["type_label"].astype(str).to_numpy(),
+        "Nearest": show["name"].astype(str).to_numpy(),
+        "km": [f"{v:.2f}" for v in show["distance_km"]]}).set_index("Service")
+    st.table(table)  # an HTML table: short, and readable by screen readers
+    if uncovered:
+        st.caption("Not listed for this area (their lists are kept by other areas): "
+                   + ", ".join(uncovered) + ".")
 
 
 def found(scope: str) -> Found | None:

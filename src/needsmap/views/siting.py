@@ -45,6 +45,7 @@ PROPOSED_STYLE = ("#D55E00", "star")
 #: Ward classes after the proposed sites open.
 WARD_COLOURS = ("#dcdae4", "#b9a8dc", "#6a5fa8")
 WARD_LABELS = ("All children within reach", "Some children beyond", "Most children beyond")
+WARD_SHORT = ("None beyond", "Some beyond", "Most beyond")
 
 PARAMS = [
     Param("tg_site_on", "site", "0"),
@@ -214,14 +215,15 @@ def _result(ctx: ViewContext, lad: str, inputs, result, existing_label: str,  # 
             st.markdown("**Proposed sites** (in the order each adds most)")
             prop = sites[sites["status"] == "proposed"] if len(sites) else sites
             if len(prop):
-                st.dataframe(prop[["order", "name", "ward_name", "children_newly_covered",
-                                   "weighted_newly_covered", "children_nearest"]]
+                st.dataframe(prop[["order", "name", "children_newly_covered",
+                                   "weighted_newly_covered", "children_nearest", "ward_name"]]
                              .rename(columns={"order": "#", "name": "Site", "ward_name": "Ward",
                                               "children_newly_covered": "Children newly reached",
                                               "weighted_newly_covered": "Need-weighted",
                                               "children_nearest": "Nearest for"})
                              if "ward_name" in prop else prop, hide_index=True, width="stretch",
                              key="tg_site_table", column_config={
+                                 "Site": st.column_config.TextColumn(width="medium"),
                                  "Children newly reached": st.column_config.NumberColumn(format="%.0f"),
                                  "Need-weighted": st.column_config.NumberColumn(format="%.0f"),
                                  "Nearest for": st.column_config.NumberColumn(format="%.0f")})
@@ -271,7 +273,7 @@ def _map(ctx: ViewContext, lad: str, result, sites: pd.DataFrame, km: float,  # 
     style = maps.Style(f"tg-site-{sig}", "After the new sites", k, values, WARD_COLOURS, extra)
     counts = [k.count(i) for i in range(3)]
     legend = maps.Legend("Wards after the new sites", [
-        (WARD_COLOURS[i], WARD_LABELS[i], f"{counts[i]:,}", WARD_LABELS[i]) for i in range(3)],
+        (WARD_COLOURS[i], WARD_LABELS[i], f"{counts[i]:,}", WARD_SHORT[i]) for i in range(3)],
         foot=f"Circles: {km:g} km straight line around each site (dashed: existing).")
 
     def rows(df: pd.DataFrame, proposed: bool) -> list[list[object]]:
