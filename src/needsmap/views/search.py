@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -65,6 +66,11 @@ def _search(token: str, text: str) -> dict:
         pass
     try:
         r = search(cur, text)
+    except duckdb.Error as exc:  # e.g. a store built without Code-Point Open
+        return {"kind": "not_found", "message": f"search is unavailable in this store ({exc})",
+                "code": None, "name": None, "lon": None, "lat": None, "ward_code": None,
+                "ward_name": None, "lad_code": None, "lad_name": None, "in_scope": None,
+                "lsoa_code": None, "matches": pd.DataFrame(), "nearest": pd.DataFrame()}
     finally:
         cur.close()
     return {"kind": r.kind, "message": r.message, "code": r.code, "name": r.name,
