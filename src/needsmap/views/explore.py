@@ -342,7 +342,6 @@ def render(ctx: ViewContext) -> None:
     if "ward" in restored and st.session_state.get("ward") not in ward_codes:
         url_problem("ward", restored.raw["ward"], f"not a ward in {area_label}; no ward selected.")
     show_url_problems()
-    search_ui.box(ctx, "ex", _apply_search, with_details=False)
     if ace_error:
         st.warning(f"The index could not be recomputed with these weights: {ace_error}",
                    icon=":material/warning:")
@@ -359,6 +358,8 @@ def render(ctx: ViewContext) -> None:
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
+    with pcol:  # beside the map, so the map stays above the fold
+        search_ui.box(ctx, "ex", _apply_search, with_details=False, side_by_side=False)
     if first:
         with pcol:
             st.caption("The controls, the ward panel and the table of wards (the text "

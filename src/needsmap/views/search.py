@@ -99,16 +99,21 @@ def prepare(ctx: ViewContext, scope: str, restored: Restored, apply: Apply) -> N
         _run(ctx, scope, st.session_state.get(f"{scope}_q", ""), apply)
 
 
-def box(ctx: ViewContext, scope: str, apply: Apply, *, with_details: bool = True) -> None:
+def box(ctx: ViewContext, scope: str, apply: Apply, *, with_details: bool = True,
+        side_by_side: bool = True) -> None:
     """The search box and what it found; ``with_details`` adds the ward's figures and the nearest
-    services here (else the view places :func:`details` itself)."""
+    services here (else the view places :func:`details` itself); ``side_by_side`` puts the
+    message beside the box (else below it, for a narrow column)."""
     key = f"{scope}_q"
     st.session_state.setdefault(key, "")
 
     def changed() -> None:
         _run(ctx, scope, st.session_state.get(key, ""), apply)
 
-    c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    if side_by_side:
+        c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+    else:
+        c1 = c2 = st.container()
     c1.text_input("Search a postcode, ward or local authority", key=key, on_change=changed,
                   placeholder="e.g. FY1 1AN, Talbot, Blackpool", icon=":material/search:",
                   help="A postcode lands on its ward and marks it on the map (Code-Point Open; "
