@@ -153,4 +153,6 @@ def test_bad_postcode_says_so(page, server):
     assert "ZZ99 9ZZ not found in Code-Point Open" in msg.inner_text()
     assert "terminated postcodes are not included" in msg.inner_text()
     assert page.locator(f"{MAP_ROOT} .nm-ov").count() == 0
+    page.get_by_text("Services on the map").wait_for()  # the full run (sidebar) has landed
+    wait_idle(page)
     shot(page, "explore_search_bad")

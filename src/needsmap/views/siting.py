@@ -215,6 +215,8 @@ def _result(ctx: ViewContext, lad: str, inputs, result, existing_label: str,  # 
         with left:
             st.markdown("**Existing and proposed sites, with their catchments**")
             _map(ctx, lad, result, sites, km, existing_label)
+            st.markdown("**Gain curve: the best choice for each number of new sites**")
+            _gain_curve(result, km)
         with right:
             st.markdown("**Proposed sites** (in the order each adds most)")
             prop = sites[sites["status"] == "proposed"] if len(sites) else sites
@@ -234,11 +236,6 @@ def _result(ctx: ViewContext, lad: str, inputs, result, existing_label: str,  # 
             with st.container(border=True, key="nm_site_assumptions"):
                 st.markdown("**A model, not a decision.** What drives this result:")
                 st.markdown("\n".join(f"- {line}" for line in assumptions(result, inputs)[1:]))
-        g1, g2 = st.columns([3, 2], gap="medium")
-        with g1:
-            st.markdown("**Gain curve: the best choice for each number of new sites**")
-            _gain_curve(result, km)
-        with g2:
             unc = result.uncovered_wards
             st.markdown(f"**Wards with children still beyond {km:g} km** ({len(unc):,})")
             if len(unc):
@@ -324,7 +321,8 @@ def _gain_curve(result, km: float) -> None:  # noqa: ANN001
                  alt.Tooltip(f"{y}:Q", title=title, format=",.2f" if model != "mclp" else ",.0f"),
                  alt.Tooltip("gain:Q", title=gtitle, format=",.2f" if model != "mclp" else ",.0f"),
                  alt.Tooltip("sites:N", title="Sites")])
-    bars = base.mark_bar(color="#E69F00", opacity=0.8).encode(
+    bars = base.transform_filter("datum.new_sites > 0").mark_bar(color="#E69F00",
+                                                                 opacity=0.8).encode(
         y=alt.Y("gain:Q", title=gtitle))
     st.altair_chart(alt.vconcat(line.properties(height=170), bars.properties(height=110))
                     .resolve_scale(x="shared"), width="stretch", key="tg_site_gain")
