@@ -96,3 +96,18 @@ def test_search_messages_in_explore(at):
     _ok(at)
     assert at.session_state["ward"] == "E05015202"
     assert "Talbot ward, Blackpool" in at.success[0].value
+
+
+def test_overlay_groups_become_plain_json():
+    """The map's overlay part: rows as given, radius in metres (or null), dashed flag."""
+    import json
+
+    from needsmap.views import maps
+
+    g = [maps.OverlayGroup("Proposed site", "#D55E00", "star", [[53.8, -3.05, "A", "x"]],
+                           radius_m=1500.0),
+         maps.OverlayGroup("Postcode FY1 1AN", "#D55E00", "star", [[53.8, -3.05, "FY1 1AN", ""]])]
+    out = json.loads(maps._json(maps._overlay_json(g)))
+    assert out["groups"][0]["radius"] == 1500.0 and out["groups"][0]["dashed"] is False
+    assert out["groups"][1]["radius"] is None
+    assert out["groups"][0]["rows"] == [[53.8, -3.05, "A", "x"]]
