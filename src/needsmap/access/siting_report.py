@@ -1,6 +1,6 @@
 """What a siting run says beside its figures, and its files (CSV, XLSX, GeoPackage).
 
-Shared by the CLI (``needsmap site``) and, later, the app's Target view:
+Shared by the CLI (``needsmap site``) and the app's Target view (``needsmap.views.siting``):
 
 * :func:`assumptions` -- the honesty text: the result is a model, not a decision,
   and the assumptions that drive it, in plain words.

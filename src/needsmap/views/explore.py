@@ -22,6 +22,7 @@ from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
+from needsmap.views import search as search_ui
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
@@ -65,6 +66,7 @@ PARAMS = [
     Param("_ex_w_url", "w", None, weights_to_url, weights_from_url),
 ]
 
+PARAMS += search_ui.params("ex")  # ?q= (issue 19)
 
 def _service_type_labels() -> dict[str, str]:
     return dict(SERVICE_TYPES)
@@ -90,6 +92,14 @@ def _on_table_select() -> None:
     codes = st.session_state.get("_ex_table_codes", [])
     if rows and rows[0] < len(codes):
         st.session_state["ward"] = codes[rows[0]]
+
+
+def _apply_search(ward: str | None, lad: str | None) -> None:
+    """A search landed on ``ward`` / ``lad``: put its LA in view and select the ward."""
+    area = st.session_state.get("ex_area") or []
+    if lad and ALL not in area and lad not in area:
+        st.session_state["ex_area"] = [lad]
+    st.session_state["ward"] = ward
 
 
 def _reset_weights() -> None:
@@ -258,6 +268,7 @@ def render(ctx: ViewContext) -> None:
     widgets' defaults fill), and the widgets are drawn afterwards with the same keys.
     """
     restored = restore(PARAMS, "explore")
+    search_ui.prepare(ctx, "ex", restored, _apply_search)
     info, token = ctx.info, ctx.token
     if ctx.lads.empty:
         st.warning("This store has no wards with boundaries (`ward_indicators` is missing or "
@@ -347,6 +358,8 @@ def render(ctx: ViewContext) -> None:
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
+    with pcol:  # beside the map, so the map stays above the fold
+        search_ui.box(ctx, "ex", _apply_search, with_details=False, side_by_side=False)
     if first:
         with pcol:
             st.caption("The controls, the ward panel and the table of wards (the text "
@@ -372,6 +385,7 @@ def render(ctx: ViewContext) -> None:
                      else type_labels.get(t, t))
         st.caption("Services are clustered; zoom in or click a cluster to see each one.")
     with pcol:
+        search_ui.details(ctx, "ex")
         _ward_panel(ctx, view, layer, ace, ward_codes, method)
     if has_index and not ace_error:
         with mcol:
@@ -601,7 +615,8 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
                   note=("Hover over a ward for its figures; click it (or press Enter on it) "
                         "to show what drives it." if geom.n <= CANVAS_ABOVE else
                         "Hover over a ward for its figures; click it to show what drives it."),
-                  on_select=_on_map_select, refresh_after=1.0 if refresh else None)
+                  on_select=_on_map_select, refresh_after=1.0 if refresh else None,
+                  overlay=search_ui.overlay("ex"))
 
 
 def _classes_text(layer, classes: cls.Classes) -> str:  # noqa: ANN001

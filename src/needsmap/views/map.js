@@ -196,7 +196,7 @@ class WardMap {
     this.canvas = !!d.canvas;
     this.reportPaint = !!d.report_paint;
     this.fixedHeight = d.height || null;
-    this.setLegend(d.legend, svc);
+    this.setLegend(d.legend, svc, d.overlay);
     this.note.textContent = d.note || "";
     if (this.sizeToWindow()) this.map.invalidateSize();
     this.setBasemap(d.basemap);
@@ -206,6 +206,7 @@ class WardMap {
     if (newGeom) this.setGeometry(geom);  // drawn with the style from the start
     else if (newStyle) this.setStyle(style);
     if (svc.key !== this.svcKey) this.setServices(svc);
+    this.setOverlay(d.overlay);
     const want = d.selected || null;
     if (newGeom || want !== (this.selected && this.selected.nmCode)) this.select(want, !newGeom);
     this.marker.setAttribute("data-refresh", d.refresh_after ? "1" : "");
@@ -266,6 +267,7 @@ class WardMap {
     // Fit first, so the polygons are projected once, at the zoom they are drawn at.
     const [[s, w], [n, e]] = g.bounds;
     this.userMoved = false;
+    this.geomBounds = [[s, w], [n, e]];
     this.fit([[s, w], [n, e]]);
     const renderer = this.canvas ? L.canvas({padding: 0.2, tolerance: 2}) : L.svg({padding: 0.2});
     const group = L.featureGroup();
@@ -443,7 +445,63 @@ class WardMap {
     });
   }
 
-  setLegend(lg, svc) {
+  setOverlay(ov) {
+    // Points above everything (a searched postcode; existing and proposed sites), each
+    // with an optional straight-line circle (metres). Redrawn only when it changes.
+    const L = window.L;
+    const sig = JSON.stringify(ov || null);
+    if (sig === this.ovSig) return;
+    this.ovSig = sig;
+    if (this.overlay) { this.map.removeLayer(this.overlay); this.overlay = null; }
+    this.marker.setAttribute("data-overlay", "");
+    if (!ov || !ov.groups || !ov.groups.length) return;
+    if (!this.map.getPane("nmOverlay")) {
+      const pane = this.map.createPane("nmOverlay");
+      pane.style.zIndex = 620;
+    }
+    const group = L.featureGroup();
+    const counts = [];
+    ov.groups.forEach((g) => {
+      const safe = /^#[0-9a-fA-F]{6}$/.test(g.colour) ? g.colour : "#777777";
+      const size = g.size || 22;
+      const icon = L.divIcon({html: shapeSvg(g.shape, safe, size).outerHTML,
+                              className: "nm-ov-icon", iconSize: [size, size],
+                              iconAnchor: [size / 2, size / 2]});
+      g.rows.forEach((r) => {
+        if (g.radius) {
+          L.circle([r[0], r[1]], {radius: g.radius, color: safe, weight: 2, opacity: 0.9,
+                                  fillColor: safe, fillOpacity: 0.07, interactive: false,
+                                  dashArray: g.dashed ? "5 5" : null,
+                                  className: "nm-ov-circle"}).addTo(group);
+        }
+        const m = L.marker([r[0], r[1]], {icon, keyboard: true, title: r[2], alt: r[2],
+                                          pane: "nmOverlay", zIndexOffset: 1000});
+        m.bindPopup(() => {
+          const d = el("div", "nm-pop");
+          d.appendChild(el("div", "t", r[2]));
+          d.appendChild(el("div", "", g.label));
+          if (r[3]) d.appendChild(el("div", "s", r[3]));
+          return d;
+        });
+        m.on("add", () => {
+          const e = m.getElement();
+          if (e) { e.classList.add("nm-ov"); e.setAttribute("data-ov", g.label); }
+        });
+        m.addTo(group);
+      });
+      counts.push(`${g.label}:${g.rows.length}`);
+    });
+    group.addTo(this.map);
+    this.overlay = group;
+    // Keep whole catchment circles in view (unless the user has moved the map).
+    if (!this.userMoved && this.geomBounds && ov.groups.some((g) => g.radius)) {
+      const b = L.latLngBounds(this.geomBounds).extend(group.getBounds());
+      this.fit([[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]]);
+    }
+    this.marker.setAttribute("data-overlay", counts.join("|"));
+  }
+
+  setLegend(lg, svc, ov) {
     const d = this.legend;
     d.replaceChildren();
     if (!lg) return;
@@ -475,6 +533,18 @@ class WardMap {
         row.appendChild(shapeSvg(g.shape, g.colour, 14));
         row.appendChild(el("span", "", g.label));
         row.appendChild(el("span", "n", g.rows.length.toLocaleString("en-GB")));
+        s.appendChild(row);
+      });
+      d.appendChild(s);
+    }
+    if (ov && ov.groups && ov.groups.length) {
+      const s = el("div", "nm-lg nm-legend-services nm-legend-overlay");
+      s.appendChild(el("div", "h", "Marked on the map"));
+      ov.groups.forEach((g) => {
+        const row = el("div", "r");
+        row.appendChild(shapeSvg(g.shape, g.colour, 14));
+        row.appendChild(el("span", "", g.label));
+        if (g.rows.length > 1) row.appendChild(el("span", "n", g.rows.length.toLocaleString("en-GB")));
         s.appendChild(row);
       });
       d.appendChild(s);

@@ -214,6 +214,30 @@ def service_layers(services: pd.DataFrame, labels: dict[str, str],
     return out
 
 
+@dataclass
+class OverlayGroup:
+    """Points drawn above the wards, never clustered, each optionally with a circle.
+
+    ``rows`` are ``[lat, lon, name, detail]``; ``radius_m`` (if set) draws a
+    straight-line circle of that radius around each point (a siting catchment);
+    ``dashed`` draws it dashed (existing services).
+    """
+
+    label: str
+    colour: str
+    shape: str
+    rows: list[list[Any]] = field(default_factory=list)
+    radius_m: float | None = None
+    dashed: bool = False
+    size: int = 22
+
+
+def _overlay_json(groups: Sequence[OverlayGroup]) -> dict[str, Any]:
+    return {"groups": [{"label": g.label, "colour": g.colour, "shape": g.shape, "rows": g.rows,
+                        "radius": float(g.radius_m) if g.radius_m else None,
+                        "dashed": bool(g.dashed), "size": int(g.size)} for g in groups]}
+
+
 def _sent() -> set[str]:
     return st.session_state.setdefault("_nm_map_sent", set())
 
@@ -233,7 +257,8 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
              title: str = "Map of wards", note: str = "", report_paint: bool = False,
              height: int | None = None, refresh_after: float | None = None,
              on_select: Callable[[], None] | None = None,
-             on_painted: Callable[[], None] | None = None) -> Any:
+             on_painted: Callable[[], None] | None = None,
+             overlay: Sequence[OverlayGroup] = ()) -> Any:
     """Draw (or update) the ward map.
 
     Parameters
@@ -260,6 +285,10 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
     refresh_after
         Ask for a rerun after this many seconds (trigger ``refresh``): something shown
         is still being computed (the index's stability bands after a weight change).
+    overlay
+        :class:`OverlayGroup` points drawn above everything (a searched postcode,
+        existing and proposed sites with their catchment circles); small, so sent
+        in full on every run.
     """
     sent = _sent()
     parts = []
@@ -284,7 +313,8 @@ def ward_map(geom: AreaGeometry, style: Style, legend: Legend, *, key: str,
                        "low": legend.low, "high": legend.high, "foot": legend.foot},
             "basemap": ({"url": tiles, "attr": attr,
                          "subdomains": "abcd" if "cartocdn" in tiles else "abc"}
-                        if tiles else None)}
+                        if tiles else None),
+            "overlay": _overlay_json(overlay) if overlay else None}
     payload = _json(meta)[:-1].encode() + b"," + b",".join(parts) + b"}"
     result = _component()(key=key, data=payload, on_select_change=on_select or (lambda: None),
                           on_need_change=_on_need(key),

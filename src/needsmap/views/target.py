@@ -26,6 +26,8 @@ from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import data, exports, layout, maps
+from needsmap.views import search as search_ui
+from needsmap.views import siting as siting_ui
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -71,6 +73,7 @@ PARAMS = [
     Param("tg_min_share", "min_share", 25, str, as_int),
     Param("tg_only_gaps", "only_gaps", "0"),
 ]
+PARAMS += search_ui.params("tg") + siting_ui.PARAMS  # ?q= and the siting section (issue 19)
 
 NEED_SHORT = {"ace": "the modelled ACE risk index"}
 NEED_LABELS = {"ace": "ACE index (modelled risk, default weights)"} | {
@@ -217,6 +220,7 @@ def render(ctx: ViewContext) -> None:
         return
     tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)"}
     _restore_choices(ctx, restored, types, needs)
+    search_ui.prepare(ctx, "tg", restored, _apply_search)
     lad_opts = [*ctx.lads["lad_code"], ALL]
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
     for key, opts, default in (
@@ -234,6 +238,7 @@ def render(ctx: ViewContext) -> None:
         st.session_state.setdefault(key, default)
     all_label = "All England" if info.is_england else "All local authorities in the store"
     show_url_problems()
+    search_ui.box(ctx, "tg", _apply_search)
 
     lad = None if st.session_state["tg_lad"] == ALL else st.session_state["tg_lad"]
     rule = st.session_state["tg_rule"]
@@ -342,6 +347,7 @@ def render(ctx: ViewContext) -> None:
     _quadrant(df, deciles, rule, service_label, national_km, la_km if lad else None, km)
     settings = _settings(area_label, tl.get(service, service), need_label, deciles, words, ctx)
     _exports(ctx, shown, service, lad, names, settings, service_label)
+    siting_ui.render(ctx, lad, restored, needs)
     sync(PARAMS, extra={"view": "target"})
 
 
@@ -383,6 +389,13 @@ def _rule_counts(df: pd.DataFrame, active: str) -> None:
             "Children 0-15 in them": st.column_config.NumberColumn(format="localized")})
         st.caption("With the thresholds set in the sidebar; ▶ marks the rule in use. Every rule "
                    "needs high need first.")
+
+
+def _apply_search(ward: str | None, lad: str | None) -> None:
+    """A search landed on ``ward`` / ``lad``: show its LA and outline the ward."""
+    if lad:
+        st.session_state["tg_lad"] = lad
+    st.session_state["tg_ward"] = ward
 
 
 def _on_map_select() -> None:
@@ -447,7 +460,7 @@ def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
                   title="Map of high-need wards and flagged access gaps. The ranked list "
                         "beside it holds the same wards.",
                   note="Hover over a ward for its figures; click it to find it in the list.",
-                  on_select=_on_map_select)
+                  on_select=_on_map_select, overlay=search_ui.overlay("tg"))
 
 
 #: Short names of the rules, for the "Flagged by" column.
