@@ -37,6 +37,12 @@ def choose(restored: Restored) -> str:
     return str(st.session_state[KEY])
 
 
+def choose_quiet() -> str:
+    """The basis in the session, without checking a link (after :func:`choose` ran)."""
+    v = st.session_state.get(KEY)
+    return v if v in BASES else DEFAULT
+
+
 def widget(help_text: str = HELP) -> str:
     """Draw the switch (in the current container) and return the basis."""
     st.segmented_control("Population", list(LABELS), key=KEY, persist_state="session",

@@ -20,11 +20,20 @@ import streamlit as st
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
+from needsmap.views import basis as B
+from needsmap.views import change as change_ui
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
-from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
+from needsmap.views.layers import (
+    ACE_KEY,
+    BASIS_SWAP,
+    INDEX_LAYER,
+    UNDER5_ONLY,
+    available_layers,
+    get_layer,
+)
 from needsmap.views.state import (
     Param,
     Restored,
@@ -63,6 +72,7 @@ PARAMS = [
     Param("ex_services", "services", [], list_to_url, as_list),
     Param("ward", "ward", None),
     Param("_ex_w_url", "w", None, weights_to_url, weights_from_url),
+    B.PARAM,
 ]
 
 
@@ -289,7 +299,7 @@ def render(ctx: ViewContext) -> None:
         st.warning("No layer in this store has values to map.")
         layout.unavailable(missing)
         return
-    keys = [lay.key for lay in layers]
+    keys = _basis_layers([lay.key for lay in layers], B.choose(restored))
     _display_choice(keys, restored)
     layer = get_layer(st.session_state["ex_layer"])
 
@@ -316,14 +326,17 @@ def render(ctx: ViewContext) -> None:
     geom = data.area_geometry(token, lad_codes)
     view = _view(token, geom, layer, ace_key, wards, vals_all)
     national = vals_all["value"].to_numpy(dtype=float)
-    classes = _classify(token, layer.key, ace_key, geom.key, view["value"], national,
-                        st.session_state["ex_classes"], int(st.session_state["ex_k"]),
-                        st.session_state["ex_palette"], layer)
+    classes = (change_ui.classes(view) if change_ui.is_change(layer) else
+               _classify(token, layer.key, ace_key, geom.key, view["value"], national,
+                         st.session_state["ex_classes"], int(st.session_state["ex_k"]),
+                         st.session_state["ex_palette"], layer))
 
     # Heading.
     area_label = _area_label(ctx, lad_codes)
     st.html(f'<h1 class="nm-title">{layout._escape(layer.label)} · {layout._escape(area_label)}</h1>'
-            f'<div class="nm-sub">{len(view):,} wards · darker = {layout._escape(layer.higher)}'
+            f'<div class="nm-sub">{len(view):,} wards · '
+            + (change_ui.subtitle() if change_ui.is_change(layer)
+               else f"darker = {layout._escape(layer.higher)}")
             + (f" · index {layout._escape(ace_note)}" if layer.key == ACE_KEY and ace_note else "")
             + "</div>")
     layout.caveat()
@@ -347,6 +360,8 @@ def render(ctx: ViewContext) -> None:
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
+        if change_ui.is_change(layer):  # the caveat and the wards that moved most
+            change_ui.below_map(token, lad_codes, layer, area_label)
     if first:
         with pcol:
             st.caption("The controls, the ward panel and the table of wards (the text "
@@ -361,6 +376,8 @@ def render(ctx: ViewContext) -> None:
     with st.sidebar:
         st.subheader("Explore", anchor=False)
         _area_widget(ctx)
+        B.widget("Under-5s: the map's population and early-years access layers count "
+                 "children aged 0-4 (ONS mid-2020 estimates on today's areas).")
     if has_index:
         _index_widgets(ctx)
     with st.sidebar:
@@ -395,6 +412,17 @@ def render(ctx: ViewContext) -> None:
     w = _weights(method)
     sync(PARAMS, extra={"view": "explore"} | (
         {"w": weights_to_url(w)} if w != indexing.default_weights(method) else {}))
+
+
+def _basis_layers(keys: list[str], basis: str) -> list[str]:
+    """The layer keys offered with the population ``basis``; a layer with a counterpart on
+    the other basis (children 0-15 <-> under-5s) follows the switch."""
+    drop = {"children_0_15"} if basis == "under5" else set(UNDER5_ONLY)
+    out = [k for k in keys if k not in drop]
+    cur = st.session_state.get("ex_layer")
+    if cur not in out and BASIS_SWAP.get(cur) in out:
+        st.session_state["ex_layer"] = BASIS_SWAP[cur]
+    return out
 
 
 def _layers(info: data.StoreInfo, ace: pd.DataFrame, ace_key: str):  # noqa: ANN202
@@ -528,7 +556,7 @@ def _line_fit(view: pd.DataFrame) -> list[str]:
 #: The tooltip's lines under the value, in order; each is one function ``view`` -> one
 #: text per ward (empty: no line).
 TOOLTIP_LINES: list[Callable[[pd.DataFrame], list[str]]] = [_line_england, _line_la, _line_band,
-                                                           _line_fit]
+                                                           _line_fit, change_ui.tooltip_line]
 
 
 def _style_key(geom: data.AreaGeometry, layer, ace_key: str, classes: cls.Classes) -> str:  # noqa: ANN001
@@ -580,6 +608,8 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
         high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
     legend = maps.Legend(f"{layer.label} · {cls.METHODS.get(classes.method, '')}", rows,
                          low, high.strip(), foot.strip())
+    if change_ui.is_change(layer):
+        legend = change_ui.legend(classes, layer)
     style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes), method)
     chosen = st.session_state.get("ex_services") or []
     layers_, skey = [], ""
@@ -663,7 +693,8 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     c2.metric("England rank", nat.split(" of ")[0] if nat else "–",
               help=f"{nat} English wards (1 = highest)" if nat else None)
     c3, c4 = st.columns(2)
-    c3.metric("Children 0-15", f"{row['children_0_15']:,.0f}" if pd.notna(row.get("children_0_15")) else "–")
+    pop = B.BASES[B.choose_quiet()]["column"]
+    c3.metric(B.short(B.choose_quiet()), f"{row[pop]:,.0f}" if pd.notna(row.get(pop)) else "–")
     la = ordinal_text(row["rank_lad"], row["n_lad"])
     c4.metric("Rank in LA", la or "–")
     if layer.key == ACE_KEY and pd.notna(row.get("value")):
@@ -672,6 +703,7 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     for line in (f(row) for f in PANEL_LINES):
         if line:
             st.caption(line + ".")
+    change_ui.panel(ctx.token, code, layer)
     if ace.empty:
         st.caption("Driver scores need the ACE index (not in this store).")
         return
@@ -831,7 +863,7 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
         layer.label: st.column_config.NumberColumn(
             format="%.1f%%" if layer.fmt == "pct" else (
                 "localized" if layer.fmt in ("int", "density") else
-                "%.0f" if layer.fmt == "ace" else "%.2f")),
+                "%.0f" if layer.fmt == "ace" else "%+d" if layer.fmt == "rankchange" else "%.2f")),
         "England rank": st.column_config.NumberColumn(format="%d"),
         "Rank in LA": st.column_config.NumberColumn(format="%d"),
         "Child poverty": st.column_config.NumberColumn(format="%.1f%%"),
