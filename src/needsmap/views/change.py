@@ -26,6 +26,9 @@ ORDER = ("less_deprived", "stayed", "more_deprived")
 LABELS = {"less_deprived": "Less deprived relative to England",
           "stayed": "No clear change",
           "more_deprived": "More deprived relative to England"}
+#: Legend labels under the swatches (relative to England; the title says since 2019).
+SHORT = {"less_deprived": "Less deprived", "stayed": "No clear change",
+         "more_deprived": "More deprived"}
 #: PuOr (ColorBrewer, colour-blind safe) ends and a pale neutral middle.
 COLOURS = {"less_deprived": "#5e3c99", "stayed": "#ebe8f0", "more_deprived": "#e66101"}
 MEASURE_WORDS = {"imd": "IMD", "income": "income deprivation", "idaci": "IDACI",
@@ -76,14 +79,13 @@ def classes(view: pd.DataFrame) -> cls.Classes:
 
 
 def legend(classes_: cls.Classes, layer: Layer) -> maps.Legend:
-    rows = [(classes_.colours[i], classes_.labels[i], f"{classes_.counts[i]:,}", "")
-            for i in range(classes_.k)]
+    rows = [(classes_.colours[i], classes_.labels[i], f"{classes_.counts[i]:,}",
+             f"{SHORT[d]} ({classes_.counts[i]:,})") for i, d in enumerate(ORDER)]
     missing = int((classes_.index < 0).sum())
     foot = ("Ranks within England, not levels; a move within the re-mapping uncertainty of "
             "the 2019 areas, or within the same tenth of England, is no clear change."
             + (f" {missing:,} wards without figures in grey." if missing else ""))
-    return maps.Legend(f"{layer.label}: IoD2019 \u2192 IoD2025", rows, "less deprived",
-                       "more deprived", foot)
+    return maps.Legend(f"{layer.label}: IoD2019 \u2192 IoD2025 (wards)", rows, "", "", foot)
 
 
 def subtitle() -> str:
@@ -151,11 +153,12 @@ def panel(token: str, code: str, layer: Layer) -> None:
     pad = max(60.0, (hi - lo) * 0.35)
     scale = alt.Scale(domain=[max(1.0, lo - pad), min(float(n), hi + pad)], reverse=True,
                       nice=False)
-    y = alt.Y("rank:Q", title="England rank (1 = most deprived)", scale=scale,
+    # a short axis title: a title longer than the chart is tall squashes the plot
+    y = alt.Y("rank:Q", title="England rank", scale=scale,
               axis=alt.Axis(format=",d", tickCount=4))
     x = alt.X("year:N", title=None, axis=alt.Axis(labelAngle=0), scale=alt.Scale(padding=0.4))
-    band = alt.Chart(df.iloc[:1]).mark_rule(strokeWidth=10, opacity=0.35, color="#8a86a0").encode(
-        x=x, y=alt.Y("low:Q", scale=scale), y2="high:Q")
+    band = alt.Chart(df.iloc[:1]).mark_rule(strokeWidth=9, opacity=0.5, color="#8a86a0").encode(
+        x=x, y=alt.Y("low:Q", scale=scale, title="England rank"), y2="high:Q")
     line = alt.Chart(df).mark_line(color=colour, strokeWidth=2.5).encode(x=x, y=y)
     pts = alt.Chart(df).mark_point(filled=True, size=70, color=colour).encode(
         x=x, y=y, tooltip=[alt.Tooltip("year:N", title="IoD"),
@@ -165,13 +168,13 @@ def panel(token: str, code: str, layer: Layer) -> None:
         x=x, y=y, text=alt.Text("rank:Q", format=",d"))
     what = MEASURE_WORDS.get(measure, measure)
     st.markdown(f"**Change since 2019 ({what})**")
-    st.altair_chart(alt.layer(band, line, pts, text).properties(height=150), width="stretch")
+    st.altair_chart(alt.layer(band, line, pts, text).properties(height=160), width="stretch")
     words = DIRECTIONS.get(str(row["direction"]), "")
     lo19, hi19 = int(row["rank_2019_low"]), int(row["rank_2019_high"])
     band_words = (f"grey bar: {lo19:,}\u2013{hi19:,} allowing for the re-mapping of 2019 areas"
                   if hi19 > lo19 else "its 2019 areas needed no re-mapping")
     st.caption(f"England rank {int(row['rank_2019']):,} in 2019 ({band_words}) "
-               f"\u2192 {int(row['rank_2025']):,} of {n:,} in 2025; "
+               f"\u2192 {int(row['rank_2025']):,} of {n:,} in 2025 (1 = most deprived); "
                f"decile {int(row['decile_2019'])} \u2192 {int(row['decile_2025'])}: {words}. "
                "Ranks, not levels.")
 
@@ -187,8 +190,7 @@ def movers(token: str, lad_codes: tuple[str, ...] | None, measure: str, n: int =
 
 def below_map(token: str, lad_codes: tuple[str, ...] | None, layer: Layer,
               area_label: str) -> None:
-    """The change caveat and the table of the wards that moved most."""
-    caveat()
+    """The table of the wards that moved most (the caveat is above the map)."""
     measure = measure_of(layer)
     df = movers(token, lad_codes, measure)
     what = MEASURE_WORDS.get(measure, measure)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from needsmap.access.early_years import COVERAGE_NOTE
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
@@ -340,6 +341,8 @@ def render(ctx: ViewContext) -> None:
             + (f" · index {layout._escape(ace_note)}" if layer.key == ACE_KEY and ace_note else "")
             + "</div>")
     layout.caveat()
+    if change_ui.is_change(layer):  # ranks not levels; the re-mapping's uncertainty
+        change_ui.caveat()
     ward_codes = list(view["ward_code"])
     if "ward" in restored and st.session_state.get("ward") not in ward_codes:
         url_problem("ward", restored.raw["ward"], f"not a ward in {area_label}; no ward selected.")
@@ -360,7 +363,9 @@ def render(ctx: ViewContext) -> None:
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
-        if change_ui.is_change(layer):  # the caveat and the wards that moved most
+        if layer.table == "ward_access_under5":  # what the early-years lists hold
+            st.caption(f"{layer.note} {COVERAGE_NOTE}")
+        if change_ui.is_change(layer):  # the wards that moved most
             change_ui.below_map(token, lad_codes, layer, area_label)
     if first:
         with pcol:
@@ -686,7 +691,7 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                        f"{indexing.scale_text(method, row.get('n_england'))}.")
     else:
         unit = {"pct": "Rate", "rate1000": "Per 1,000", "density": "Per km²", "int": "Count",
-                "km": "Km"}.get(layer.fmt, "Score")
+                "km": "Km", "rankchange": "Places moved (+ = more deprived)"}.get(layer.fmt, "Score")
         value = layer.format_bin(row["value"]) if pd.notna(row["value"]) else "no data"
         c1.metric(unit, value, help=f"{layer.label}: {layer.format(row['value'])}")
     nat = ordinal_text(row["rank_england"], row["n_england"])

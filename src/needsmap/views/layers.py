@@ -147,8 +147,8 @@ UNDER5_LAYER = Layer("under5", "Under-5s", "under5", "ward_indicators", "int",
 EARLY_YEARS_LAYERS: tuple[Layer, ...] = (
     Layer("ey_within_1km", "Under-5s within 1 km of early years", "share_under5_within_1km",
           "ward_access_under5", "pct", "more under-5s within 1 km",
-          "Share of under-5s within 1 km (straight line) of a family hub, children's centre "
-          "or nursery (GIAS nursery phase or nursery classes); lists cover only some areas."),
+          "Share of under-5s within 1 km (straight line) of the nearest family hub, "
+          "children's centre or nursery."),
     Layer("ey_within_2km", "Under-5s within 2 km of early years", "share_under5_within_2km",
           "ward_access_under5", "pct", "more under-5s within 2 km",
           "As within 1 km, for 2 km."),

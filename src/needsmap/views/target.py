@@ -22,7 +22,7 @@ import streamlit as st
 
 from needsmap import CAVEAT
 from needsmap.access import gaprules
-from needsmap.access.early_years import BASES, GROUP, GROUP_LABEL
+from needsmap.access.early_years import BASES, COVERAGE_NOTE, GROUP
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
@@ -220,6 +220,7 @@ def render(ctx: ViewContext) -> None:
                 "with `needsmap build`): showing children aged 0-15.")
         basis = st.session_state[B.KEY] = "children"
     types, needs = _choices(token, basis)
+    _follow_basis(basis, types)
     upload = ctx.session_services
     if not upload.empty and {"easting", "northing"} <= set(upload.columns):
         types = [*types, UPLOAD]
@@ -227,14 +228,13 @@ def render(ctx: ViewContext) -> None:
         st.warning("No service type has access figures in this store.")
         return
     tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)",
-                           GROUP: GROUP_LABEL}
+                           GROUP: "Early-years service (family hub, children's centre or nursery)"}
     _restore_choices(ctx, restored, types, needs)
     lad_opts = [*ctx.lads["lad_code"], ALL]
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
     for key, opts, default in (
             ("tg_lad", lad_opts, _default_lad(ctx)),
-            ("tg_service", types, GROUP if basis == "under5" and GROUP in types
-             else "gp_practice" if "gp_practice" in types else types[0]),
+            ("tg_service", types, _default_service(basis, types)),
             ("tg_need", needs, "ace" if "ace" in needs else needs[0]),
             ("tg_deciles", list(range(1, 11)), gaprules.DEFAULT_TOP_DECILES),
             ("tg_rule", list(gaprules.RULES), gaprules.DEFAULT_RULE),
@@ -342,6 +342,8 @@ def render(ctx: ViewContext) -> None:
             "nearest service, averaged over the LSOA's "
             + ("under-5s (ONS mid-2020, aged 0-4)" if basis == "under5"
                else "children (Census 2021, aged 0-15)") + ".</div>")
+    if service in (GROUP, "nursery"):
+        st.caption(COVERAGE_NOTE)
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("Wards in area", f"{len(df):,}")
     k2.metric(f"High need (top {deciles} decile{'s' if deciles > 1 else ''})", f"{len(high):,}")
@@ -363,6 +365,23 @@ def render(ctx: ViewContext) -> None:
     settings = _settings(area_label, tl.get(service, service), need_label, deciles, words, ctx)
     _exports(ctx, shown, service, lad, names, settings, service_label)
     sync(PARAMS, extra={"view": "target"})
+
+
+def _default_service(basis: str, types: list[str]) -> str:
+    if basis == "under5" and GROUP in types:
+        return GROUP
+    return "gp_practice" if "gp_practice" in types else types[0]
+
+
+def _follow_basis(basis: str, types: list[str]) -> None:
+    """When the switch changes, a service type left at one basis's default (GP practices
+    for children 0-15, early years for under-5s) becomes the other's."""
+    prev = st.session_state.get("_tg_basis_prev")
+    st.session_state["_tg_basis_prev"] = basis
+    if prev is None or prev == basis or not types:
+        return
+    if st.session_state.get("tg_service") in ("gp_practice", GROUP):
+        st.session_state["tg_service"] = _default_service(basis, types)
 
 
 def _basis() -> str:
