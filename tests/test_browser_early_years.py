@@ -106,9 +106,11 @@ def test_change_layer_draws_for_blackpool_with_chart_and_movers(page, server):
     page.get_by_text("Wards in Blackpool that moved most (IMD)").wait_for()
     # the selected ward's two-point chart (2019 -> 2025) in the side panel
     page.get_by_text("Change since 2019 (IMD)").wait_for()
-    assert page.get_by_test_id("stVegaLiteChart").count() >= 1
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.locator("canvas, svg").first.wait_for()
     shot(page, "explore_change_blackpool")
-    page.get_by_text("Change since 2019 (IMD)").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 450)
+    page.wait_for_timeout(300)
     shot(page, "ward_panel_change_chart")
 
 

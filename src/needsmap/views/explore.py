@@ -691,7 +691,7 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                        f"{indexing.scale_text(method, row.get('n_england'))}.")
     else:
         unit = {"pct": "Rate", "rate1000": "Per 1,000", "density": "Per km²", "int": "Count",
-                "km": "Km", "rankchange": "Places moved (+ = more deprived)"}.get(layer.fmt, "Score")
+                "km": "Km", "rankchange": "Places moved"}.get(layer.fmt, "Score")
         value = layer.format_bin(row["value"]) if pd.notna(row["value"]) else "no data"
         c1.metric(unit, value, help=f"{layer.label}: {layer.format(row['value'])}")
     nat = ordinal_text(row["rank_england"], row["n_england"])
