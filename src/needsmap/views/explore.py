@@ -236,11 +236,14 @@ def _display_widgets(keys: list[str]) -> None:
     """Layer, classes, palette and basemap (their session values are set by :func:`render`)."""
     st.selectbox("Layer", keys, key="ex_layer", persist_state="session", format_func=lambda k: get_layer(k).label)
     c1, c2 = st.columns([3, 2])
-    c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get)
+    fixed = change_ui.is_change(get_layer(st.session_state.get("ex_layer", "")))  # 3 classes
+    c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get,
+                 disabled=fixed)
     c2.selectbox("Number", list(range(3, 10)), key="ex_k", persist_state="session",
-                 disabled=st.session_state["ex_classes"] == "national_deciles")
+                 disabled=fixed or st.session_state["ex_classes"] == "national_deciles")
     st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette", persist_state="session",
-                 format_func=cls.PALETTES.get)
+                 format_func=cls.PALETTES.get, disabled=fixed,
+                 help="The change layers have their own diverging palette." if fixed else None)
     st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap", persist_state="session",
                  format_func=lambda b: maps.BASEMAPS[b][0])
 
@@ -852,7 +855,8 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
         if not ace.empty and "ace_decile_england" in ace.columns:
             df = df.merge(ace[["ward_code", "ace_decile_england"]], on="ward_code", how="left")
             cols["ace_decile_england"] = "England decile (1 = highest)"
-    for c, lab in (("children_0_15", "Children 0-15"), ("population", "Residents"),
+    pop = B.BASES[B.choose_quiet()]["column"]  # children 0-15 or under-5s, by the switch
+    for c, lab in ((pop, B.short(B.choose_quiet())), ("population", "Residents"),
                    ("child_poverty_rate", "Child poverty"), ("income_rate", "Income deprivation")):
         if c in df.columns and c not in cols and c != layer.column:
             cols[c] = lab
@@ -873,7 +877,7 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
         "Rank in LA": st.column_config.NumberColumn(format="%d"),
         "Child poverty": st.column_config.NumberColumn(format="%.1f%%"),
         "Income deprivation": st.column_config.NumberColumn(format="%.1f%%"),
-        "Children 0-15": st.column_config.NumberColumn(format="localized"),
+        B.short(B.choose_quiet()): st.column_config.NumberColumn(format="localized"),
         "Residents": st.column_config.NumberColumn(format="localized"),
     }
     st.dataframe(show, hide_index=True, width="stretch", height=360, key=TABLE_KEY,
