@@ -15,6 +15,17 @@
 --   $km                          'distance' and 'children_beyond': a distance in km
 --   $min_share                   'children_beyond': share of a ward's children beyond $km
 --   $lad_code                    one LA (ranks within it), or NULL for every ward
+--   $basis                       'children' (aged 0-15, ward_access) or 'under5' (the
+--                                early-years lens, needsmap.access.early_years.BASES:
+--                                ward_access_under5, and under-5s counted beyond far_km)
+--   $group, $group_types         the early-years group (early_years.GROUP) and its types:
+--                                with 'under5' its LSOA distance is the nearest of the types
+--                                whose lists cover the LSOA (as in access_ward_under5.sql)
+--
+-- Column names are those of the children basis whatever $basis is (children_0_15,
+-- mean_km_child_weighted, share_children_within_*, children_beyond, ...), so every reader
+-- of the list works with both; with $basis = 'under5' they hold under-5s and distances
+-- weighted by under-5s, and the column basis says so.
 --
 -- Per ward, among in-coverage wards with a distance (d = children's mean distance):
 --   access_percentile = percent_rank of d among English wards (1 = furthest); a local list
@@ -41,7 +52,15 @@ WITH wa AS (
            share_children_within_1km, share_children_within_2km, n_services,
            services_per_1000_children, in_coverage
     FROM ward_access
-    WHERE NOT $custom AND service_type = $service_type AND measure = $measure
+    WHERE NOT $custom AND $basis = 'children' AND service_type = $service_type
+          AND measure = $measure
+    UNION ALL
+    SELECT ward_code, ward_name, lad_code, lad_name, under5, mean_km_under5_weighted,
+           share_under5_within_1km, share_under5_within_2km, n_services,
+           services_per_1000_under5, in_coverage
+    FROM ward_access_under5
+    WHERE NOT $custom AND $basis = 'under5' AND service_type = $service_type
+          AND measure = $measure
     UNION ALL
     SELECT ward_code, ward_name, lad_code, lad_name, children_0_15, mean_km_child_weighted,
            share_children_within_1km, share_children_within_2km, n_services,
@@ -52,6 +71,12 @@ WITH wa AS (
 lsoa_d AS (
     SELECT lsoa_code, distance_km FROM lsoa_access
     WHERE NOT $custom AND service_type = $service_type AND measure = $measure
+    UNION ALL
+    SELECT lsoa_code, coalesce(min(distance_km) FILTER (WHERE in_coverage), min(distance_km))
+    FROM lsoa_access
+    WHERE NOT $custom AND $service_type = $group AND measure = $measure
+          AND service_type IN (SELECT unnest($group_types))
+    GROUP BY lsoa_code
     UNION ALL
     SELECT lsoa_code, distance_km FROM _gap_lsoa WHERE $custom
 ),
@@ -88,17 +113,22 @@ w AS (
     FROM acc a CROSS JOIN nat JOIN lad USING (lad_code)
     WHERE $lad_code IS NULL OR a.lad_code = $lad_code
 ),
+pop AS (
+    SELECT lsoa_code,
+           coalesce(CASE $basis WHEN 'under5' THEN under5 ELSE children_0_15 END, 0) AS c
+    FROM lsoa_indicators
+),
 beyond AS (
     SELECT w.ward_code,
-           sum(k.w * coalesce(i.children_0_15, 0)) AS c_sum,
-           sum(k.w * coalesce(i.children_0_15, 0) * (d.distance_km > w.far_km)::INTEGER)
+           sum(k.w * coalesce(i.c, 0)) AS c_sum,
+           sum(k.w * coalesce(i.c, 0) * (d.distance_km > w.far_km)::INTEGER)
                AS children_beyond,
-           sum(k.w * coalesce(i.children_0_15, 0) * (d.distance_km > $km)::INTEGER)
+           sum(k.w * coalesce(i.c, 0) * (d.distance_km > $km)::INTEGER)
                AS children_beyond_km
     FROM w
     JOIN lsoa_ward_weight k ON k.ward_code = w.ward_code
     JOIN lsoa_d d ON d.lsoa_code = k.lsoa_code
-    LEFT JOIN lsoa_indicators i ON i.lsoa_code = k.lsoa_code
+    LEFT JOIN pop i ON i.lsoa_code = k.lsoa_code
     GROUP BY w.ward_code
 ),
 j AS (
@@ -130,7 +160,7 @@ f AS (
     SELECT *, CASE $rule WHEN 'local' THEN flag_local WHEN 'national' THEN flag_national
                          WHEN 'distance' THEN flag_distance
                          ELSE flag_children_beyond END AS gap_flag,
-           $rule AS gap_rule
+           $rule AS gap_rule, $basis AS basis
     FROM j
 )
 SELECT *,

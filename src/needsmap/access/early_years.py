@@ -29,6 +29,12 @@ GROUP = "early_years"
 GROUP_LABEL = "Early years (family hub, children's centre or nursery)"
 #: Service types (vocabulary keys) in the group.
 GROUP_TYPES = ("family_hub", "childrens_centre", "nursery")
+#: What the group's lists hold, shown beside early-years access (docs/method.md).
+COVERAGE_NOTE = ("Early-years access is to maintained nursery schools (GIAS; schools with "
+                 "nursery classes only where the GIAS file has that column) and the family "
+                 "hubs and children's centres of the lists loaded, not to childcare: private "
+                 "and voluntary nurseries and childminders are in no open list, so a long "
+                 "distance can mean a missing list rather than no provision.")
 
 #: Population basis -> (label, the lsoa_indicators / ward count column, the access table and
 #: its columns: count, mean km, share within 1 km, share within 2 km, per-service figure).

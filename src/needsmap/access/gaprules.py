@@ -82,7 +82,8 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
              la_share: float = DEFAULT_LA_SHARE,
              furthest_share: float = DEFAULT_FURTHEST_SHARE, km: float = DEFAULT_KM,
              min_share: float = DEFAULT_MIN_SHARE, national_km: float | None = None,
-             la_km: float | None = None, national: str = "English wards") -> str:
+             la_km: float | None = None, national: str = "English wards",
+             people: str = "children") -> str:
     """The rule in words, with the distances it uses (for the screen and exports).
 
     Parameters
@@ -97,11 +98,16 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
     national
         What the national comparison is among: English wards, or (for a list that
         covers only some LAs) "the 21 wards the list covers".
+    people
+        Whose distances: ``children`` (aged 0-15) or ``under-5s`` (the early-years lens);
+        a longer label such as "children aged 0-15" is cut to its first word.
     """
     r = check_rule(rule)
     high = (f"in the top {top_deciles} national decile{'s' if top_deciles > 1 else ''} of "
             f"need ({need})")
-    dist = f"children's mean straight-line distance to the nearest {service}"
+    who = people.split(" aged")[0]
+    whose = who + ("'" if who.endswith("s") else "'s")  # under-5s', children's
+    dist = f"{whose} mean straight-line distance to the nearest {service}"
     if r.key == "local":
         own = f"{area}'s wards" if area else "the wards of its own LA"
         far = (f"{dist} is among the furthest {_share_words(la_share)} of {own}"
@@ -114,6 +120,6 @@ def describe(rule: str, *, service: str, need: str, top_deciles: int, area: str 
     elif r.key == "distance":
         far = f"{dist} is at least {km:.2f} km"
     else:
-        far = (f"at least {_share_words(min_share)} of its children live more than {km:.2f} km "
+        far = (f"at least {_share_words(min_share)} of its {who} live more than {km:.2f} km "
                f"(straight line) from the nearest {service}")
     return f"A ward is flagged when it is {high} and {far}."

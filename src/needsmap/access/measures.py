@@ -140,7 +140,8 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
          measure: str = MEASURE, limit: int | None = None, *,
          rule: str = gaprules.DEFAULT_RULE, la_share: float = gaprules.DEFAULT_LA_SHARE,
          km: float = gaprules.DEFAULT_KM, min_share: float = gaprules.DEFAULT_MIN_SHARE,
-         custom: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+         custom: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+         basis: str = "children") -> pd.DataFrame:
     """High-need wards and how far their children live from ``service_type``, with gap flags.
 
     Parameters
@@ -180,6 +181,14 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
         ``(ward_frame, lsoa_frame)`` for a service list that is not in the store (an
         upload): ``ward_frame`` has the ``ward_access`` columns (see
         :func:`access_for_points`), ``lsoa_frame`` ``lsoa_code, distance_km``.
+    basis
+        Whose distances and counts: ``"children"`` (aged 0-15, ``ward_access``) or
+        ``"under5"`` (the early-years lens: ``ward_access_under5``, which also has the
+        early-years group :data:`needsmap.access.early_years.GROUP`); see
+        :data:`needsmap.access.early_years.BASES`. The columns keep the children basis's
+        names (``children_0_15``, ``mean_km_child_weighted``, ``children_beyond``...) so
+        every reader of the list works with both; ``basis`` says whose figures they are.
+        An uploaded list (``custom``) has children's distances only.
 
     Returns
     -------
@@ -189,10 +198,17 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
         it), ``gap_flag``, ``flag_<rule>``, ``commissioning_rank``. The index is a
         *modelled risk proxy*: wording should say "higher modelled risk".
     """
+    from needsmap.access.early_years import BASES, GROUP, GROUP_TYPES, check_basis
+
     gaprules.check_rule(rule)
+    check_basis(basis)
+    if custom is not None and basis != "children":
+        raise ValueError("an uploaded service list has children's distances only: use "
+                         "basis='children'")
     valid = set(con.execute("SELECT DISTINCT need_measure FROM ward_need").df()["need_measure"])
     if custom is None:
-        types = set(con.execute("SELECT DISTINCT service_type FROM ward_access").df()["service_type"])
+        table = BASES[basis]["access_table"]  # a fixed table name from the registry
+        types = set(con.execute(f"SELECT DISTINCT service_type FROM {table}").df()["service_type"])  # noqa: S608
         if service_type not in types:
             raise ValueError(f"unknown service type {service_type!r}; valid: {', '.join(sorted(types))}")
     if need is None or (need == "ace" and "ace" not in valid):
@@ -210,7 +226,8 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
     params = {"service_type": service_type, "need": need, "measure": measure,
               "top_deciles": int(top_deciles), "furthest_share": float(furthest_share),
               "lad_code": lad_code, "rule": rule, "la_share": float(la_share),
-              "km": float(km), "min_share": float(min_share), "custom": custom is not None}
+              "km": float(km), "min_share": float(min_share), "custom": custom is not None,
+              "basis": basis, "group": GROUP, "group_types": list(GROUP_TYPES)}
     ward_f, lsoa_f = custom if custom is not None else (_EMPTY_WARD, _EMPTY_LSOA)
     con.register("_gap_ward", ward_f)
     con.register("_gap_lsoa", lsoa_f)

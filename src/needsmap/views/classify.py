@@ -153,6 +153,10 @@ def classify(values: pd.Series | np.ndarray, method: str = DEFAULT_METHOD, k: in
         nat = None if nat is None else nat[np.isfinite(nat)]
         if nat is None or len(nat) < 10:
             method, note = "quantiles", "National deciles unavailable; showing quantiles."
+        elif len(np.unique(np.asarray(mapclassify.Quantiles(nat, k=10).bins))) < 10:
+            # many wards share one value (say 0% within 1 km): no ten distinct tenths
+            method, note = "quantiles", ("Many English wards share the same value, so there "
+                                         "are no ten national deciles; showing quantiles.")
         else:
             k = 10
             bins = np.asarray(mapclassify.Quantiles(nat, k=10).bins, dtype=float)

@@ -17,15 +17,25 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from needsmap.access.early_years import COVERAGE_NOTE
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
+from needsmap.views import basis as B
+from needsmap.views import change as change_ui
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps
 from needsmap.views import search as search_ui
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
-from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
+from needsmap.views.layers import (
+    ACE_KEY,
+    BASIS_SWAP,
+    INDEX_LAYER,
+    UNDER5_ONLY,
+    available_layers,
+    get_layer,
+)
 from needsmap.views.state import (
     Param,
     Restored,
@@ -64,6 +74,7 @@ PARAMS = [
     Param("ex_services", "services", [], list_to_url, as_list),
     Param("ward", "ward", None),
     Param("_ex_w_url", "w", None, weights_to_url, weights_from_url),
+    B.PARAM,
 ]
 
 PARAMS += search_ui.params("ex")  # ?q= (issue 19)
@@ -235,11 +246,14 @@ def _display_widgets(keys: list[str]) -> None:
     """Layer, classes, palette and basemap (their session values are set by :func:`render`)."""
     st.selectbox("Layer", keys, key="ex_layer", persist_state="session", format_func=lambda k: get_layer(k).label)
     c1, c2 = st.columns([3, 2])
-    c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get)
+    fixed = change_ui.is_change(get_layer(st.session_state.get("ex_layer", "")))  # 3 classes
+    c1.selectbox("Classes", list(cls.METHODS), key="ex_classes", persist_state="session", format_func=cls.METHODS.get,
+                 disabled=fixed)
     c2.selectbox("Number", list(range(3, 10)), key="ex_k", persist_state="session",
-                 disabled=st.session_state["ex_classes"] == "national_deciles")
+                 disabled=fixed or st.session_state["ex_classes"] == "national_deciles")
     st.selectbox("Palette (colour-blind safe)", list(cls.PALETTES), key="ex_palette", persist_state="session",
-                 format_func=cls.PALETTES.get)
+                 format_func=cls.PALETTES.get, disabled=fixed,
+                 help="The change layers have their own diverging palette." if fixed else None)
     st.selectbox("Basemap", list(maps.BASEMAPS), key="ex_basemap", persist_state="session",
                  format_func=lambda b: maps.BASEMAPS[b][0])
 
@@ -300,7 +314,7 @@ def render(ctx: ViewContext) -> None:
         st.warning("No layer in this store has values to map.")
         layout.unavailable(missing)
         return
-    keys = [lay.key for lay in layers]
+    keys = _basis_layers([lay.key for lay in layers], B.choose(restored))
     _display_choice(keys, restored)
     layer = get_layer(st.session_state["ex_layer"])
 
@@ -327,17 +341,22 @@ def render(ctx: ViewContext) -> None:
     geom = data.area_geometry(token, lad_codes)
     view = _view(token, geom, layer, ace_key, wards, vals_all)
     national = vals_all["value"].to_numpy(dtype=float)
-    classes = _classify(token, layer.key, ace_key, geom.key, view["value"], national,
-                        st.session_state["ex_classes"], int(st.session_state["ex_k"]),
-                        st.session_state["ex_palette"], layer)
+    classes = (change_ui.classes(view) if change_ui.is_change(layer) else
+               _classify(token, layer.key, ace_key, geom.key, view["value"], national,
+                         st.session_state["ex_classes"], int(st.session_state["ex_k"]),
+                         st.session_state["ex_palette"], layer))
 
     # Heading.
     area_label = _area_label(ctx, lad_codes)
     st.html(f'<h1 class="nm-title">{layout._escape(layer.label)} · {layout._escape(area_label)}</h1>'
-            f'<div class="nm-sub">{len(view):,} wards · darker = {layout._escape(layer.higher)}'
+            f'<div class="nm-sub">{len(view):,} wards · '
+            + (change_ui.subtitle() if change_ui.is_change(layer)
+               else f"darker = {layout._escape(layer.higher)}")
             + (f" · index {layout._escape(ace_note)}" if layer.key == ACE_KEY and ace_note else "")
             + "</div>")
     layout.caveat()
+    if change_ui.is_change(layer):  # ranks not levels; the re-mapping's uncertainty
+        change_ui.caveat()
     ward_codes = list(view["ward_code"])
     if "ward" in restored and st.session_state.get("ward") not in ward_codes:
         url_problem("ward", restored.raw["ward"], f"not a ward in {area_label}; no ward selected.")
@@ -358,6 +377,10 @@ def render(ctx: ViewContext) -> None:
         st.caption(_classes_text(layer, classes))
         if layer.key == "child_poverty_rate":  # which rate each ward shows (docs/method.md)
             st.caption(layer.note)
+        if layer.table == "ward_access_under5":  # what the early-years lists hold
+            st.caption(f"{layer.note} {COVERAGE_NOTE}")
+        if change_ui.is_change(layer):  # the wards that moved most
+            change_ui.below_map(token, lad_codes, layer, area_label)
     with pcol:  # beside the map, so the map stays above the fold
         search_ui.box(ctx, "ex", _apply_search, with_details=False, side_by_side=False)
     if first:
@@ -374,6 +397,8 @@ def render(ctx: ViewContext) -> None:
     with st.sidebar:
         st.subheader("Explore", anchor=False)
         _area_widget(ctx)
+        B.widget("Under-5s: the map's population and early-years access layers count "
+                 "children aged 0-4 (ONS mid-2020 estimates on today's areas).")
     if has_index:
         _index_widgets(ctx)
     with st.sidebar:
@@ -409,6 +434,17 @@ def render(ctx: ViewContext) -> None:
     w = _weights(method)
     sync(PARAMS, extra={"view": "explore"} | (
         {"w": weights_to_url(w)} if w != indexing.default_weights(method) else {}))
+
+
+def _basis_layers(keys: list[str], basis: str) -> list[str]:
+    """The layer keys offered with the population ``basis``; a layer with a counterpart on
+    the other basis (children 0-15 <-> under-5s) follows the switch."""
+    drop = {"children_0_15"} if basis == "under5" else set(UNDER5_ONLY)
+    out = [k for k in keys if k not in drop]
+    cur = st.session_state.get("ex_layer")
+    if cur not in out and BASIS_SWAP.get(cur) in out:
+        st.session_state["ex_layer"] = BASIS_SWAP[cur]
+    return out
 
 
 def _layers(info: data.StoreInfo, ace: pd.DataFrame, ace_key: str):  # noqa: ANN202
@@ -542,7 +578,7 @@ def _line_fit(view: pd.DataFrame) -> list[str]:
 #: The tooltip's lines under the value, in order; each is one function ``view`` -> one
 #: text per ward (empty: no line).
 TOOLTIP_LINES: list[Callable[[pd.DataFrame], list[str]]] = [_line_england, _line_la, _line_band,
-                                                           _line_fit]
+                                                           _line_fit, change_ui.tooltip_line]
 
 
 def _style_key(geom: data.AreaGeometry, layer, ace_key: str, classes: cls.Classes) -> str:  # noqa: ANN001
@@ -594,6 +630,8 @@ def _draw_map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, lay
         high = classes.labels[-1].split(" – ")[-1] if classes.k else ""
     legend = maps.Legend(f"{layer.label} · {cls.METHODS.get(classes.method, '')}", rows,
                          low, high.strip(), foot.strip())
+    if change_ui.is_change(layer):
+        legend = change_ui.legend(classes, layer)
     style = _style(view, layer, classes, _style_key(geom, layer, ace_key, classes), method)
     chosen = st.session_state.get("ex_services") or []
     layers_, skey = [], ""
@@ -671,14 +709,15 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
                        f"{indexing.scale_text(method, row.get('n_england'))}.")
     else:
         unit = {"pct": "Rate", "rate1000": "Per 1,000", "density": "Per km²", "int": "Count",
-                "km": "Km"}.get(layer.fmt, "Score")
+                "km": "Km", "rankchange": "Places moved"}.get(layer.fmt, "Score")
         value = layer.format_bin(row["value"]) if pd.notna(row["value"]) else "no data"
         c1.metric(unit, value, help=f"{layer.label}: {layer.format(row['value'])}")
     nat = ordinal_text(row["rank_england"], row["n_england"])
     c2.metric("England rank", nat.split(" of ")[0] if nat else "–",
               help=f"{nat} English wards (1 = highest)" if nat else None)
     c3, c4 = st.columns(2)
-    c3.metric("Children 0-15", f"{row['children_0_15']:,.0f}" if pd.notna(row.get("children_0_15")) else "–")
+    pop = B.BASES[B.choose_quiet()]["column"]
+    c3.metric(B.short(B.choose_quiet()), f"{row[pop]:,.0f}" if pd.notna(row.get(pop)) else "–")
     la = ordinal_text(row["rank_lad"], row["n_lad"])
     c4.metric("Rank in LA", la or "–")
     if layer.key == ACE_KEY and pd.notna(row.get("value")):
@@ -687,6 +726,7 @@ def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame, 
     for line in (f(row) for f in PANEL_LINES):
         if line:
             st.caption(line + ".")
+    change_ui.panel(ctx.token, code, layer)
     if ace.empty:
         st.caption("Driver scores need the ACE index (not in this store).")
         return
@@ -830,7 +870,8 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
         if not ace.empty and "ace_decile_england" in ace.columns:
             df = df.merge(ace[["ward_code", "ace_decile_england"]], on="ward_code", how="left")
             cols["ace_decile_england"] = "England decile (1 = highest)"
-    for c, lab in (("children_0_15", "Children 0-15"), ("population", "Residents"),
+    pop = B.BASES[B.choose_quiet()]["column"]  # children 0-15 or under-5s, by the switch
+    for c, lab in ((pop, B.short(B.choose_quiet())), ("population", "Residents"),
                    ("child_poverty_rate", "Child poverty"), ("income_rate", "Income deprivation")):
         if c in df.columns and c not in cols and c != layer.column:
             cols[c] = lab
@@ -846,12 +887,12 @@ def _ward_table(view: pd.DataFrame, layer, ace: pd.DataFrame) -> None:  # noqa: 
         layer.label: st.column_config.NumberColumn(
             format="%.1f%%" if layer.fmt == "pct" else (
                 "localized" if layer.fmt in ("int", "density") else
-                "%.0f" if layer.fmt == "ace" else "%.2f")),
+                "%.0f" if layer.fmt == "ace" else "%+d" if layer.fmt == "rankchange" else "%.2f")),
         "England rank": st.column_config.NumberColumn(format="%d"),
         "Rank in LA": st.column_config.NumberColumn(format="%d"),
         "Child poverty": st.column_config.NumberColumn(format="%.1f%%"),
         "Income deprivation": st.column_config.NumberColumn(format="%.1f%%"),
-        "Children 0-15": st.column_config.NumberColumn(format="localized"),
+        B.short(B.choose_quiet()): st.column_config.NumberColumn(format="localized"),
         "Residents": st.column_config.NumberColumn(format="localized"),
     }
     st.dataframe(show, hide_index=True, width="stretch", height=360, key=TABLE_KEY,

@@ -63,6 +63,11 @@ class Layer:
             return f"{x:.1f} per 1,000"
         if self.fmt == "km":
             return f"{x:.2f} km"
+        if self.fmt == "rankchange":  # rank_2019 - rank_2025: positive = more deprived
+            if x == 0:
+                return "same England rank as in 2019"
+            return (f"{abs(x):,.0f} places towards the "
+                    + ("most" if x > 0 else "least") + " deprived end of England")
         if self.fmt == "ace":
             return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}"
         return f"{x:.2f}"
@@ -75,6 +80,8 @@ class Layer:
             return f"{v:,.0f}"
         if self.fmt == "rate1000":
             return f"{v:.1f}"
+        if self.fmt == "rankchange":
+            return f"{v:+,.0f}"
         if self.fmt == "ace":
             return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
         return f"{v:.2f}"
@@ -119,7 +126,43 @@ INDICATOR_LAYERS: tuple[Layer, ...] = (
           "police.uk street-level crime; wards with 12 full months only."),
 )
 
-ALL_LAYERS: dict[str, Layer] = {lay.key: lay for lay in (INDEX_LAYER, *INDICATOR_LAYERS)}
+#: Change since IoD2019 (``ward_change``, one layer per measure of
+#: :data:`needsmap.areas.change.MEASURES`): the value is ``rank_change`` (places moved in
+#: the England ranking, positive = more deprived relative to England than in 2019); the map
+#: colours ``direction`` (:mod:`needsmap.views.change`).
+CHANGE_LAYERS: tuple[Layer, ...] = tuple(
+    Layer(f"change_{m}", f"Change since 2019: {label} rank", "rank_change", "ward_change",
+          "rankchange", "", "IoD2019 and IoD2025 England ranks on today's wards "
+          "(needsmap.areas.change); ranks, not levels.")
+    for m, label in (("imd", "IMD"), ("income", "income deprivation"),
+                     ("idaci", "IDACI"), ("crime", "crime")))
+
+#: The early-years lens's count layer (its counterpart with children 0-15: ``children_0_15``).
+UNDER5_LAYER = Layer("under5", "Under-5s", "under5", "ward_indicators", "int",
+                     "more under-5s", "Children aged 0-4: ONS mid-2020 estimates carried to "
+                     "LSOA 2021 and today's wards (docs/method.md).")
+
+#: The early-years lens's access layers: ``ward_access_under5`` for the early-years group
+#: (the nearest family hub, children's centre or nursery; needsmap.access.early_years).
+EARLY_YEARS_LAYERS: tuple[Layer, ...] = (
+    Layer("ey_within_1km", "Under-5s within 1 km of early years", "share_under5_within_1km",
+          "ward_access_under5", "pct", "more under-5s within 1 km",
+          "Share of under-5s within 1 km (straight line) of the nearest family hub, "
+          "children's centre or nursery."),
+    Layer("ey_within_2km", "Under-5s within 2 km of early years", "share_under5_within_2km",
+          "ward_access_under5", "pct", "more under-5s within 2 km",
+          "As within 1 km, for 2 km."),
+    Layer("ey_per_service", "Under-5s per early-years service", "under5_per_service",
+          "ward_access_under5", "int", "more under-5s per service",
+          "Under-5s in the ward / early-years services in it (none: no value)."),
+)
+#: Layers shown only with the under-5 basis, and their counterparts with children 0-15.
+UNDER5_ONLY = ("under5", *(lay.key for lay in EARLY_YEARS_LAYERS))
+BASIS_SWAP = {"children_0_15": "under5", "under5": "children_0_15"}
+
+ALL_LAYERS: dict[str, Layer] = {lay.key: lay for lay in (INDEX_LAYER, *INDICATOR_LAYERS,
+                                                         UNDER5_LAYER, *EARLY_YEARS_LAYERS,
+                                                         *CHANGE_LAYERS)}
 
 
 def get_layer(key: str) -> Layer:
@@ -145,9 +188,19 @@ def available_layers(info: StoreInfo, wards: pd.DataFrame,
     extra = extra or {}
     ok: list[Layer] = []
     missing: dict[str, str] = {}
-    for lay in (INDEX_LAYER, *INDICATOR_LAYERS):
+    for lay in (INDEX_LAYER, *INDICATOR_LAYERS, UNDER5_LAYER, *EARLY_YEARS_LAYERS,
+                *CHANGE_LAYERS):
+        if lay.table == "ward_change":
+            if lay.table in info.tables:
+                ok.append(lay)  # its values are checked by the view (one query per measure)
+            else:
+                missing[lay.label] = f"the store has no `{lay.table}` table ({_why(lay.table)})"
+            continue
         if lay.key in extra:
             values = extra[lay.key]
+        elif lay.table == "ward_access_under5" and lay.table in info.tables:
+            ok.append(lay)  # the early-years group is in every such table
+            continue
         elif lay.table == "ward_indicators" and lay.column in wards.columns:
             values = wards[lay.column]
         elif lay.table not in info.tables:
@@ -169,4 +222,5 @@ def _why(table: str) -> str:
         "ward_ace": "the index stage has not been run: `needsmap index` or a full `needsmap build`",
         "ward_crime": "no police.uk files were loaded: `needsmap crime` or `needsmap build --police`",
         "ward_indicators": "the core stage did not run: rebuild with `needsmap build`",
+        "ward_change": "IoD2019 was not at hand when it was built: rebuild with `needsmap build`",
     }.get(table, "rebuild the store with `needsmap build`")

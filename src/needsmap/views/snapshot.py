@@ -23,6 +23,7 @@ from needsmap.snapshot.localities import (
     slugify,
 )
 from needsmap.snapshot.render import CHROMIUM, render_html, snapshot_pdf
+from needsmap.views import basis as B
 from needsmap.views.state import (
     Param,
     as_list,
@@ -43,15 +44,17 @@ PARAMS = [
     Param("snap_pick", "wards", [], list_to_url, as_list),
     Param("snap_name", "name", "My locality"),
     Param("snap_loc", "locality", None),
+    B.PARAM,
 ]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _snapshot(token: str, name: str, wards: tuple[str, ...], kind: str, la_code: str,
-              locality_set: str | None, _ctx) -> tuple[str, bytes | None, object]:  # noqa: ANN001
+              locality_set: str | None, _ctx, basis: str = "children"  # noqa: ANN001
+              ) -> tuple[str, bytes | None, object]:
     con = _ctx.cursor()
     try:
-        snap = C.build_snapshot(con, name, list(wards), kind=kind, la_code=la_code)
+        snap = C.build_snapshot(con, name, list(wards), kind=kind, la_code=la_code, basis=basis)
     finally:
         con.close()
     return render_html(snap, locality_set=locality_set), (snap.map.png if snap.map else None), snap
@@ -106,7 +109,11 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
         url_problem("mode", restored.raw["mode"], f"not a mode (valid: {', '.join(MODES)}); "
                     "showing the whole LA.")
         st.session_state["snap_mode"] = "la"
-    c1, c2 = st.columns([1, 2])
+    basis = B.choose(restored)
+    c1, c2, c3 = st.columns([3, 4, 2])
+    with c3:
+        basis = B.widget("Under-5s: the early-years lens. Under-5s weight the index's area "
+                         "figures and the access figures, and the ward table counts them.")
     la_name = c1.selectbox("Local authority", names, key="snap_la")
     la_code = lads.loc[lads["lad_name"] == la_name, "lad_code"].iloc[0]
     mode = c2.radio("Area", list(MODES), format_func=MODES.get, horizontal=True, key="snap_mode")
@@ -164,8 +171,9 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
         return
     name, codes, kind, set_label = area
     with st.spinner("Preparing the snapshot..."):
-        html, png, snap = _snapshot(ctx.token, name, tuple(codes), kind, la_code, set_label, ctx)
-    slug = ("la-" if kind == "la" else "") + slugify(name)
+        html, png, snap = _snapshot(ctx.token, name, tuple(codes), kind, la_code, set_label, ctx,
+                                    basis)
+    slug = ("la-" if kind == "la" else "") + slugify(name) + ("-under5" if basis == "under5" else "")
     d1, d2, d3 = st.columns(3)
     d1.download_button("Download page (HTML)", html.encode("utf-8"), file_name=f"{slug}.html",
                        mime="text/html", icon=":material/download:")

@@ -22,6 +22,15 @@ def _rank_desc(s: pd.Series) -> pd.Series:
 def indicator_values(token: str, layer: Layer) -> pd.DataFrame:
     """An indicator for every English ward, with national and within-LA ranks (shared:
     never modify it in place)."""
+    if layer.table == "ward_access_under5":
+        from needsmap.access.early_years import GROUP
+
+        eng = data.england_table(token)[["ward_code", "lad_code"]]
+        src = data.query_named(token, "app_ward_access_under5", {"service_type": GROUP})
+        df = eng.merge(src[["ward_code", layer.column]], on="ward_code", how="left")
+        df = df.rename(columns={layer.column: "value"})
+        df["value"] = pd.to_numeric(df["value"], errors="coerce")
+        return _with_ranks(df)
     if layer.table == "ward_crime":
         src = data.table(token, "ward_crime")
         if src.empty or layer.column not in src.columns:
@@ -75,6 +84,10 @@ def ace_values(ace: pd.DataFrame) -> pd.DataFrame:
 
 def values_for(token: str, layer: Layer, ace: pd.DataFrame) -> pd.DataFrame:
     """Values and ranks of ``layer`` for every English ward."""
+    if layer.table == "ward_change":
+        from needsmap.views import change
+
+        return change.values(token, change.measure_of(layer))
     return ace_values(ace) if layer.key == ACE_KEY else indicator_values(token, layer)
 
 

@@ -22,9 +22,11 @@ import streamlit as st
 
 from needsmap import CAVEAT
 from needsmap.access import gaprules
+from needsmap.access.early_years import BASES, COVERAGE_NOTE, GROUP
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
+from needsmap.views import basis as B
 from needsmap.views import data, exports, layout, maps
 from needsmap.views import search as search_ui
 from needsmap.views import siting as siting_ui
@@ -72,6 +74,7 @@ PARAMS = [
     Param("tg_km", "km", "1", str, lambda t: _km_text(float(t))),
     Param("tg_min_share", "min_share", 25, str, as_int),
     Param("tg_only_gaps", "only_gaps", "0"),
+    B.PARAM,
 ]
 PARAMS += search_ui.params("tg") + siting_ui.PARAMS  # ?q= and the siting section (issue 19)
 
@@ -89,8 +92,9 @@ def _type_labels() -> dict[str, str]:
 
 
 @memo(maxsize=8)
-def _choices(token: str) -> tuple[list[str], list[str]]:
-    types = data.query_df(token, "SELECT DISTINCT service_type FROM ward_access WHERE in_coverage "
+def _choices(token: str, basis: str = "children") -> tuple[list[str], list[str]]:
+    table = BASES[basis]["access_table"]  # a fixed name from the registry
+    types = data.query_df(token, f"SELECT DISTINCT service_type FROM {table} WHERE in_coverage "  # noqa: S608
                                  "ORDER BY 1")
     needs = data.query_df(token, "SELECT DISTINCT need_measure FROM ward_need ORDER BY 1")
     return list(types["service_type"]), list(needs["need_measure"])
@@ -98,13 +102,15 @@ def _choices(token: str) -> tuple[list[str], list[str]]:
 
 @memo(maxsize=128)
 def _gaps(token: str, service: str, need: str, deciles: int, rule: str, la_share: float,
-          far: float, km: float, min_share: float, lad: str | None) -> pd.DataFrame:
+          far: float, km: float, min_share: float, lad: str | None,
+          basis: str = "children") -> pd.DataFrame:
     from needsmap.access import gaps
 
     cur = data.cursor(token)
     try:
         return gaps(cur, service, need=need, top_deciles=deciles, furthest_share=far,
-                    lad_code=lad, rule=rule, la_share=la_share, km=km, min_share=min_share)
+                    lad_code=lad, rule=rule, la_share=la_share, km=km, min_share=min_share,
+                    basis=basis)
     finally:
         cur.close()
 
@@ -211,21 +217,28 @@ def render(ctx: ViewContext) -> None:
                    + " table. Rebuild it with `needsmap build` (services are read from the "
                      "GIAS, NHS ODS and libraries files).", icon=":material/warning:")
         return
-    types, needs = _choices(token)
+    basis = B.choose(restored)
+    if basis == "under5" and "ward_access_under5" not in info.tables:
+        st.info("This store has no under-5 access figures (`ward_access_under5`; rebuild it "
+                "with `needsmap build`): showing children aged 0-15.")
+        basis = st.session_state[B.KEY] = "children"
+    types, needs = _choices(token, basis)
+    _follow_basis(basis, types)
     upload = ctx.session_services
     if not upload.empty and {"easting", "northing"} <= set(upload.columns):
         types = [*types, UPLOAD]
     if not types:
         st.warning("No service type has access figures in this store.")
         return
-    tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)"}
+    tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)",
+                           GROUP: "Early-years service (family hub, children's centre or nursery)"}
     _restore_choices(ctx, restored, types, needs)
     search_ui.prepare(ctx, "tg", restored, _apply_search)
     lad_opts = [*ctx.lads["lad_code"], ALL]
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
     for key, opts, default in (
             ("tg_lad", lad_opts, _default_lad(ctx)),
-            ("tg_service", types, "gp_practice" if "gp_practice" in types else types[0]),
+            ("tg_service", types, _default_service(basis, types)),
             ("tg_need", needs, "ace" if "ace" in needs else needs[0]),
             ("tg_deciles", list(range(1, 11)), gaprules.DEFAULT_TOP_DECILES),
             ("tg_rule", list(gaprules.RULES), gaprules.DEFAULT_RULE),
@@ -252,8 +265,11 @@ def render(ctx: ViewContext) -> None:
     if service == UPLOAD:
         digest = st.session_state.get("upload_digest", "")
         df = _gaps_upload(token, digest, *args, Unhashed(upload))
+        if basis != "children":
+            st.info("Distances to an uploaded list are weighted by children aged 0-15 only.")
+            basis = "children"
     else:
-        df = _gaps(token, service, *args)
+        df = _gaps(token, service, *args, basis)
     if lad is None and not info.is_england:
         df = df[df["lad_code"].isin(ctx.lads["lad_code"])]
     area = names.get(lad) if lad else None
@@ -271,10 +287,12 @@ def render(ctx: ViewContext) -> None:
                               need=NEED_SHORT.get(need, need_label), top_deciles=deciles,
                               area=area, la_share=la_share, furthest_share=far, km=km,
                               min_share=min_share, national_km=national_km, la_km=la_km,
-                              national=_national_words(df, info))
+                              national=_national_words(df, info), people=B.people(basis))
 
     with st.sidebar:
         st.subheader("Target", anchor=False)
+        B.widget("Under-5s: distances and counts weighted by children aged 0-4, and the "
+                 "early-years services (family hub, children's centre or nursery) as one type.")
         st.selectbox("Local authority", lad_opts, key="tg_lad", persist_state="session",
                      format_func=lambda c: all_label if c == ALL else names.get(c, c),
                      help="Ranks are within the LA when one is chosen. All England is "
@@ -326,12 +344,16 @@ def render(ctx: ViewContext) -> None:
                 f"need: {layout._escape(need_label)}**")
     st.html(f'<div class="nm-rule" role="note"><b>Rule.</b> {layout._escape(words)} '
             "Distances are straight lines from each LSOA's representative point to the "
-            "nearest service, averaged over the LSOA's children (Census 2021, aged 0-15).</div>")
+            "nearest service, averaged over the LSOA's "
+            + ("under-5s (ONS mid-2020, aged 0-4)" if basis == "under5"
+               else "children (Census 2021, aged 0-15)") + ".</div>")
+    if service in (GROUP, "nursery"):
+        st.caption(COVERAGE_NOTE)
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("Wards in area", f"{len(df):,}")
     k2.metric(f"High need (top {deciles} decile{'s' if deciles > 1 else ''})", f"{len(high):,}")
     k3.metric("Flagged gaps", f"{len(flagged):,}", help=words)
-    k4.metric("Children in flagged wards", f"{flagged['children_0_15'].sum():,.0f}",
+    k4.metric(f"{B.short(basis)} in flagged wards", f"{flagged['children_0_15'].sum():,.0f}",
               help="Of whom "
               f"{flagged['children_beyond'].sum():,.0f} live beyond the rule's distance.")
     _rule_counts(df, rule)
@@ -349,6 +371,32 @@ def render(ctx: ViewContext) -> None:
     _exports(ctx, shown, service, lad, names, settings, service_label)
     siting_ui.render(ctx, lad, restored, needs)
     sync(PARAMS, extra={"view": "target"})
+
+
+def _default_service(basis: str, types: list[str]) -> str:
+    if basis == "under5" and GROUP in types:
+        return GROUP
+    return "gp_practice" if "gp_practice" in types else types[0]
+
+
+def _follow_basis(basis: str, types: list[str]) -> None:
+    """When the switch changes, a service type left at one basis's default (GP practices
+    for children 0-15, early years for under-5s) becomes the other's."""
+    prev = st.session_state.get("_tg_basis_prev")
+    st.session_state["_tg_basis_prev"] = basis
+    if prev is None or prev == basis or not types:
+        return
+    if st.session_state.get("tg_service") in ("gp_practice", GROUP):
+        st.session_state["tg_service"] = _default_service(basis, types)
+
+
+def _basis() -> str:
+    """The population basis in the session (``children`` or ``under5``)."""
+    return str(st.session_state.get(B.KEY) or B.DEFAULT)
+
+
+def _whose() -> str:
+    return "Under-5s'" if _basis() == "under5" else "Children's"
 
 
 def _national_words(df: pd.DataFrame, info: data.StoreInfo) -> str:
@@ -381,12 +429,12 @@ def _rule_counts(df: pd.DataFrame, active: str) -> None:
         hit = df[df[col].fillna(False).astype(bool)]
         rows.append({"Rule": ("▶ " if key == active else "") + r.label, "What is far": r.summary,
                      "Wards flagged": len(hit),
-                     "Children 0-15 in them": int(hit["children_0_15"].sum())})
+                     f"{B.short(_basis())} in them": int(hit["children_0_15"].sum())})
     with st.expander("How many wards each rule flags here", expanded=False,
                      icon=":material/rule:"):
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
             "Wards flagged": st.column_config.NumberColumn(format="%d"),
-            "Children 0-15 in them": st.column_config.NumberColumn(format="localized")})
+            f"{B.short(_basis())} in them": st.column_config.NumberColumn(format="localized")})
         st.caption("With the thresholds set in the sidebar; ▶ marks the rule in use. Every rule "
                    "needs high need first.")
 
@@ -426,9 +474,9 @@ def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
     values = [f"{s}" for s in status]
     extra = [
         [f"Need decile {int(d)} in England" if pd.notna(d) else "" for d in dec],
-        [f"Children's mean distance {v:.2f} km" if pd.notna(v) else "No distance (outside the list's coverage)"
+        [f"{_whose()} mean distance {v:.2f} km" if pd.notna(v) else "No distance (outside the list's coverage)"
          for v in view["mean_km_child_weighted"]],
-        [f"{int(c):,} of {int(n):,} children beyond {f:.2f} km" if pd.notna(c) and pd.notna(n)
+        [f"{int(c):,} of {int(n):,} {B.people(_basis()).split(' aged')[0]} beyond {f:.2f} km" if pd.notna(c) and pd.notna(n)
          and pd.notna(f) else "" for c, n, f in zip(view["children_beyond"], view["children_0_15"],
                                                       view["far_km"], strict=True)],
         [POOR_FIT_NOTE if pd.notna(p) and bool(p) else ""
@@ -478,9 +526,10 @@ def flagged_by(df: pd.DataFrame) -> pd.Series:
 
 def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
     cols = {"commissioning_rank": "Rank", "ward_name": "Ward", "lad_name": "LA",
-            "need_decile": "Need decile", "children_0_15": "Children 0-15",
+            "need_decile": "Need decile", "children_0_15": B.short(_basis()),
             "mean_km_child_weighted": "Mean distance (km)", "far_km": "Far from (km)",
-            "children_beyond": "Children beyond", "n_services": "Services in ward",
+            "children_beyond": f"{B.short(_basis()).split(' ')[0]} beyond",
+            "n_services": "Services in ward",
             "gap_flag": "Gap", "flagged_by": "Flagged by"}
     shown = shown.assign(flagged_by=flagged_by(shown))
     show = shown[[c for c in cols if c in shown.columns]].rename(columns=cols).copy()
@@ -490,13 +539,13 @@ def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
                  on_select=_on_table_select, selection_mode="single-row", column_config={
         "Rank": st.column_config.NumberColumn(format="%d"),
         "Need decile": st.column_config.NumberColumn(format="%d", help="1 = highest need nationally"),
-        "Children 0-15": st.column_config.NumberColumn(format="localized"),
+        B.short(_basis()): st.column_config.NumberColumn(format="localized"),
         "Mean distance (km)": st.column_config.NumberColumn(
-            format="%.2f", help=f"Children's mean straight-line distance to the nearest {service_label}"),
+            format="%.2f", help=f"{_whose()} mean straight-line distance to the nearest {service_label}"),
         "Far from (km)": st.column_config.NumberColumn(
             format="%.2f", help="The distance the rule calls far for this ward"),
-        "Children beyond": st.column_config.NumberColumn(
-            format="localized", help="Children living further than that distance"),
+        f"{B.short(_basis()).split(' ')[0]} beyond": st.column_config.NumberColumn(
+            format="localized", help="Living further than that distance"),
         "Gap": st.column_config.CheckboxColumn(help="High need and far by the rule"),
         "Flagged by": st.column_config.TextColumn(
             help="Every rule that would flag this ward with the thresholds set"),
@@ -544,7 +593,7 @@ def _quadrant(df: pd.DataFrame, deciles: int, rule: str, service_label: str,
         range=[MAP_COLOURS[2], MAP_COLOURS[1], "#b9b7c4"]), legend=alt.Legend(orient="bottom"))
     pts = alt.Chart(plot).mark_point(filled=True, opacity=0.85, stroke="#1c1b22",
                                      strokeWidth=0.4).encode(
-        x=alt.X("km:Q", title=f"Children's mean distance to the nearest {service_label} (km)"),
+        x=alt.X("km:Q", title=f"{_whose()} mean distance to the nearest {service_label} (km)"),
         y=alt.Y("need:Q", title="Need percentile in England (100 = highest need)",
                 scale=alt.Scale(domain=[0, 100], nice=False)),
         color=colour,
@@ -584,6 +633,7 @@ def _settings(area_label: str, service_label: str, need_label: str, deciles: int
         "Need measure": need_label,
         "High need": f"top {deciles} national decile(s)",
         "Gap rule": words,
+        "Population": B.people(_basis()),
         "Store built": ctx.info.meta.get("built_at", "unknown"),
         "Store scope": layout.scope_label(ctx.info),
     }
@@ -615,11 +665,24 @@ EXPORT_COLUMNS = {
 }
 
 
+#: Labels of the same columns when the list is on the under-5 basis (gaps(basis="under5")).
+UNDER5_EXPORT_LABELS = {
+    "children_0_15": "Children aged 0-4 (ONS mid-2020, carried to LSOA 2021)",
+    "mean_km_child_weighted": "Under-5s' mean distance to nearest service (km, straight line)",
+    "share_children_within_1km": "Under-5s within 1 km (%)",
+    "share_children_within_2km": "Under-5s within 2 km (%)",
+    "children_beyond": "Under-5s beyond that distance",
+}
+
+
 def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
     """The list with readable column labels (units in brackets) and every setting."""
     if any(c.startswith("flag_") for c in shown.columns):
         shown = shown.assign(flagged_by=flagged_by(shown))
     shown = exports.with_fit_note(shown)  # the lay sentence where the LSOAs fit poorly
+    labels = EXPORT_COLUMNS
+    if "basis" in shown.columns and len(shown) and shown["basis"].iloc[0] == "under5":
+        labels = EXPORT_COLUMNS | UNDER5_EXPORT_LABELS
     out = shown[[c for c in EXPORT_COLUMNS if c in shown.columns]].copy()
     for c in ("share_children_within_1km", "share_children_within_2km", "fit_share_of_ward",
               "fit_spill"):
@@ -628,7 +691,7 @@ def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
     for c in ("mean_km_child_weighted", "far_km"):
         if c in out:
             out[c] = out[c].round(3)
-    out = out.rename(columns=EXPORT_COLUMNS)
+    out = out.rename(columns=labels)
     for k, v in settings.items():
         out[k] = v
     return out
