@@ -21,7 +21,7 @@ from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import classify as cls
-from needsmap.views import data, indexing, layout, maps
+from needsmap.views import data, indexing, layout, maps, nations
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ACE_KEY, INDEX_LAYER, available_layers, get_layer
@@ -276,6 +276,9 @@ def render(ctx: ViewContext) -> None:
             ace, ace_note = indexing.ward_ace(token, method, weights)
         except indexing.IndexSpecError as exc:
             ace_error = str(exc)
+    if nations.applies(ctx, lad_codes):  # Welsh wards in view: each nation's own deciles
+        nations.render_explore(ctx, lad_codes, ace, _area_label(ctx, lad_codes), _area_widget)
+        return
     pending = indexing.bands_pending(ace)
     ace_key = (f"{method}:{weights_to_url(weights)}" + ("~" if pending else "")
                if not ace.empty else "none")
