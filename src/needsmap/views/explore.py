@@ -278,6 +278,7 @@ def render(ctx: ViewContext) -> None:
             ace_error = str(exc)
     if nations.applies(ctx, lad_codes):  # Welsh wards in view: each nation's own deciles
         nations.render_explore(ctx, lad_codes, ace, _area_label(ctx, lad_codes), _area_widget)
+        sync(PARAMS, extra={"view": "explore"})
         return
     pending = indexing.bands_pending(ace)
     ace_key = (f"{method}:{weights_to_url(weights)}" + ("~" if pending else "")
