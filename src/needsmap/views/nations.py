@@ -165,8 +165,11 @@ def _map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, fmt: Lay
                    "Index score (its own nation's scale)" if mixed else "Welsh index score (0-1)")
     extra = [_nation_lines(view), _lad_lines(view)]
     skey = f"nw-{data.short_token(ctx.token)}-{geom.key}-{fmt.key}-{st.session_state['ex_palette']}"
-    style = maps.Style(skey, value_label, idx, [fmt.format(v) for v in view["value"]], colours,
-                       extra)
+    texts = [fmt.format(v) for v in view["value"]]
+    if mixed:  # every ward's text names its nation (tooltips, screen readers)
+        texts = [f"{t} ({nation}, {WORD.get(nation, '')} deciles)"
+                 for t, nation in zip(texts, view["nation"], strict=True)]
+    style = maps.Style(skey, value_label, idx, texts, colours, extra)
     chosen = st.session_state.get("ex_services") or []
     layers_, svc_key = [], ""
     if chosen and not svc.empty:
