@@ -65,3 +65,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("needsmap figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def border_store(tmp_path_factory) -> Path:
+    """Newport (Wales) and the Forest of Dean (England) across the border: one store with
+    both nations (``$NEEDSMAP_APP_TEST_WALES_DB`` if set, for fast local runs)."""
+    env = os.environ.get("NEEDSMAP_APP_TEST_WALES_DB")
+    if env and Path(env).exists():
+        return Path(env)
+    return _build(tmp_path_factory.mktemp("border"), "border", ["Newport", "Forest of Dean"])

@@ -315,8 +315,8 @@ def test_a_dead_in_place_writers_log_is_kept_and_never_replayed_on_the_new_file(
     from needsmap.store.writer import update_store
 
     db = _tiny_store(tmp_path / "s.duckdb")
-    code = ("import duckdb, os; c = duckdb.connect(%r); c.execute('UPDATE t SET v = 3'); "
-            "os._exit(0)" % str(db))
+    code = (f"import duckdb, os; c = duckdb.connect({str(db)!r}); "
+            "c.execute('UPDATE t SET v = 3'); os._exit(0)")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert Path(str(db) + ".wal").exists()
     with update_store(db) as con:

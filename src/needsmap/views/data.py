@@ -343,10 +343,13 @@ def lads(token: str) -> pd.DataFrame:
         df = query_df(info.token, "SELECT DISTINCT lad_code, lad_name FROM ward_indicators")
     else:
         return pd.DataFrame(columns=["lad_code", "lad_name"])
-    # Only LADs that have wards with geometry can be mapped.
+    # Only LADs that have wards with geometry can be mapped (Welsh wards: from `ward`).
     if info.has("ward_indicators", "lad_code"):
         present = query_df(info.token, "SELECT DISTINCT lad_code FROM ward_indicators")
-        df = df[df["lad_code"].isin(present["lad_code"])]
+        welsh = (query_named(info.token, "app_nations_present")
+                 if info.has("ward", "nation", "geom") else pd.DataFrame(columns=["lad_code", "nation"]))
+        keep = set(present["lad_code"]) | set(welsh.loc[welsh["nation"] == "Wales", "lad_code"])
+        df = df[df["lad_code"].isin(keep)]
     return df.sort_values("lad_name").reset_index(drop=True)
 
 

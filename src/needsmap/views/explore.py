@@ -24,7 +24,7 @@ from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import basis as B
 from needsmap.views import change as change_ui
 from needsmap.views import classify as cls
-from needsmap.views import data, indexing, layout, maps
+from needsmap.views import data, indexing, layout, maps, nations
 from needsmap.views import search as search_ui
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
@@ -301,6 +301,10 @@ def render(ctx: ViewContext) -> None:
             ace, ace_note = indexing.ward_ace(token, method, weights)
         except indexing.IndexSpecError as exc:
             ace_error = str(exc)
+    if nations.applies(ctx, lad_codes):  # Welsh wards in view: each nation's own deciles
+        nations.render_explore(ctx, lad_codes, ace, _area_label(ctx, lad_codes), _area_widget)
+        sync(PARAMS, extra={"view": "explore"})
+        return
     pending = indexing.bands_pending(ace)
     ace_key = (f"{method}:{weights_to_url(weights)}" + ("~" if pending else "")
                if not ace.empty else "none")

@@ -24,6 +24,7 @@ from needsmap.snapshot.localities import (
 )
 from needsmap.snapshot.render import CHROMIUM, render_html, snapshot_pdf
 from needsmap.views import basis as B
+from needsmap.views import nations
 from needsmap.views.state import (
     Param,
     as_list,
@@ -90,7 +91,9 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
                "and England, the wards ranked by modelled risk, and services nearby. The same page "
                "prints to PDF.")
     wards = _wards(ctx.token, ctx)
-    lads = wards[["lad_code", "lad_name"]].drop_duplicates().sort_values("lad_name")
+    welsh = nations.welsh_lads(ctx)  # Welsh LAs: their own snapshot, compared with Wales
+    lads = pd.concat([wards[["lad_code", "lad_name"]].drop_duplicates(), welsh])
+    lads = lads.drop_duplicates().sort_values("lad_name")
     names = lads["lad_name"].tolist()
     explore_area = [c for c in (ctx.selected_lads or st.session_state.get("ex_area") or [])
                     if c in set(lads["lad_code"])]
@@ -117,6 +120,11 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
     la_name = c1.selectbox("Local authority", names, key="snap_la")
     la_code = lads.loc[lads["lad_name"] == la_name, "lad_code"].iloc[0]
     mode = c2.radio("Area", list(MODES), format_func=MODES.get, horizontal=True, key="snap_mode")
+    if la_code in set(welsh["lad_code"]):
+        show_url_problems()
+        _sync(la_name, mode)
+        nations.render_snapshot(ctx, la_code, la_name, mode)
+        return
     la_wards = wards[wards["lad_code"] == la_code]
     area: tuple[str, list[str], str, str | None] | None = None
     if mode == "la":

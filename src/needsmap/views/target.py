@@ -27,7 +27,7 @@ from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import basis as B
-from needsmap.views import data, exports, layout, maps
+from needsmap.views import data, exports, layout, maps, nations
 from needsmap.views import search as search_ui
 from needsmap.views import siting as siting_ui
 from needsmap.views._memo import Unhashed, memo
@@ -210,6 +210,9 @@ def render(ctx: ViewContext) -> None:
             "a chosen type of service, ranked for commissioning, with the rule that flags them."
             "</div>")
     layout.caveat()
+    ctx = nations.england_only(ctx, restored)  # Target is England-only for now (issue 21)
+    if ctx is None:
+        return
     need_tables = [t for t in ("ward_access", "ward_need") if t not in info.tables]
     if need_tables:
         st.warning("Target needs the services and access stages: the store has no "

@@ -1,0 +1,127 @@
+"""The app with Welsh wards (issue 21), on a real store of Newport and the Forest of Dean.
+
+Explore of Newport shows the Welsh index (its name, its caveat, deciles among Welsh wards)
+and Bettws with its Welsh decile; a view of both nations colours each ward by its own
+nation's decile, and its table export has one rank column per nation; Target says it is
+England-only; Snapshot of Newport is compared with Wales. Nothing ranks both nations together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_support import APP, page_text
+
+from needsmap.index.wales import CAVEAT_WALES, NAME_WALES
+from needsmap.store.db import open_store
+from needsmap.views import data, nations
+from needsmap.views import nation_data as nd
+
+BETTWS = "W05001630"
+NEWPORT = "W06000022"
+DEAN = "E07000080"
+
+
+@pytest.fixture
+def app(border_store, monkeypatch):
+    monkeypatch.setenv("NEEDSMAP_DB", str(border_store))
+    return AppTest.from_file(APP, default_timeout=240)
+
+
+def _store(db, sql: str) -> pd.DataFrame:
+    con = open_store(db)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def _run(at: AppTest, **params: str) -> AppTest:
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_newport_explore_shows_the_welsh_index_and_bettws_decile(app, border_store):
+    at = _run(app, la="Newport", ward=BETTWS)
+    text = page_text(at)
+    assert f"{NAME_WALES} · Newport" in text
+    assert CAVEAT_WALES in text
+    assert "deciles among Welsh wards" in text
+    assert "England rank" not in text and "English wards" not in text
+    want = _store(border_store, f"SELECT welsh_ace_decile, welsh_ace_rank FROM ward_ace_wales "
+                                f"WHERE ward_code = '{BETTWS}'").iloc[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Wales decile"] == str(int(want["welsh_ace_decile"]))
+    assert metrics["Rank in Wales"] == f"{int(want['welsh_ace_rank'])} of 762"
+    assert "What drives this ward (Welsh index)" in text
+
+
+def test_a_view_of_both_nations_splits_its_deciles_and_export(app, border_store):
+    at = _run(app, area=f"{DEAN},{NEWPORT}")
+    text = page_text(at)
+    assert nations.SPLIT in text
+    assert "never ranked together" in " ".join(i.value for i in at.info)
+    assert CAVEAT_WALES in text
+    csv = next(b for b in at.get("download_button") if "CSV" in b.proto.label)
+    assert csv is not None
+    info = data.checkout(border_store)
+    try:
+        ace = _store(border_store, "SELECT * FROM ward_ace")
+        vals = nd.values(info.token, nd.BY_KEY["ace"], ace, [nd.ENGLAND, nd.WALES])
+        view = nd.ward_names(info.token, (DEAN, NEWPORT)).merge(
+            vals.drop(columns="nation"), on="ward_code")
+        out = nd.ward_export(view, "index")
+    finally:
+        data.release(info.token)
+    eng, wal = out[out["nation"] == "England"], out[out["nation"] == "Wales"]
+    assert len(eng) == 21 and len(wal) == 21
+    # each ward ranked only in its own nation's columns
+    assert eng["Wales rank (among Welsh wards)"].isna().all()
+    assert wal["England rank (among English wards)"].isna().all()
+    assert not [c for c in out.columns if "rank" in c.lower() and "among" not in c
+                and c != "Rank in LA"]
+    stored = _store(border_store, "SELECT ward_code, welsh_ace_rank FROM ward_ace_wales")
+    m = wal.merge(stored, on="ward_code")
+    assert (m["Wales rank (among Welsh wards)"] == m["welsh_ace_rank"]).all()
+    stored = _store(border_store, "SELECT ward_code, ace_rank_england FROM ward_ace")
+    m = eng.merge(stored, on="ward_code")
+    assert (m["England rank (among English wards)"] == m["ace_rank_england"]).all()
+
+
+@pytest.mark.parametrize("key", [lay.key for lay in nd.LAYERS])
+def test_no_layer_ranks_both_nations_together(border_store, key):
+    info = data.checkout(border_store)
+    try:
+        ace = _store(border_store, "SELECT * FROM ward_ace")
+        vals = nd.values(info.token, nd.BY_KEY[key], ace, [nd.ENGLAND, nd.WALES])
+    finally:
+        data.release(info.token)
+    for nation, n_all in ((nd.ENGLAND, 6817), (nd.WALES, 762)):
+        mine = vals[vals["nation"] == nation]
+        if mine.empty:
+            continue
+        n = int(mine["value"].notna().sum())
+        assert n <= n_all
+        assert (mine["n_nation"].dropna() == n).all()
+        assert np.nanmax(mine["rank_nation"]) <= n
+
+
+def test_target_is_england_only_for_a_welsh_la(app):
+    at = _run(app, view="target", la="Newport")
+    info = " ".join(i.value for i in at.info)
+    assert "Newport is in Wales" in info and "England-only" in info
+    assert not [w for w in at.warning if "Newport" in w.value]  # not "unknown LA"
+    assert at.selectbox(key="tg_lad").value == DEAN
+
+
+def test_newport_snapshot_is_compared_with_wales(app):
+    at = _run(app, view="snapshot", la="Newport")
+    assert "compared with Wales" in page_text(at)
+    text = page_text(at)
+    assert "compared with Wales" in text and NAME_WALES in text
+    assert [b for b in at.get("download_button") if "HTML" in b.proto.label]

@@ -1,0 +1,104 @@
+"""Wales in a real browser (issue 21's "done when"), on the border store (Newport and the
+Forest of Dean): open Newport, show Bettws with its Welsh decile and the Welsh caveat, and
+produce a Newport snapshot compared with Wales; a view of both nations says each nation's
+deciles are its own. Screenshots go to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_app_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_ROOT,
+    SCREENSHOTS,
+    AppServer,
+    local_only,
+    wait_idle,
+    wait_painted,
+)
+
+from needsmap.index.wales import NAME_WALES
+from needsmap.views.nations import SPLIT
+
+pytestmark = pytest.mark.browser
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(border_store):
+    srv = AppServer(border_store)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(90_000)
+    pg.route("**/*", local_only)
+    yield pg
+    ctx.close()
+
+
+def shot(pg, name: str, full: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full)
+
+
+def test_newport_shows_bettws_with_its_welsh_decile_and_caveat(page, server):
+    page.goto(f"{server.url}/?la=Newport&basemap=none")
+    wait_painted(page, n=21)
+    wait_idle(page)
+    page.get_by_role("heading", name=f"{NAME_WALES} · Newport").wait_for()
+    assert "deciles among Welsh wards" in page.locator(MAP_ROOT).inner_text()
+    bettws = page.locator(f'{MAP_ROOT} path.nm-ward[aria-label*="Bettws"]')
+    bettws.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("What drives this ward (Welsh index)").wait_for()
+    page.wait_for_function("() => location.search.includes('ward=W05001630')")
+    wait_idle(page)
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Wales decile" in body and "Rank in Wales" in body
+    assert "England rank" not in body
+    assert page.locator('[data-testid="nm-caveat-wales"]').count() == 1
+    assert "ranked among Welsh wards only" in page.get_by_role("note").first.inner_text()
+    shot(page, "wales_explore_bettws")
+
+
+def test_both_nations_in_view_keep_their_own_deciles(page, server):
+    page.goto(f"{server.url}/?area=E07000080,W06000022&basemap=none")
+    wait_painted(page, n=42)
+    wait_idle(page)
+    assert SPLIT in page.locator(MAP_ROOT).inner_text()
+    label = page.locator(f'{MAP_ROOT} path.nm-ward[aria-label*="Bettws"]').get_attribute(
+        "aria-label")
+    assert "Welsh" in label or "Wales" in label
+    shot(page, "wales_explore_border")
+
+
+def test_newport_snapshot_is_compared_with_wales(page, server):
+    page.goto(f"{server.url}/?view=snapshot&la=Newport")
+    page.get_by_text("is compared with Wales").wait_for()
+    frame = page.frame_locator("iframe").first
+    frame.get_by_text("Headline figures compared with Wales").wait_for()
+    frame.get_by_text("Newport: local authority snapshot (Wales)").wait_for()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download page (HTML)").click()
+    html = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "compared with Wales" in html and NAME_WALES in html
+    shot(page, "wales_snapshot_newport", full=True)
