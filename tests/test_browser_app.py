@@ -353,6 +353,24 @@ def test_target_default_gap_list_is_not_empty_and_states_its_rule(browser, engla
 
 
 @pytest.mark.england
+def test_all_wales_is_its_own_view(browser, england_server):
+    """``?area=wales`` ("All Wales" in the area list) maps the 762 Welsh wards by Welsh
+    deciles; "All England" beside it stays English (issue 21)."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(180_000)
+    try:
+        page.goto(f"{england_server.url}/?basemap=none&area=wales")
+        wait_painted(page)
+        assert int(marker(page, "n")) == 762
+        page.get_by_text("All Wales").first.wait_for()
+        page.get_by_text("deciles among Welsh wards").first.wait_for()
+        assert "area=__wales__" in page.url or "area=wales" in page.url
+    finally:
+        ctx.close()
+
+
+@pytest.mark.england
 def test_england_map_can_be_hovered_and_clicked(browser, england_server):
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = ctx.new_page()
@@ -360,7 +378,9 @@ def test_england_map_can_be_hovered_and_clicked(browser, england_server):
     try:
         page.goto(f"{england_server.url}/?basemap=none&area=__all__")
         wait_painted(page)
-        assert int(marker(page, "n")) >= 6000  # every English ward (6,817 since issue 14)
+        # every English ward (6,817 since issue 14), and only English ones: "All England"
+        # in a store with Wales is England (Welsh wards are never ranked with English ones)
+        assert int(marker(page, "n")) == 6817
         assert marker(page, "renderer") == "canvas"
         wait_idle(page)
         # a point inside a ward near the middle of England (the map's centre)

@@ -137,8 +137,10 @@ def test_postcode_search_opens_its_ward_with_nearby_services(page, server, store
     assert page.locator(f"{MAP_ROOT} .nm-ov").count() == 1  # the point is marked
     details = page.locator(".st-key-nm_search_details_ex")
     details.wait_for()
+    # the table of nearest services is drawn after the ward's figures: wait for its row
+    details.get_by_role("cell", name="GP practice", exact=True).or_(
+        details.get_by_role("rowheader", name="GP practice", exact=True)).first.wait_for()
     assert "Nearest services" in details.inner_text()
-    assert "GP practice" in details.inner_text()
     page.get_by_text("What drives this ward").wait_for()  # the ward panel opened
     assert "q=" in page.url and "ward=" in page.url
     shot(page, "explore_search_postcode")

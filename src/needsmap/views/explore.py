@@ -55,6 +55,8 @@ from needsmap.views.state import (
 from needsmap.views.tables import band_text, decile_text, ordinal_text, values_for
 
 ALL = "__all__"
+#: Every Welsh LA (a store with Wales); ``__all__`` is every English ward.
+ALL_WALES = "__wales__"
 MAP_KEY = "explore_map"
 #: Above this many wards the map draws on a canvas rather than SVG paths.
 CANVAS_ABOVE = 1500
@@ -132,6 +134,12 @@ def _resolve_area_items(items: list[str], ctx: ViewContext, name: str) -> list[s
         if item == ALL or item.strip().lower() in ("all", "england"):
             out.append(ALL)
             continue
+        if item == ALL_WALES or item.strip().lower() in ("wales", "cymru"):
+            if _welsh_codes(ctx):
+                out.append(ALL_WALES)
+            else:
+                bad.append((item, "this store has no Welsh wards."))
+            continue
         try:
             out.append(resolve_la(item, pairs)[0])
         except UnknownArea as exc:
@@ -152,13 +160,21 @@ def _area_choice(ctx: ViewContext, restored: Restored) -> tuple[str, ...] | None
         items += list(st.session_state.pop("_ex_la_url", None) or [])
         resolved = _resolve_area_items(items, ctx, "area" if "area" in restored else "la")
         st.session_state["ex_area"] = list(dict.fromkeys(resolved))
-    ensure_subset("ex_area", [ALL, *codes], [])
+    welsh = _welsh_codes(ctx)
+    ensure_subset("ex_area", [ALL, *([ALL_WALES] if welsh else []), *codes], [])
     if not st.session_state.get("ex_area"):
         st.session_state["ex_area"] = [_default_area(codes)] if many else [codes[0]]
     chosen = st.session_state.get("ex_area") or []
-    if ALL in chosen or not chosen:
+    if ALL in chosen or not chosen:  # every English ward (Welsh LAs are chosen by name)
         return None if many else tuple(codes)
+    if ALL_WALES in chosen:
+        chosen = [*chosen, *welsh]
     return tuple(c for c in codes if c in chosen)
+
+
+def _welsh_codes(ctx: ViewContext) -> list[str]:
+    """The store's Welsh LA codes (empty for an England-only store)."""
+    return list(nations.welsh_lads(ctx)["lad_code"])
 
 
 def _area_widget(ctx: ViewContext) -> None:
@@ -166,9 +182,11 @@ def _area_widget(ctx: ViewContext) -> None:
     codes = list(lads["lad_code"])
     names = dict(zip(lads["lad_code"], lads["lad_name"], strict=True))
     all_label = "All England" if ctx.info.is_england else "All wards in this store"
-    opts = [ALL, *codes] if len(codes) > 1 else codes
+    welsh = _welsh_codes(ctx)
+    names |= {ALL: all_label, ALL_WALES: "All Wales"}
+    opts = [ALL, *([ALL_WALES] if welsh else []), *codes] if len(codes) > 1 else codes
     st.multiselect("Area", opts, key="ex_area", persist_state="session",
-                   format_func=lambda c: all_label if c == ALL else names.get(c, c),
+                   format_func=lambda c: names.get(c, c),
                    help="One local authority, several, or all of them. Larger areas are drawn "
                         "with more simplified boundaries, so pick one LA for full detail.",
                    placeholder="Choose local authorities")
@@ -546,6 +564,9 @@ def _first_browser_run() -> bool:
 def _area_label(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> str:
     if lad_codes is None:
         return "All England" if ctx.info.is_england else "All wards in this store"
+    if ALL_WALES in (st.session_state.get("ex_area") or []) and len(lad_codes) > 1:
+        return "All Wales" if set(lad_codes) == set(_welsh_codes(ctx)) else \
+            f"Wales and {len(lad_codes) - len(_welsh_codes(ctx))} more local authorities"
     names = [ctx.lad_name(c) for c in lad_codes]
     return names[0] if len(names) == 1 else f"{len(names)} local authorities"
 

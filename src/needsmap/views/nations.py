@@ -33,8 +33,10 @@ SPLIT = "England: deciles among English wards; Wales: deciles among Welsh wards"
 
 
 def applies(ctx: ViewContext, lad_codes: tuple[str, ...] | None) -> bool:
-    """True if the view of ``lad_codes`` (``None``: every ward) holds a Welsh ward."""
-    return nd.has_wales(ctx.info) and nd.WALES in nd.nations_in(ctx.token, lad_codes)
+    """True if the view of ``lad_codes`` holds a Welsh ward (``None``, "All England", never:
+    Welsh LAs, or "All Wales", are chosen by name)."""
+    return (lad_codes is not None and nd.has_wales(ctx.info)
+            and nd.WALES in nd.nations_in(ctx.token, lad_codes))
 
 
 def caveat_wales() -> None:
