@@ -15,7 +15,7 @@ from needsmap.views import data
 log = logging.getLogger("needsmap.app")
 
 APP_TITLE = "needsmap"
-APP_TAGLINE = "Place-based need in England, ward by ward"
+APP_TAGLINE = "Place-based need in England and Wales, ward by ward"
 
 _CSS = """
 <style>
