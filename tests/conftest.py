@@ -75,3 +75,39 @@ def border_store(tmp_path_factory) -> Path:
     if env and Path(env).exists():
         return Path(env)
     return _build(tmp_path_factory.mktemp("border"), "border", ["Newport", "Forest of Dean"])
+
+
+# --- real browser (Playwright + Debian chromium) ------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    """Debian chromium through Playwright, one per test module."""
+    from test_app_support import CHROMIUM, CHROMIUM_ARGS
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):  # noqa: ANN001, ANN201
+    """A fresh browser context and page, 1440x1000, downloads accepted, 120 s timeouts."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(120_000)
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture(scope="module")
+def england_server(request):  # noqa: ANN001, ANN201
+    """The app serving the whole-England-and-Wales test store."""
+    from test_app_support import AppServer, england_app_store
+
+    srv = AppServer(england_app_store(request))
+    yield srv
+    srv.stop()

@@ -75,6 +75,14 @@ IDLE_JS = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');
            "return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
 
 
+def shot(pg, name: str, full: bool = False) -> Path:  # noqa: ANN001 - playwright Page
+    """Save a screenshot as ``artifacts/screenshots/<name>.png`` (to look at, not compared)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=full)
+    return path
+
+
 def wait_painted(page, n: int | None = None, version: int = 1, timeout: float = 120):  # noqa: ANN001, ANN201
     """Wait until the ward map has drawn (its hidden ``#nm-painted`` marker has reached
     ``version``) and return the map's root locator."""

@@ -125,3 +125,23 @@ def test_newport_snapshot_is_compared_with_wales(app):
     text = page_text(at)
     assert "compared with Wales" in text and NAME_WALES in text
     assert [b for b in at.get("download_button") if "HTML" in b.proto.label]
+
+
+def test_a_welsh_list_uploaded_is_placed_in_wales(border_store):
+    """GIAS has no Welsh schools, so a Welsh user uploads their own list (issue 21): its
+    rows are placed in Welsh LSOAs, not refused as "outside England"."""
+    from needsmap.access.upload import validate_upload
+
+    pc = _store(border_store, "SELECT postcode FROM postcode WHERE postcode LIKE 'NP20 %' "
+                              "AND easting IS NOT NULL ORDER BY postcode LIMIT 1").iloc[0, 0]
+    con = open_store(border_store)
+    try:
+        acc, rej = validate_upload(
+            f"name,type,postcode\nA Newport school,school_primary,{pc}\n"
+            "An Edinburgh library,library,EH1 1YZ\n".encode(), con)
+    finally:
+        con.close()
+    assert acc["lad_code"].tolist() == [NEWPORT]
+    assert acc["lsoa_code"].str.startswith("W01").all()
+    assert rej["reason"].tolist() == [
+        "point outside England and Wales (postcode in Scotland)"], rej.to_dict("records")

@@ -23,14 +23,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_app_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MAP_ROOT,
-    SCREENSHOTS,
     AppServer,
     app_store,
-    england_app_store,
     local_only,
+    shot,
     wait_idle,
     wait_painted,
 )
@@ -41,36 +38,10 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(request):
     srv = AppServer(app_store(request))
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(90_000)
-    yield pg
-    ctx.close()
-
-
-def shot(pg, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    pg.screenshot(path=str(path))
-    return path
 
 
 def marker(pg, name: str) -> str:
@@ -313,13 +284,6 @@ def test_works_offline(browser, server):
 
 
 # --- the whole-England store ----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def england_server(request):
-    srv = AppServer(england_app_store(request))
-    yield srv
-    srv.stop()
-
 
 def _laptop(browser):  # noqa: ANN001, ANN202
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)

@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 from test_app_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MAP_ROOT,
-    SCREENSHOTS,
     AppServer,
     app_store,
-    england_app_store,
     wait_idle,
     wait_painted,
+)
+from test_app_support import (
+    shot as save_shot,
 )
 
 from needsmap.views.change import COLOURS
@@ -33,36 +32,14 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(request):
     srv = AppServer(app_store(request))
     yield srv
     srv.stop()
 
 
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    pg = ctx.new_page()
-    pg.set_default_timeout(120_000)
-    yield pg
-    ctx.close()
-
-
-def shot(pg, name: str, full: bool = False) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"issue20_{name}.png"
-    pg.screenshot(path=str(path), full_page=full)
-    return path
+def shot(pg, name: str, full: bool = False) -> Path:  # noqa: ANN001
+    return save_shot(pg, f"issue20_{name}", full)
 
 
 def fills(pg) -> list[str]:
@@ -145,13 +122,6 @@ def test_switch_changes_the_snapshot(page, server):
 
 
 # --- the whole-England store ----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def england_server(request):
-    srv = AppServer(england_app_store(request))
-    yield srv
-    srv.stop()
-
 
 @pytest.mark.england
 def test_change_layer_draws_for_england(browser, england_server):

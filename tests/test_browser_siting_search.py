@@ -18,12 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from test_app_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MAP_ROOT,
-    SCREENSHOTS,
     AppServer,
     app_store,
+    shot,
     wait_idle,
     wait_painted,
 )
@@ -41,36 +39,10 @@ def store(request) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(store):
     srv = AppServer(store)
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    pg = ctx.new_page()
-    pg.set_default_timeout(120_000)
-    yield pg
-    ctx.close()
-
-
-def shot(pg, name: str, full: bool = False) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=full)
-    return path
 
 
 def _blackpool_postcode(store: Path) -> tuple[str, str]:

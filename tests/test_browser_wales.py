@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 from test_app_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MAP_ROOT,
-    SCREENSHOTS,
     AppServer,
     local_only,
+    shot,
     wait_idle,
     wait_painted,
 )
@@ -29,16 +27,6 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(border_store):
     srv = AppServer(border_store)
     yield srv
@@ -46,18 +34,9 @@ def server(border_store):
 
 
 @pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(90_000)
-    pg.route("**/*", local_only)
-    yield pg
-    ctx.close()
-
-
-def shot(pg, name: str, full: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full)
+def page(page):  # noqa: ANN001, ANN201 - conftest's page, offline but for 127.0.0.1
+    page.route("**/*", local_only)
+    return page
 
 
 def test_newport_shows_bettws_with_its_welsh_decile_and_caveat(page, server):

@@ -30,8 +30,6 @@ import httpx
 import psutil
 import pytest
 from test_app_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     local_only,
     wait_idle,
@@ -117,16 +115,6 @@ class Served:
                 self.proc.wait()
         self.out.close()
         return self.proc.returncode
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: run `scripts/setup --browser`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

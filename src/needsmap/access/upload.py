@@ -23,9 +23,9 @@ import duckdb
 import pandas as pd
 
 from needsmap.access.services import safe_label
-from needsmap.areas.locate import locate
+from needsmap.areas.locate import has_wales, locate
 from needsmap.escape import escape_cell
-from needsmap.ingest.codepoint import PostcodeIndex
+from needsmap.ingest.codepoint import ENGLAND, WALES, PostcodeIndex
 from needsmap.ingest.report import FileReport, InputError
 from needsmap.ingest.services.user_lists import read_service_csv
 from needsmap.settings import MAX_UPLOAD_BYTES
@@ -39,7 +39,10 @@ REJECTED_COLUMNS = ["row", "column", "reason", "raw"]
 def _postcodes_from_store(con: duckdb.DuckDBPyConnection | None) -> PostcodeIndex | None:
     if con is None or not has_table(con, "postcode"):
         return None
-    return PostcodeIndex.from_store(con)
+    index = PostcodeIndex.from_store(con)
+    if has_wales(con):  # issue 21: a Welsh list (say, Newport's schools) is placed in Wales
+        index.countries = (ENGLAND, WALES)
+    return index
 
 
 def validate_upload(data: bytes, con: duckdb.DuckDBPyConnection | None = None,
@@ -92,9 +95,10 @@ def validate_upload(data: bytes, con: duckdb.DuckDBPyConnection | None = None,
     if con is not None and has_table(con, "lsoa") and len(cand):
         located = locate(con, cand)
         miss = located["lsoa_code"].isna()
+        where = ("England and Wales (not in an English or Welsh LSOA 2021)" if has_wales(con)
+                 else "England (not in an English LSOA 2021)")
         for r, n in zip(located.loc[miss, "row"], located.loc[miss, "name"], strict=True):
-            fr.reject(int(r), None,
-                      "point outside England (not in an English LSOA 2021)", escape_cell(str(n)))
+            fr.reject(int(r), None, f"point outside {where}", escape_cell(str(n)))
         accepted = located.loc[~miss]
     else:
         from needsmap.crs import lonlat_from_bng

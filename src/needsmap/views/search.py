@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from needsmap.access.early_years import COVERAGE_NOTE, GROUP_TYPES
 from needsmap.views import data, maps
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -205,6 +206,8 @@ def _nearest(near: pd.DataFrame) -> None:
         "Nearest": show["name"].astype(str).to_numpy(),
         "km": [f"{v:.2f}" for v in show["distance_km"]]}).set_index("Service")
     st.table(table)  # an HTML table: short, and readable by screen readers
+    if show["service_type"].isin(GROUP_TYPES).any():  # a far "nursery" may be a gap in the list
+        st.caption(COVERAGE_NOTE)
     if uncovered:
         st.caption("Not listed for this area (their lists are kept by other areas): "
                    + ", ".join(uncovered) + ".")
