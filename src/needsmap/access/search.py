@@ -37,6 +37,7 @@ from needsmap.crs import lonlat_from_bng
 from needsmap.ingest.codepoint import (
     COUNTRY_NAMES,
     ENGLAND,
+    WALES,
     normalise_postcodes,
     valid_postcode_mask,
 )
@@ -136,8 +137,9 @@ def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int
     res = SearchResult(query, "postcode", "", code=pc, name=pc, easting=e, northing=n, lon=lon,
                        lat=lat)
     if country != ENGLAND:
-        res.message = (f"{pc} is in {COUNTRY_NAMES.get(country, country)}; needsmap covers "
-                       "England's wards")
+        res.message = (f"{pc} is in {COUNTRY_NAMES.get(country, country)}; the search finds "
+                       "English wards only" + ("; choose a Welsh local authority (or All Wales) "
+                                               "in the area list" if country == WALES else ""))
         return res
     loc = lsoa_of_points(con, np.array([e]), np.array([n]))
     lsoa = loc["lsoa_code"].iloc[0]

@@ -110,7 +110,8 @@ def _on_table_select() -> None:
 def _apply_search(ward: str | None, lad: str | None) -> None:
     """A search landed on ``ward`` / ``lad``: put its LA in view and select the ward."""
     area = st.session_state.get("ex_area") or []
-    if lad and ALL not in area and lad not in area:
+    # "All England" holds no Welsh ward (W06 is a Welsh LA's GSS prefix)
+    if lad and lad not in area and (ALL not in area or lad.startswith("W06")):
         st.session_state["ex_area"] = [lad]
     st.session_state["ward"] = ward
 
