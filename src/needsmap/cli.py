@@ -64,6 +64,16 @@ def _add_wait_arg(p: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_WAIT:g}; 0: fail at once)")
 
 
+def _add_ward_weights_arg(p: argparse.ArgumentParser) -> None:
+    """``--ward-weights`` (``build`` and ``run``, which builds when the store is missing)."""
+    from needsmap.areas.weights import METHODS
+
+    p.add_argument("--ward-weights", choices=list(METHODS), default="best_fit",
+                   help="how LSOA figures are carried to wards: best_fit (default: the ONS "
+                        "best-fit lookup, with area shares for wards it leaves empty) or areal "
+                        "(area shares for every LSOA); see docs/method.md")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from needsmap.context import BuildOptions
     from needsmap.ingest.report import InputError
@@ -190,11 +200,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="police.uk street CSV file or directory (default: the catalogue's collection)")
     b.add_argument("--services", action="append", metavar="CSV",
                    help="a user service list (template: geodata/service_template.csv)")
-    from needsmap.areas.weights import METHODS
-    b.add_argument("--ward-weights", choices=list(METHODS), default="best_fit",
-                   help="how LSOA figures are carried to wards: best_fit (default: the ONS "
-                        "best-fit lookup, with area shares for wards it leaves empty) or areal "
-                        "(area shares for every LSOA); see docs/method.md")
+    _add_ward_weights_arg(b)
     _add_wait_arg(b)
     b.set_defaults(func=cmd_build)
 
@@ -206,6 +212,7 @@ def make_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", parents=[common], help="build the store if missing, then open the app")
     r.add_argument("--la", action="append", metavar="NAME_OR_CODE")
     _add_source_args(r)
+    _add_ward_weights_arg(r)
     r.add_argument("--rebuild", action="store_true")
     r.add_argument("--address", default="127.0.0.1")
     r.add_argument("--port", type=PORT, default=8501)
