@@ -712,12 +712,7 @@ PANEL_LINES: list[Callable[[pd.Series], str]] = [
 
 def _ward_panel(ctx: ViewContext, view: pd.DataFrame, layer, ace: pd.DataFrame,  # noqa: ANN001
                 ward_codes: list[str], method: str) -> None:
-    names = dict(zip(view["ward_code"], view.get("ward_name", view["ward_code"]), strict=True))
-    order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
-    st.selectbox("Ward", [None, *order], key="ward", persist_state="session",
-                 format_func=lambda c: "Click the map or choose a ward" if c is None
-                 else str(names.get(c, c)))
-    code = st.session_state.get("ward")
+    code = layout.ward_select(view, ward_codes)
     if not code:
         st.markdown("#### What drives a ward")
         st.caption("Select a ward on the map, in the list above or in the table below to see "

@@ -182,3 +182,13 @@ def guarded(fn: Callable[[], None], what: str) -> None:
         log.exception("error in %s", what)
         st.error(f"Sorry, the {what} could not be shown: {type(exc).__name__}: "
                  f"{str(exc)[:300]}. The details are in the app's log.", icon=":material/error:")
+
+
+def ward_select(view, ward_codes: list[str]) -> str | None:  # noqa: ANN001 - pandas frame
+    """The ward list beside the map (key ``ward``, sorted by name); the chosen code or None."""
+    names = dict(zip(view["ward_code"], view.get("ward_name", view["ward_code"]), strict=True))
+    order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
+    st.selectbox("Ward", [None, *order], key="ward", persist_state="session",
+                 format_func=lambda c: "Click the map or choose a ward" if c is None
+                 else str(names.get(c, c)))
+    return st.session_state.get("ward")

@@ -212,12 +212,7 @@ def _counts_text(view: pd.DataFrame, nations: list[str]) -> str:
 
 def _panel(token: str, view: pd.DataFrame, fmt: Layer, lay: nd.NationLayer, ace: pd.DataFrame,
            ward_codes: list[str]) -> None:
-    names = dict(zip(view["ward_code"], view["ward_name"], strict=True))
-    order = sorted(ward_codes, key=lambda c: str(names.get(c, c)))
-    st.selectbox("Ward", [None, *order], key="ward", persist_state="session",
-                 format_func=lambda c: "Click the map or choose a ward" if c is None
-                 else str(names.get(c, c)))
-    code = st.session_state.get("ward")
+    code = layout.ward_select(view, ward_codes)
     if not code:
         st.markdown("#### A ward's figures")
         st.caption("Select a ward on the map or in the list to see its decile among its own "
