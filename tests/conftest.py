@@ -104,6 +104,16 @@ def page(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
+def server(request):  # noqa: ANN001, ANN201
+    """The app serving the Blackpool test store (a module may override it with its own)."""
+    from test_app_support import AppServer, app_store
+
+    srv = AppServer(app_store(request))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
 def england_server(request):  # noqa: ANN001, ANN201
     """The app serving the whole-England-and-Wales test store."""
     from test_app_support import AppServer, england_app_store

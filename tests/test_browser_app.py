@@ -37,13 +37,6 @@ pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def server(request):
-    srv = AppServer(app_store(request))
-    yield srv
-    srv.stop()
-
-
 def marker(pg, name: str) -> str:
     return pg.locator("#nm-painted").get_attribute(f"data-{name}") or ""
 

@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from test_app_support import (
     MAP_ROOT,
-    AppServer,
-    app_store,
     wait_idle,
     wait_painted,
 )
@@ -29,13 +27,6 @@ from needsmap.views.change import COLOURS
 pytestmark = pytest.mark.browser
 
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def server(request):
-    srv = AppServer(app_store(request))
-    yield srv
-    srv.stop()
 
 
 def shot(pg, name: str, full: bool = False) -> Path:  # noqa: ANN001
