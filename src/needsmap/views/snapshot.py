@@ -88,8 +88,8 @@ def render(ctx) -> None:  # noqa: ANN001 - needsmap.views.context.ViewContext
     restored = restore(PARAMS, "snapshot")
     st.header("Snapshot")
     st.caption("A one-page summary of an area for boards: headline figures compared with the LA "
-               "and England, the wards ranked by modelled risk, and services nearby. The same page "
-               "prints to PDF.")
+               "and its nation (England, or Wales for a Welsh LA), the wards ranked by modelled "
+               "risk, and services nearby. The same page prints to PDF.")
     wards = _wards(ctx.token, ctx)
     welsh = nations.welsh_lads(ctx)  # Welsh LAs: their own snapshot, compared with Wales
     lads = pd.concat([wards[["lad_code", "lad_name"]].drop_duplicates(), welsh])
