@@ -384,7 +384,12 @@ def test_a_hung_replica_is_restarted(blackpool_store, tmp_path):
         assert "failed 3 health checks" in srv.output()
         assert not psutil.pid_exists(hung["pid"]) or \
             psutil.Process(hung["pid"]).status() == psutil.STATUS_ZOMBIE
-        assert httpx.get(f"{srv.url}/_stcore/health").text == "ok"
+        # nginx picks up the restarted replica on its reload (a HUP: new workers within a
+        # moment); until then it answers 502, as with no live upstream
+        deadline = time.monotonic() + 15
+        while httpx.get(f"{srv.url}/_stcore/health").text != "ok":
+            assert time.monotonic() < deadline, "nginx does not route to the restarted replica"
+            time.sleep(0.2)
     finally:
         assert srv.stop() == 0
 
