@@ -201,6 +201,15 @@ def _sessions_on_both(browser, served: Served, tries: int = 20) -> tuple[Session
     raise AssertionError(f"{tries} new browsers all landed on {ra}: routing is not spread")
 
 
+def _routed_soon(url: str, timeout: float = 15) -> None:
+    """nginx routes to a replica marked up again once its reload (a HUP) has new workers,
+    a moment after the status says so; until then it answers 502, as with no live upstream."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(f"{url}/_stcore/health").text != "ok":
+        assert time.monotonic() < deadline, "nginx does not route to the replica marked up"
+        time.sleep(0.2)
+
+
 def test_two_sessions_each_stay_on_one_replica(browser, served):
     served.wait_up()
     addresses = {r["address"] for r in served.replicas()}
@@ -384,12 +393,7 @@ def test_a_hung_replica_is_restarted(blackpool_store, tmp_path):
         assert "failed 3 health checks" in srv.output()
         assert not psutil.pid_exists(hung["pid"]) or \
             psutil.Process(hung["pid"]).status() == psutil.STATUS_ZOMBIE
-        # nginx picks up the restarted replica on its reload (a HUP: new workers within a
-        # moment); until then it answers 502, as with no live upstream
-        deadline = time.monotonic() + 15
-        while httpx.get(f"{srv.url}/_stcore/health").text != "ok":
-            assert time.monotonic() < deadline, "nginx does not route to the restarted replica"
-            time.sleep(0.2)
+        _routed_soon(srv.url)
     finally:
         assert srv.stop() == 0
 
@@ -430,7 +434,7 @@ def test_replicas_on_other_machines_are_health_checked(blackpool_store, tmp_path
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 502
         app = AppProcess(blackpool_store, port=int(status()["replicas"][0]["address"].rsplit(":", 1)[1]))
         wait(lambda s: s["replicas"][0]["state"] == "up", "not routed to again")
-        assert httpx.get(f"http://127.0.0.1:{port}/_stcore/health").text == "ok"
+        _routed_soon(f"http://127.0.0.1:{port}")
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
