@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from needsmap.index._registry import lookup
 from needsmap.index.indicators import INDICATORS, NAMES
 
 
@@ -111,13 +112,7 @@ def resolve_domain(key: str) -> str:
     ValueError
         If ``key`` names no domain; the message lists the valid names.
     """
-    k = key.strip().lower()
-    if k in BY_NAME:
-        return k
-    for d in DOMAINS:
-        if k in d.aliases:
-            return d.name
-    raise ValueError(f"unknown domain {key!r}; valid domains: {', '.join(DOMAIN_NAMES)}")
+    return lookup(key, DOMAINS, "domains")
 
 
 def _check_registry() -> None:

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from needsmap.index._registry import lookup
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -149,12 +151,4 @@ def resolve_name(key: str) -> str:
     ValueError
         If ``key`` names no indicator; the message lists the valid names.
     """
-    k = key.strip().lower()
-    if k in BY_NAME:
-        return k
-    for ind in INDICATORS:
-        if k in ind.aliases:
-            return ind.name
-    raise ValueError(
-        f"unknown indicator {key!r}; valid indicators: {', '.join(NAMES)}"
-    )
+    return lookup(key, INDICATORS, "indicators")
