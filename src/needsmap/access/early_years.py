@@ -12,7 +12,8 @@ LSOA 2021 by :mod:`needsmap.areas.lsoa11`), and::
 
 plus the early-years group :data:`GROUP` (a family hub, children's centre or nursery,
 whichever is nearest among the lists that cover the LSOA's LA: :data:`GROUP_TYPES`). The
-set logic is ``queries/access_ward_under5.sql``.
+set logic is ``queries/access_ward_weighted.sql`` (shared with ``ward_access``), named by
+``queries/access_ward_under5.sql``.
 
 Which of the two tables a view reads is chosen by the population basis
 (:data:`BASES`): ``children`` (0-15, the default) or ``under5``.
@@ -67,6 +68,8 @@ def check_basis(basis: str) -> str:
 
 def build(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Write ``ward_access_under5`` (needs ``lsoa_access``, ``service``, the ward tables)."""
-    run_sql(con, "access_ward_under5", {"group": GROUP, "group_types": list(GROUP_TYPES)})
+    run_sql(con, "access_ward_weighted",
+            {"basis": "under5", "group": GROUP, "group_types": list(GROUP_TYPES)})
+    run_sql(con, "access_ward_under5")
     row = run_sql(con, "access_under5_summary", {"group": GROUP}).fetchone()
     return {"ward_access_under5 rows": row[0], "under5 within 1 km of early years": row[1]}

@@ -112,6 +112,7 @@ def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         run_sql(con, "access_lsoa")
     finally:
         con.unregister("_nearest")
+    run_sql(con, "access_ward_weighted", {"basis": "children", "group": "", "group_types": []})
     run_sql(con, "access_ward")
     run_sql(con, "access_need")
     ace = has_table(con, "ward_ace")
