@@ -17,17 +17,18 @@ FROM _ward_list l JOIN _ward_geom g USING (ward_code)
 WHERE l.lad_code IN (SELECT lad_code FROM scope_lad)
 ORDER BY l.ward_code;
 
--- lsoa_ward_share: each LSOA's weight in each ward (lsoa_ward_weight) with its residents,
--- children and under-5s given to the ward as whole numbers that sum exactly to the LSOA's
--- counts (largest remainder: floor(w * count) each, then one more to the largest fractional
--- parts until the LSOA's count is reached; ties by ward code). With w = 1 the counts are the
--- LSOA's.
-CREATE OR REPLACE VIEW lsoa_ward_share AS
+-- lsoa_shares(weights, indicators): each LSOA's weight in each ward (`weights`: lsoa_code,
+-- ward_code, w, method) with its residents, children and under-5s (`indicators`: lsoa_code,
+-- population, children_0_15, under5) given to the ward as whole numbers that sum exactly to the
+-- LSOA's counts (largest remainder: floor(w * count) each, then one more to the largest
+-- fractional parts until the LSOA's count is reached; ties by ward code). With w = 1 the counts
+-- are the LSOA's. English wards here (lsoa_ward_share); Welsh wards in wales_aggregate.sql.
+CREATE OR REPLACE MACRO lsoa_shares(weights, indicators) AS TABLE
 WITH x AS (
     SELECT k.lsoa_code, k.ward_code, k.w, k.method,
            i.population::BIGINT AS pop, i.children_0_15::BIGINT AS kids, i.under5::BIGINT AS u5,
            i.population * k.w AS pq, i.children_0_15 * k.w AS kq, i.under5 * k.w AS uq
-    FROM lsoa_ward_weight k JOIN lsoa_indicators i USING (lsoa_code)
+    FROM query_table(weights) k JOIN query_table(indicators) i USING (lsoa_code)
 ), r AS (
     SELECT *,
            pop - sum(floor(pq)) OVER (PARTITION BY lsoa_code) AS p_short,
@@ -43,6 +44,9 @@ SELECT lsoa_code, ward_code, w, method,
        (floor(kq) + CASE WHEN k_rank <= k_short THEN 1 ELSE 0 END)::BIGINT AS children_0_15,
        (floor(uq) + CASE WHEN u_rank <= u_short THEN 1 ELSE 0 END)::BIGINT AS under5
 FROM r;
+
+CREATE OR REPLACE VIEW lsoa_ward_share AS
+SELECT * FROM lsoa_shares('lsoa_ward_weight', 'lsoa_indicators');
 
 CREATE OR REPLACE TEMP VIEW _grp_ward AS
 SELECT lsoa_code, ward_code AS group_code, w, population, children_0_15, under5 FROM lsoa_ward_share;

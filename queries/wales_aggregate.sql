@@ -4,33 +4,15 @@
 -- fit_share_of_ward, fit_spill, fit_poor), _wales_ward_geom (ward_code, wkb, wkb_wgs84) and
 -- $geom_method.
 -- Counts: residents, children and under-5s as whole-number shares of each LSOA (largest
--- remainder, as lsoa_ward_share), so every Welsh LAD's and Wales's sums equal the Census sums;
--- cilif_children, area: sum(w x). Rates recomputed: cilif_rate = sum(w cilif) / sum(w kids);
--- density = sum(w pop) / sum(w area). WIMD scores: resident-weighted means
--- sum(w p x) / sum(w p) over LSOAs with a value.
+-- remainder: the lsoa_shares macro of areas_wards.sql, as lsoa_ward_share), so every Welsh
+-- LAD's and Wales's sums equal the Census sums; cilif_children, area: sum(w x). Rates
+-- recomputed: cilif_rate = sum(w cilif) / sum(w kids); density = sum(w pop) / sum(w area).
+-- WIMD scores: resident-weighted means sum(w p x) / sum(w p) over LSOAs with a value.
 INSERT INTO lsoa_ward_weight SELECT lsoa_code, ward_code, w::DOUBLE, method FROM _wales_weight;
 
 CREATE OR REPLACE TEMP TABLE _wales_share AS
-WITH x AS (
-    SELECT k.lsoa_code, k.ward_code, k.w,
-           i.population AS pop, i.children_0_15 AS kids, i.under5 AS u5,
-           i.population * k.w AS pq, i.children_0_15 * k.w AS kq, i.under5 * k.w AS uq
-    FROM _wales_weight k JOIN lsoa_indicators_wales i USING (lsoa_code)
-), r AS (
-    SELECT *,
-           pop - sum(floor(pq)) OVER (PARTITION BY lsoa_code) AS p_short,
-           kids - sum(floor(kq)) OVER (PARTITION BY lsoa_code) AS k_short,
-           u5 - sum(floor(uq)) OVER (PARTITION BY lsoa_code) AS u_short,
-           row_number() OVER (PARTITION BY lsoa_code ORDER BY pq - floor(pq) DESC, ward_code) AS p_rank,
-           row_number() OVER (PARTITION BY lsoa_code ORDER BY kq - floor(kq) DESC, ward_code) AS k_rank,
-           row_number() OVER (PARTITION BY lsoa_code ORDER BY uq - floor(uq) DESC, ward_code) AS u_rank
-    FROM x
-)
-SELECT lsoa_code, ward_code AS group_code, w,
-       (floor(pq) + CASE WHEN p_rank <= p_short THEN 1 ELSE 0 END)::BIGINT AS population,
-       (floor(kq) + CASE WHEN k_rank <= k_short THEN 1 ELSE 0 END)::BIGINT AS children_0_15,
-       (floor(uq) + CASE WHEN u_rank <= u_short THEN 1 ELSE 0 END)::BIGINT AS under5
-FROM r;
+SELECT lsoa_code, ward_code AS group_code, w, population, children_0_15, under5
+FROM lsoa_shares('_wales_weight', 'lsoa_indicators_wales');
 
 CREATE OR REPLACE TEMP MACRO wales_aggregate(groups) AS TABLE
 SELECT g.group_code,
