@@ -63,6 +63,11 @@ class LsoaPolygons:
 
 _CACHE: dict[tuple, LsoaPolygons] = {}
 _LOCK = threading.Lock()
+#: Held while the shared prepared polygons are queried. GEOS builds a prepared polygon's
+#: point locator lazily, on its first query, so two app sessions querying one polygon at
+#: once could race (a worker crash; seen as a segmentation fault in the areas stage's
+#: overlay, which queried shared prepared wards from two threads). Locating is quick.
+_QUERY_LOCK = threading.Lock()
 
 
 def has_wales(con: duckdb.DuckDBPyConnection) -> bool:
@@ -132,7 +137,8 @@ def lsoa_of_points(con: duckdb.DuckDBPyConnection, x: np.ndarray, y: np.ndarray,
     pts = shapely.points(x[ok], y[ok])
     where = np.flatnonzero(ok)
     if len(pts):
-        ipoly, ipt = shapely.STRtree(pts).query(lp.polygons, predicate="contains")
+        with _QUERY_LOCK:
+            ipoly, ipt = shapely.STRtree(pts).query(lp.polygons, predicate="contains")
         if len(ipt):
             # smallest code per point: polygons are in code order
             order = np.lexsort((ipoly, ipt))

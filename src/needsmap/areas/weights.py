@@ -135,7 +135,7 @@ def lsoa_ward_weights(lsoas: Areas, wards: Areas, ward_of: Sequence[str], method
         missing = sorted(set(ward_of[lookup_j < 0]))
         raise WeightsError(f"{len(missing)} wards of the best-fit lookup have no polygon "
                            f"(e.g. {', '.join(missing[:5])})")
-    shapely.prepare(wards.geoms)  # once, before the pool's threads use them
+    shapely.prepare(wards.geoms)  # once; queried on this thread only (_overlap_areas)
     tree = shapely.STRtree(wards.geoms)
     if method == "areal":
         li, wj = _same_lad(tree.query(lsoas.geoms, predicate="intersects"), lsoas, wards)
@@ -285,20 +285,24 @@ def _same_lad(pairs: tuple[np.ndarray, np.ndarray], lsoas: Areas, wards: Areas,
 
 
 def _overlap_areas(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``area(a[k] ∩ b[k])`` for every k (m²), on the geometry pool's two threads.
+    """``area(a[k] ∩ b[k])`` for every k (m²); the overlays on the geometry pool's two threads.
 
     A pair whose ward properly contains the LSOA needs no overlay: its overlap is
-    the LSOA's area (a prepared-geometry test, cheap beside an intersection).
+    the LSOA's area (a prepared-geometry test, cheap beside an intersection). That test
+    runs on the calling thread: GEOS builds a prepared geometry's indexes lazily, on its
+    first queries, so two threads querying the same prepared ward at once can crash the
+    process (a segmentation fault in ``contains_properly``, seen in a full test run). The
+    intersections do not use the prepared geometries and are split over the threads.
     """
     if len(a) == 0:
         return np.zeros(0)
-    return _threads.in_halves(_pair_areas, np.column_stack([a, b]))
-
-
-def _pair_areas(ab: np.ndarray) -> np.ndarray:
-    a, b = ab[:, 0], ab[:, 1]
     inside = shapely.contains_properly(b, a)
     out = shapely.area(a)
-    rest = ~inside
-    out[rest] = shapely.area(shapely.intersection(a[rest], b[rest]))
+    rest = np.flatnonzero(~inside)
+    if len(rest):
+        out[rest] = _threads.in_halves(_intersection_areas, np.column_stack([a[rest], b[rest]]))
     return out
+
+
+def _intersection_areas(ab: np.ndarray) -> np.ndarray:
+    return shapely.area(shapely.intersection(ab[:, 0], ab[:, 1]))
