@@ -75,11 +75,29 @@ def check_nation(nation: str) -> NationTables:
     return NATIONS[nation]
 
 
+#: The adjective of each nation's wards, for the words shown beside a result.
+WORD = {ENGLAND: "English", WALES: "Welsh"}
+
+
+def in_nation_words(text: str, nation: str) -> str:
+    """``text`` (written for England) in the words of ``nation``: whose wards a need decile,
+    a percentile or a "national" threshold is among.
+
+    >>> in_nation_words("the furthest fifth of English wards, or of England's", "Wales")
+    "the furthest fifth of Welsh wards, or of Wales's"
+    """
+    if nation == ENGLAND:
+        return text
+    check_nation(nation)
+    return (text.replace("English wards", f"{WORD[nation]} wards")
+            .replace("England's", f"{nation}'s").replace("England", nation))
+
+
 def weighted_params(nation: str) -> dict[str, str]:
     """The table parameters of ``queries/access_ward_weighted.sql`` for ``nation``."""
     t = check_nation(nation)
     return {"shares": t.shares, "wards": t.wards, "lsoa_indicators": t.lsoa_indicators}
 
 
-__all__ = ["ENGLAND", "NATIONS", "WALES", "WALES_NEEDS", "NationTables", "check_nation",
-           "nation_of", "weighted_params"]
+__all__ = ["ENGLAND", "NATIONS", "WALES", "WALES_NEEDS", "WORD", "NationTables", "check_nation",
+           "in_nation_words", "nation_of", "weighted_params"]

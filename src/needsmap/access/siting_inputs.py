@@ -40,7 +40,13 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from needsmap.access.nation_tables import ENGLAND, WALES, check_nation, nation_of
+from needsmap.access.nation_tables import (
+    ENGLAND,
+    WALES,
+    check_nation,
+    in_nation_words,
+    nation_of,
+)
 from needsmap.access.siting import NEED_SCALES, need_weight
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import resolve_las
@@ -166,14 +172,6 @@ def _drop_already_open(cand: pd.DataFrame, existing: pd.DataFrame) -> tuple[pd.D
     d, _ = tree.query(cand[["x", "y"]].to_numpy(dtype="float64"), k=1)
     keep = d > SAME_PLACE_M
     return cand[keep].reset_index(drop=True), int((~keep).sum())
-
-
-def _in_nation(text: str, nation: str) -> str:
-    """A need-scale description in the words of ``nation`` (whose wards the need is ranked
-    among)."""
-    if nation == ENGLAND:
-        return text
-    return text.replace("English wards", "Welsh wards").replace("ward in England", "ward in Wales")
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
@@ -306,7 +304,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
         "demand": DEMAND_COLUMNS[demand],
         "nation": nation,
         "need": need or "none",
-        "need_scale": _in_nation(NEED_SCALES[need_scale], nation) if need else "none",
+        "need_scale": in_nation_words(NEED_SCALES[need_scale], nation) if need else "none",
         "existing services": ex_label, "existing services in England": len(ex),
         "candidates": cand_label, "candidates read": n_cand_read, "candidates kept": len(cand),
         "candidate buffer (km)": candidate_buffer_km,
