@@ -336,8 +336,8 @@ def target_caveat(nation: str) -> None:
     """The caveat of the index Target's need comes from (English or Welsh)."""
     if nation == nd.WALES:
         caveat_wales()
-        st.caption(f"Need in a Welsh LA comes from the {NAME_WALES} or WIMD 2019, ranked among "
-                   "the 762 Welsh wards only. " + WALES_TARGET_LIMITS)
+        st.caption(f"Need in a Welsh LA comes from the {NAME_WALES} or from WIMD 2019 scores, "
+                   "ranked among the 762 Welsh wards only. " + WALES_TARGET_LIMITS)
     else:
         layout.caveat()
 

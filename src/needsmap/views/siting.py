@@ -25,6 +25,7 @@ from needsmap.access.siting import MODELS
 from needsmap.access.siting_inputs import CANDIDATE_SETS
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.views import data, maps
+from needsmap.views import nation_data as nd
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -160,7 +161,7 @@ def render(ctx: ViewContext, lad: str | None, restored: Restored, needs: list[st
     if st.session_state.get("tg_site_need") in ("ace", "welsh_ace"):  # the index, either nation
         st.session_state["tg_site_need"] = need_opts[0]
     _restore(restored, types, need_opts, cands)
-    default_type = "library" if welsh and "library" in types else (
+    default_type = "gp_practice" if welsh and "gp_practice" in types else (
         "family_hub" if "family_hub" in types else types[0])
     for key, opts, default in (
             ("tg_site_on", ["0", "1"], "0"),
@@ -289,7 +290,8 @@ def _result(ctx: ViewContext, lad: str, inputs, result, existing_label: str,  # 
 
 def _map(ctx: ViewContext, lad: str, result, sites: pd.DataFrame, km: float,  # noqa: ANN001
          existing_label: str) -> None:
-    geom = data.area_geometry(ctx.token, (lad,))
+    geom = (nd.area_geometry(ctx.token, (lad,)) if nation_of(lad) == WALES
+            else data.area_geometry(ctx.token, (lad,)))
     unc = result.uncovered_wards
     share = dict(zip(unc["ward_code"], unc["share_uncovered"], strict=True)) if len(unc) else {}
     beyond = dict(zip(unc["ward_code"], unc["children_uncovered"], strict=True)) if len(unc) else {}

@@ -41,6 +41,7 @@ from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import basis as B
 from needsmap.views import data, exports, layout, maps, nations
+from needsmap.views import nation_data as nd
 from needsmap.views import search as search_ui
 from needsmap.views import siting as siting_ui
 from needsmap.views._memo import Unhashed, memo
@@ -181,7 +182,8 @@ def _gaps_upload(token: str, digest: str, need: str, deciles: int, rule: str,
 
 @memo(maxsize=8)
 def _ward_wkb(token: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    return data.query_df(token, "SELECT ward_code, ST_AsWKB(geom) AS wkb FROM ward_indicators "
+    # `ward`: every ward in scope with its polygon, English and Welsh
+    return data.query_df(token, "SELECT ward_code, ST_AsWKB(geom) AS wkb FROM ward "
                                 "WHERE list_contains($codes, ward_code)", {"codes": list(codes)})
 
 
@@ -571,7 +573,8 @@ def _on_table_select() -> None:
 def _map(ctx: ViewContext, df: pd.DataFrame, lad_codes: tuple[str, ...] | None, service: str,
          tl: dict[str, str], words: str, upload: pd.DataFrame, nation: str = ENGLAND) -> None:
     token = ctx.token
-    geom = data.area_geometry(token, lad_codes)
+    geom = (nd.area_geometry(token, lad_codes) if nation == WALES  # Welsh wards' polygons
+            else data.area_geometry(token, lad_codes))
     view = pd.DataFrame({"ward_code": list(geom.codes)}).merge(df, on="ward_code", how="left")
     flag = view["gap_flag"].fillna(False).astype(bool).to_numpy()
     high = view["high_need"].fillna(False).astype(bool).to_numpy()
