@@ -1,5 +1,7 @@
 """Views of Welsh wards (issue 21): Explore with each nation's own index, Welsh snapshots,
-and Target's England-only notice (UI only; the frames come from :mod:`nation_data`).
+and Target's Welsh notes: one nation per list, the Welsh limits, and the England-only notice
+for a store built without the Welsh access tables (UI only; the frames come from
+:mod:`nation_data`).
 
 Explore hands a view to :func:`render_explore` when it holds a Welsh ward (a Welsh LA, a
 border area, or every ward of a store with Wales). There, every class is a decile *within
