@@ -1,4 +1,4 @@
-"""Benchmark: nearest service of every type for all 33,755 English LSOAs.
+"""Benchmark: nearest service of every type for all 33,755 English and 1,917 Welsh LSOAs.
 
 Usage::
 
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from needsmap.access.measures import nearest_arrays, nearest_frame
+from needsmap.sql import run_sql
 from needsmap.store.db import connect
 
 TARGET_S = 0.5
@@ -64,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db:
         ap.error("--db (or $NEEDSMAP_DB) is required")
     con = connect(args.db, read_only=True)
-    lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM lsoa ORDER BY lsoa_code").df()
+    run_sql(con, "access_origins")  # English and Welsh LSOA points (temp view _lsoa_origin)
+    lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM _lsoa_origin "
+                       "ORDER BY lsoa_code").df()
     svc = con.execute("SELECT service_id, type, easting, northing FROM service").df()
     n_types = svc["type"].nunique()
     print(f"{len(lsoa):,} LSOAs x {n_types} service types ({len(svc):,} services)")

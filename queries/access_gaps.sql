@@ -11,10 +11,17 @@
 --   $top_deciles                 need deciles counted as high need (1 = highest tenth)
 --   $rule                        'local' | 'national' | 'distance' | 'children_beyond'
 --   $la_share                    'local': the furthest share of the LA's own wards
---   $furthest_share              'local' and 'national': the furthest share of English wards
+--   $furthest_share              'local' and 'national': the furthest share of the nation's wards
 --   $km                          'distance' and 'children_beyond': a distance in km
 --   $min_share                   'children_beyond': share of a ward's children beyond $km
 --   $lad_code                    one LA (ranks within it), or NULL for every ward
+--   $access_table, $need_table,  the nation's tables (needsmap.access.nation_tables.NATIONS,
+--   $lsoa_indicators, $wards     bound by name): ward_access, ward_need, lsoa_indicators,
+--                                ward_indicators_england for England; ward_access_wales,
+--                                ward_need_wales, lsoa_indicators_wales, ward_indicators_wales
+--                                for Wales. Every percentile and threshold below is among the
+--                                nation's wards only ("national" = England, or Wales), and no
+--                                column ranks English and Welsh wards together.
 --   $basis                       'children' (aged 0-15, ward_access) or 'under5' (the
 --                                early-years lens, needsmap.access.early_years.BASES:
 --                                ward_access_under5, and under-5s counted beyond far_km)
@@ -27,11 +34,11 @@
 -- of the list works with both; with $basis = 'under5' they hold under-5s and distances
 -- weighted by under-5s, and the column basis says so.
 --
--- Per ward, among in-coverage wards with a distance (d = children's mean distance):
---   access_percentile = percent_rank of d among English wards (1 = furthest); a local list
+-- Per ward, among the nation's in-coverage wards with a distance (d = children's mean distance):
+--   access_percentile = percent_rank of d among the nation's wards (1 = furthest); a local list
 --                       (or an upload) covers only some LAs: then among the n_covered wards
 --   la_percentile     = percent_rank of d among the wards of the ward's own LA
---   national_km       = the shortest d among the furthest $furthest_share of English wards
+--   national_km       = the shortest d among the furthest $furthest_share of the nation's wards
 --   la_km             = the shortest d among the furthest $la_share of the LA's wards
 --   far_km            = the distance the rule calls far for this ward:
 --                       local: least(la_km, national_km); national: national_km;
@@ -43,7 +50,7 @@
 --   flag_<rule>       = high need AND far by that rule (local, national, distance: d >=
 --                       far_km; children_beyond: share of children beyond $km >= $min_share)
 --   gap_flag          = flag of $rule
---   fit_share_of_ward, fit_spill, fit_poor: the ward's LSOA fit (ward_indicators_england),
+--   fit_share_of_ward, fit_spill, fit_poor: the ward's LSOA fit ($wards),
 --                       carried into the Target list and its exports
 --   commissioning_rank: among high-need wards (in the LA, if given), 1 = gap first, then
 --                       the furthest children (d), ties broken by higher need.
@@ -51,7 +58,7 @@ WITH wa AS (
     SELECT ward_code, ward_name, lad_code, lad_name, children_0_15, mean_km_child_weighted,
            share_children_within_1km, share_children_within_2km, n_services,
            services_per_1000_children, in_coverage
-    FROM ward_access
+    FROM query_table($access_table)
     WHERE NOT $custom AND $basis = 'children' AND service_type = $service_type
           AND measure = $measure
     UNION ALL
@@ -102,7 +109,7 @@ lad AS (
 ),
 need AS (
     SELECT n.*, count(*) OVER () AS need_n
-    FROM ward_need n
+    FROM query_table($need_table) n
     WHERE need_measure = $need
 ),
 w AS (
@@ -116,7 +123,7 @@ w AS (
 pop AS (
     SELECT lsoa_code,
            coalesce(CASE $basis WHEN 'under5' THEN under5 ELSE children_0_15 END, 0) AS c
-    FROM lsoa_indicators
+    FROM query_table($lsoa_indicators)
 ),
 beyond AS (
     SELECT w.ward_code,
@@ -153,7 +160,7 @@ j AS (
            e.fit_share_of_ward, e.fit_spill, e.fit_poor
     FROM w
     JOIN need n ON n.ward_code = w.ward_code
-    JOIN ward_indicators_england e ON e.ward_code = w.ward_code
+    JOIN query_table($wards) e ON e.ward_code = w.ward_code
     LEFT JOIN beyond b ON b.ward_code = w.ward_code
 ),
 f AS (

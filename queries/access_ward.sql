@@ -1,6 +1,7 @@
 -- ward_access: one row per (English WD24 ward, service type, measure), children-weighted: the
 -- figures of access_ward_weighted.sql (run first, $basis = 'children', no group) under their
--- names. Weights c_i = w_i * children_i (lsoa_indicators.children_0_15, Census 2021, aged 15
+-- names. Run with the Welsh tables it makes the Welsh twin, renamed ward_access_wales
+-- (access_ward_wales.sql). Weights c_i = w_i * children_i (lsoa_indicators.children_0_15, Census 2021, aged 15
 -- and under); d_i = lsoa_access.distance_km.
 --   mean_km_child_weighted     = sum(c_i * d_i) / sum(c_i)
 --   share_children_within_1km  = sum(c_i * [d_i <= 1]) / sum(c_i)      (a fraction 0..1)

@@ -1,6 +1,10 @@
--- _ward_access_weighted: one row per (English WD24 ward, service type, measure), weighted by the
--- population basis $basis: 'children' (lsoa_indicators.children_0_15, Census 2021, aged 15 and
--- under) or 'under5' (lsoa_indicators.under5, ONS mid-2020 ages 0-4 carried to LSOA 2021).
+-- _ward_access_weighted: one row per (WD24 ward of one nation, service type, measure), weighted
+-- by the population basis $basis: 'children' (children_0_15, Census 2021, aged 15 and under) or
+-- 'under5' (ONS mid-2020 ages 0-4 carried to LSOA 2021).
+-- The nation's tables are bound by name (needsmap.access.nation_tables.weighted_params):
+-- $shares (lsoa_ward_share, or lsoa_ward_share_wales), $wards (ward_indicators_england, or
+-- ward_indicators_wales) and $lsoa_indicators (lsoa_indicators, or lsoa_indicators_wales); only
+-- the nation's wards come out, so English and Welsh wards are never in one table.
 -- ward_access (access_ward.sql) and ward_access_under5 (access_ward_under5.sql) are this table
 -- with their column names.
 -- Weights p_i = w_i * population_i, w_i the LSOA's weight in the ward (lsoa_ward_weight.w: 1 for
@@ -33,9 +37,9 @@ lw AS (
                           0)::DOUBLE AS p,
            CASE $basis WHEN 'under5' THEN k.under5 ELSE k.children_0_15 END AS pop
     FROM la a
-    JOIN lsoa_ward_share k USING (lsoa_code)
-    JOIN ward_indicators_england e USING (ward_code)
-    LEFT JOIN lsoa_indicators i USING (lsoa_code)
+    JOIN query_table($shares) k USING (lsoa_code)
+    JOIN query_table($wards) e USING (ward_code)
+    LEFT JOIN query_table($lsoa_indicators) i USING (lsoa_code)
 ),
 agg AS (
     SELECT ward_code, any_value(ward_name) AS ward_name, any_value(lad_code) AS lad_code,

@@ -10,6 +10,11 @@
 -- WIMD scores: resident-weighted means sum(w p x) / sum(w p) over LSOAs with a value.
 INSERT INTO lsoa_ward_weight SELECT lsoa_code, ward_code, w::DOUBLE, method FROM _wales_weight;
 
+-- The twin of lsoa_ward_share for Welsh wards (the same macro on the Welsh LSOAs): the access
+-- stage weights Welsh distances by it (ward_access_wales).
+CREATE OR REPLACE VIEW lsoa_ward_share_wales AS
+SELECT * FROM lsoa_shares('lsoa_ward_weight', 'lsoa_indicators_wales');
+
 CREATE OR REPLACE TEMP TABLE _wales_share AS
 SELECT lsoa_code, ward_code AS group_code, w, population, children_0_15, under5
 FROM lsoa_shares('_wales_weight', 'lsoa_indicators_wales');

@@ -47,9 +47,13 @@ LEFT JOIN _wimd_l21 w USING (lsoa_code)
 ORDER BY k.lsoa_code;
 
 -- Welsh LSOA polygons (the twin of lsoa): services, police.uk records and uploads are placed in
--- them by needsmap.areas.locate, beside the English ones.
+-- them by needsmap.areas.locate, beside the English ones. centroid_x/y is the LSOA's
+-- representative point for distances to services, as for England (lsoa): a point on the
+-- surface (shapely.point_on_surface, EPSG:27700, from needsmap.areas.wales), because
+-- population-weighted centroids are not in the mirror.
 CREATE OR REPLACE TABLE lsoa_wales AS
 SELECT k.lsoa_code, k.lsoa_name, k.ward_code, k.ward_name, k.lad_code, k.lad_name, g.area_km2,
+       g.centroid_x, g.centroid_y, 'point_on_surface' AS centroid_method,
        ST_GeomFromWKB(g.wkb) AS geom
 FROM lookup_lsoa21_wd24_wales k JOIN _lsoa_wales g USING (lsoa_code)
 ORDER BY k.lsoa_code;

@@ -121,11 +121,14 @@ def test_one_ward_by_hand(store, mirror, gp_hand) -> None:
 
 def test_access_covers_every_lsoa_and_type(store) -> None:
     n_lsoa = store.execute("SELECT count(*) FROM lsoa").fetchone()[0]
+    n_wales = store.execute("SELECT count(*) FROM lsoa_wales").fetchone()[0]
     n_types = store.execute("SELECT count(DISTINCT type) FROM service").fetchone()[0]
-    assert n_lsoa == 33_755
+    assert (n_lsoa, n_wales) == (33_755, 1_917)
+    # every English and Welsh LSOA (Welsh Target, issue 21) x every type
     rows = store.execute("SELECT count(*), count(DISTINCT lsoa_code), count(distance_km) "
                          "FROM lsoa_access").fetchone()
-    assert rows == (n_lsoa * n_types, n_lsoa, n_lsoa * n_types)
+    n = n_lsoa + n_wales
+    assert rows == (n * n_types, n, n * n_types)
 
 
 def test_partial_lists_flagged_outside_coverage(store) -> None:

@@ -70,7 +70,9 @@ def test_service_table(store) -> None:
 
 def test_access_tables(store) -> None:
     n_types = store.execute("SELECT count(DISTINCT type) FROM service").fetchone()[0]
-    assert store.execute("SELECT count(*) FROM lsoa_access").fetchone()[0] == 33_755 * n_types
+    # every English and Welsh LSOA (1,917 in Wales: Welsh Target, issue 21) x every type
+    assert store.execute("SELECT count(*) FROM lsoa_access").fetchone()[0] == (33_755 + 1_917) * n_types
+    assert store.execute("SELECT count(*) FROM ward_access_wales").fetchone()[0] == 762 * n_types
     wards = store.execute("SELECT count(*) FROM ward_indicators_england").fetchone()[0]
     assert wards == 6817  # every English ward, including the 33 the lookup gives no LSOA
     assert store.execute("SELECT count(*) FROM ward_access").fetchone()[0] == wards * n_types

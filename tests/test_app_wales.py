@@ -2,8 +2,10 @@
 
 Explore of Newport shows the Welsh index (its name, its caveat, deciles among Welsh wards)
 and Bettws with its Welsh decile; a view of both nations colours each ward by its own
-nation's decile, and its table export has one rank column per nation; Target says it is
-England-only; Snapshot of Newport is compared with Wales. Nothing ranks both nations together.
+nation's decile, and its table export has one rank column per nation; Target of Newport lists
+its wards ranked among Welsh wards only (and says so when a link names both nations), and its
+siting section runs for Newport; Snapshot of Newport is compared with Wales. Nothing ranks both
+nations together.
 """
 
 from __future__ import annotations
@@ -111,12 +113,50 @@ def test_no_layer_ranks_both_nations_together(border_store, key):
         assert np.nanmax(mine["rank_nation"]) <= n
 
 
-def test_target_is_england_only_for_a_welsh_la(app):
+def test_target_of_newport_ranks_among_welsh_wards_only(app, border_store):
     at = _run(app, view="target", la="Newport")
-    info = " ".join(i.value for i in at.info)
-    assert "Newport is in Wales" in info and "England-only" in info
     assert not [w for w in at.warning if "Newport" in w.value]  # not "unknown LA"
-    assert at.selectbox(key="tg_lad").value == DEAN
+    assert at.selectbox(key="tg_lad").value == NEWPORT
+    assert at.selectbox(key="tg_need").value == "welsh_ace"
+    text = page_text(at)
+    assert CAVEAT_WALES in text and nations.WALES_TARGET_LIMITS in text
+    assert nations.TARGET_NOTE not in " ".join(i.value for i in at.info)
+    assert "Welsh wards" in text and "English wards" not in text
+    # the list: Newport's high-need wards on the Welsh index, as gaps(nation="Wales") gives
+    from needsmap.access import gaps
+    con = open_store(border_store)
+    try:
+        want = gaps(con, "gp_practice", need="welsh_ace", lad_code=NEWPORT, nation="Wales")
+    finally:
+        con.close()
+    high = want[want["high_need"]]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Wards in area"] == f"{len(want):,}" == "21"
+    assert metrics["High need (top 2 deciles)"] == f"{len(high):,}"
+    assert metrics["Flagged gaps"] == f"{int(want['gap_flag'].sum()):,}"
+    assert set(want["ward_code"].str[0]) == {"W"}
+    # the services offered are those whose lists cover Wales (no GIAS school type)
+    assert set(at.selectbox(key="tg_service").options) == {"GP practice", "Public library"}
+
+
+def test_target_link_with_both_nations_runs_one(app):
+    at = _run(app, view="target", lad=f"{NEWPORT},{DEAN}")
+    info = " ".join(i.value for i in at.info)
+    assert "Target ranks one nation at a time" in info and "Showing Newport (Wales)" in info
+    assert at.selectbox(key="tg_lad").value == NEWPORT
+
+
+def test_target_siting_runs_for_newport(app):
+    at = _run(app, view="target", la="Newport", site="1", site_type="gp_practice",
+              site_cand="libraries", site_n="2", site_km="1", site_model="mclp",
+              site_need="welsh_ace")
+    warn = [w.value for w in at.warning]
+    assert not [w for w in warn if "could not run" in w], warn
+    text = page_text(at)
+    assert "Welsh wards counts 2" in text or "Welsh wards" in text
+    assert CAVEAT_WALES in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert any("children" in k.lower() for k in metrics), metrics
 
 
 def test_newport_snapshot_is_compared_with_wales(app):

@@ -1,7 +1,8 @@
 """Wales in a real browser (issue 21's "done when"), on the border store (Newport and the
 Forest of Dean): open Newport, show Bettws with its Welsh decile and the Welsh caveat, and
 produce a Newport snapshot compared with Wales; a view of both nations says each nation's
-deciles are its own. Screenshots go to ``artifacts/screenshots/``.
+deciles are its own; Target of Newport lists its wards ranked among Welsh wards (the CSV says
+so) and maps them. Screenshots go to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -81,3 +82,25 @@ def test_newport_snapshot_is_compared_with_wales(page, server):
     html = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "compared with Wales" in html and NAME_WALES in html
     shot(page, "wales_snapshot_newport", full=True)
+
+
+def test_newport_target_list_is_ranked_among_welsh_wards(page, server):
+    import io
+
+    import pandas as pd
+
+    page.goto(f"{server.url}/?view=target&la=Newport&basemap=none")
+    wait_painted(page, n=21)
+    wait_idle(page)
+    rule = page.locator(".nm-rule").inner_text()
+    assert "Newport" in rule and "Welsh wards" in rule and "English" not in rule
+    assert page.locator('[data-testid="nm-caveat-wales"]').count() == 1
+    assert "Flagged gap" in page.locator(".nm-legend-wards").inner_text()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    csv = pd.read_csv(io.BytesIO(Path(dl.value.path()).read_bytes()), encoding="utf-8-sig")
+    assert len(csv) > 0 and csv["Ward code (WD24)"].str.startswith("W").all()
+    assert "Need decile in Wales (1 = highest need)" in csv.columns
+    assert not [c for c in csv.columns if "England" in c]
+    assert csv["Ranked among"].iloc[0].startswith("Welsh wards only")
+    shot(page, "wales_target_newport")

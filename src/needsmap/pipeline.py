@@ -23,8 +23,11 @@ crime        :func:`needsmap.crime.build.stage`              ``crime_*``, ``ward
 index        :func:`needsmap.index.tables.stage`             ``ward_ace``, ``lad_ace``, ``ace_config``
 wales_index  :func:`needsmap.index.wales.stage`              ``ward_ace_wales``, ``lad_ace_wales`` (the
                                                              Welsh index, Welsh wards only)
-access       :func:`needsmap.access.measures.stage`          ``lsoa_access``, ``ward_access``,
-                                                             ``ward_need``, ``ward_gaps``
+access       :func:`needsmap.access.measures.stage`          ``lsoa_access`` (English and Welsh
+                                                             LSOAs), ``ward_access``,
+                                                             ``ward_need``, ``ward_gaps``;
+                                                             ``ward_access_wales``,
+                                                             ``ward_need_wales`` (Welsh wards)
 ===========  ==============================================  ==========================================
 
 Each stage is ``stage(ctx: BuildContext)`` (:mod:`needsmap.context`). After the last

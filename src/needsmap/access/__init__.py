@@ -2,6 +2,7 @@
 
 ``services`` the ``services`` build stage: every service list, located in its LSOA -> ``service``.
 ``measures`` the ``access`` build stage: nearest-service distances, ward access, gaps.
+``nation_tables``  each nation's access and need tables (England and Wales never ranked together).
 ``upload``   validate a user's service list from bytes (the app's Upload view).
 ``costs``    the cost matrix behind the siting models (straight-line km; one function).
 ``siting``   MCLP and p-median on frames and arrays (spopt + HiGHS/CBC), tidy results.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import duckdb
 
+from needsmap.access.nation_tables import ENGLAND, weighted_params
 from needsmap.sql import run_sql
 
 #: The early-years group's key in ``ward_access_under5.service_type``, and its label.
@@ -69,7 +70,8 @@ def check_basis(basis: str) -> str:
 def build(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Write ``ward_access_under5`` (needs ``lsoa_access``, ``service``, the ward tables)."""
     run_sql(con, "access_ward_weighted",
-            {"basis": "under5", "group": GROUP, "group_types": list(GROUP_TYPES)})
+            {"basis": "under5", "group": GROUP, "group_types": list(GROUP_TYPES),
+             **weighted_params(ENGLAND)})
     run_sql(con, "access_ward_under5")
     row = run_sql(con, "access_under5_summary", {"group": GROUP}).fetchone()
     return {"ward_access_under5 rows": row[0], "under5 within 1 km of early years": row[1]}

@@ -42,6 +42,13 @@ import pyarrow as pa
 from scipy.spatial import cKDTree
 
 from needsmap.access import early_years, gaprules
+from needsmap.access.nation_tables import (
+    ENGLAND,
+    WALES,
+    check_nation,
+    nation_of,
+    weighted_params,
+)
 from needsmap.context import BuildContext
 from needsmap.sql import read_query, run_sql
 from needsmap.store.db import has_table
@@ -79,8 +86,13 @@ def nearest_arrays(origins: np.ndarray, services: np.ndarray, types: np.ndarray,
 
 
 def nearest_frame(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Tidy Arrow table ``lsoa_code, service_type, distance_m, nearest_service_id``."""
-    lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM lsoa "
+    """Tidy Arrow table ``lsoa_code, service_type, distance_m, nearest_service_id``.
+
+    One row per LSOA of ``_lsoa_origin`` (English and Welsh LSOAs,
+    ``queries/access_origins.sql``) and service type: the nearest service of the type
+    anywhere in the store (England and Wales), straight line in EPSG:27700.
+    """
+    lsoa = con.execute("SELECT lsoa_code, centroid_x, centroid_y FROM _lsoa_origin "
                        "ORDER BY lsoa_code").to_arrow_table()
     svc = con.execute("SELECT service_id, type, easting, northing FROM service "
                       "ORDER BY service_id").to_arrow_table()
@@ -105,21 +117,34 @@ def nearest_frame(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """Write ``lsoa_access``, ``ward_access``, ``ward_need`` and the ``ward_gaps`` view."""
+    """Write ``lsoa_access`` (English and Welsh LSOAs), ``ward_access`` and ``ward_need``
+    (English wards), ``ward_access_wales`` and ``ward_need_wales`` (Welsh wards, ranked among
+    Welsh wards only) and the ``ward_gaps`` view (English)."""
+    run_sql(con, "access_origins")
     near = nearest_frame(con)
     con.register("_nearest", near)
     try:
         run_sql(con, "access_lsoa")
     finally:
         con.unregister("_nearest")
-    run_sql(con, "access_ward_weighted", {"basis": "children", "group": "", "group_types": []})
+    plain = {"basis": "children", "group": "", "group_types": []}
+    # Wales first: the same two queries, then ward_access is renamed ward_access_wales
+    run_sql(con, "access_ward_weighted", plain | weighted_params(WALES))
+    run_sql(con, "access_ward")
+    run_sql(con, "access_ward_wales")
+    run_sql(con, "access_need_wales")
+    welsh_ace = has_table(con, "ward_ace_wales")
+    if welsh_ace:
+        run_sql(con, "access_need_wales_ace")
+    run_sql(con, "access_ward_weighted", plain | weighted_params(ENGLAND))
     run_sql(con, "access_ward")
     run_sql(con, "access_need")
     ace = has_table(con, "ward_ace")
     if ace:
         run_sql(con, "access_need_ace")
     run_sql(con, "access_gaps_view")
-    return {"lsoa_access rows": near.num_rows, "gaps need": "ace" if ace else "indicators only"}
+    return {"lsoa_access rows": near.num_rows, "gaps need": "ace" if ace else "indicators only",
+            "gaps need (Wales)": "welsh_ace" if welsh_ace else "indicators only"}
 
 
 def stage(ctx: BuildContext) -> None:
@@ -129,10 +154,16 @@ def stage(ctx: BuildContext) -> None:
     ctx.summary.update(early_years.build(ctx.con))
 
 
-def default_need(con: duckdb.DuckDBPyConnection) -> str:
-    """``'ace'`` when the store has the ACE index, else ``'imd_score'``."""
-    row = con.execute("SELECT count(*) FROM ward_need WHERE need_measure = 'ace'").fetchone()
-    return "ace" if row and row[0] else "imd_score"
+def default_need(con: duckdb.DuckDBPyConnection, nation: str = ENGLAND) -> str:
+    """The nation's modelled ACE index when the store has it (``'ace'`` for England,
+    ``'welsh_ace'`` for Wales), else its overall deprivation score (``'imd_score'``,
+    ``'wimd_score'``)."""
+    t = check_nation(nation)
+    row = con.execute("SELECT count(*) FROM query_table($t) WHERE need_measure = $m",
+                      {"t": t.need, "m": t.default_need}).fetchone()
+    if row and row[0]:
+        return t.default_need
+    return "imd_score" if nation == ENGLAND else "wimd_score"
 
 
 def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "ace",
@@ -142,7 +173,7 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
          rule: str = gaprules.DEFAULT_RULE, la_share: float = gaprules.DEFAULT_LA_SHARE,
          km: float = gaprules.DEFAULT_KM, min_share: float = gaprules.DEFAULT_MIN_SHARE,
          custom: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-         basis: str = "children") -> pd.DataFrame:
+         basis: str = "children", nation: str | None = None) -> pd.DataFrame:
     """High-need wards and how far their children live from ``service_type``, with gap flags.
 
     Parameters
@@ -153,18 +184,22 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
         A type present in ``ward_access`` (see
         :data:`needsmap.ingest.services.vocab.SERVICE_TYPES`), or a label for ``custom``.
     need
-        ``'ace'`` (the modelled ACE risk index, when built) or a ward indicator:
+        England: ``'ace'`` (the modelled ACE risk index, when built) or a ward indicator:
         ``imd_score``, ``income_rate``, ``employment_rate``, ``education_score``,
-        ``health_score``, ``crime_score``, ``child_poverty_rate``. ``None``: ACE if
-        present, else ``imd_score``. If ``'ace'`` is asked for but absent, falls
-        back to ``imd_score`` and says so in ``need_measure``.
+        ``health_score``, ``crime_score``, ``child_poverty_rate``. Wales:
+        ``'welsh_ace'`` (the Welsh index) or a WIMD 2019 score or ``cilif_rate``
+        (:data:`needsmap.access.nation_tables.WALES_NEEDS`). ``None``: the nation's
+        index if present, else its overall deprivation score. If the index is asked
+        for but absent, falls back to that score and says so in ``need_measure``.
     top_deciles
-        Need deciles counted as high need (1 = the highest-need tenth of English wards).
+        Need deciles counted as high need (1 = the highest-need tenth of the nation's
+        wards).
     furthest_share
-        Share of in-coverage English wards counted as far by the ``local`` and
+        Share of the nation's in-coverage wards counted as far by the ``local`` and
         ``national`` rules (0.2 = the furthest fifth).
     lad_code
-        Restrict to one local authority (ranks are then within it); ``None`` = England.
+        Restrict to one local authority (ranks are then within it); ``None`` = every
+        ward of the nation.
     measure
         Access measure (``'straight_line_km'``).
     limit
@@ -190,6 +225,12 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
         names (``children_0_15``, ``mean_km_child_weighted``, ``children_beyond``...) so
         every reader of the list works with both; ``basis`` says whose figures they are.
         An uploaded list (``custom``) has children's distances only.
+    nation
+        ``'England'`` or ``'Wales'`` (:data:`needsmap.access.nation_tables.NATIONS`): the
+        wards listed, and the wards every percentile and "national" threshold is
+        computed among. ``None``: the nation of ``lad_code`` (England without one). The
+        two nations are never ranked together; a ``lad_code`` of the other nation raises.
+        Wales has children's distances only (``basis="children"``).
 
     Returns
     -------
@@ -203,17 +244,27 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
 
     gaprules.check_rule(rule)
     check_basis(basis)
+    if nation is None:
+        nation = nation_of(lad_code) if lad_code else ENGLAND
+    t = check_nation(nation)
+    if lad_code is not None and nation_of(lad_code) != nation:
+        raise ValueError(f"{lad_code} is not in {nation}: English and Welsh wards are never "
+                         "ranked together; run one nation at a time")
     if custom is not None and basis != "children":
         raise ValueError("an uploaded service list has children's distances only: use "
                          "basis='children'")
-    valid = set(con.execute("SELECT DISTINCT need_measure FROM ward_need").df()["need_measure"])
+    if nation != ENGLAND and basis != "children":
+        raise ValueError(f"{nation} has children's distances only: use basis='children'")
+    valid = set(con.execute("SELECT DISTINCT need_measure FROM query_table($t)",
+                            {"t": t.need}).df()["need_measure"])
     if custom is None:
-        table = BASES[basis]["access_table"]  # a fixed table name from the registry
-        types = set(con.execute(f"SELECT DISTINCT service_type FROM {table}").df()["service_type"])  # noqa: S608
+        table = t.access if basis == "children" else BASES[basis]["access_table"]
+        types = set(con.execute("SELECT DISTINCT service_type FROM query_table($t)",
+                                {"t": table}).df()["service_type"])
         if service_type not in types:
             raise ValueError(f"unknown service type {service_type!r}; valid: {', '.join(sorted(types))}")
-    if need is None or (need == "ace" and "ace" not in valid):
-        need = default_need(con)
+    if need is None or (need in ("ace", "welsh_ace") and need not in valid):
+        need = default_need(con, nation)
     if need not in valid:
         raise ValueError(f"unknown need measure {need!r}; valid: {', '.join(sorted(valid))}")
     if not 1 <= int(top_deciles) <= 10:
@@ -228,7 +279,9 @@ def gaps(con: duckdb.DuckDBPyConnection, service_type: str, need: str | None = "
               "top_deciles": int(top_deciles), "furthest_share": float(furthest_share),
               "lad_code": lad_code, "rule": rule, "la_share": float(la_share),
               "km": float(km), "min_share": float(min_share), "custom": custom is not None,
-              "basis": basis, "group": GROUP, "group_types": list(GROUP_TYPES)}
+              "basis": basis, "group": GROUP, "group_types": list(GROUP_TYPES),
+              "access_table": t.access, "need_table": t.need,
+              "lsoa_indicators": t.lsoa_indicators, "wards": t.wards}
     ward_f, lsoa_f = custom if custom is not None else (_EMPTY_WARD, _EMPTY_LSOA)
     con.register("_gap_ward", ward_f)
     con.register("_gap_lsoa", lsoa_f)
@@ -255,7 +308,8 @@ _EMPTY_LSOA = pd.DataFrame({"lsoa_code": pd.Series(dtype="str"),
 
 def access_for_points(con: duckdb.DuckDBPyConnection, easting: np.ndarray, northing: np.ndarray,
                       lsoa_codes: np.ndarray | None = None,
-                      lad_codes: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      lad_codes: np.ndarray | None = None,
+                      nation: str = ENGLAND) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ward and LSOA access to a list of points that is not in the store (an upload).
 
     The same measures as ``ward_access`` (``queries/access_ward.sql``): the nearest point
@@ -273,13 +327,18 @@ def access_for_points(con: duckdb.DuckDBPyConnection, easting: np.ndarray, north
         Each point's LSOA and LAD, as located by the upload check (optional: without
         them, the LAD of the nearest LSOA point is used for coverage and no services are
         counted in wards).
+    nation
+        Whose LSOAs and wards are measured (``'England'`` or ``'Wales'``); pass the same
+        nation to :func:`gaps`.
 
     Returns
     -------
     (ward_frame, lsoa_frame)
         For :func:`gaps` ``custom=``.
     """
-    lsoa = run_sql(con, "access_points_lsoa").df()
+    t = check_nation(nation)
+    lsoa = run_sql(con, "access_points_lsoa",
+                   {"lsoa": t.lsoa, "lsoa_indicators": t.lsoa_indicators}).df()
     pts = np.column_stack([np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)])
     pts = pts[np.isfinite(pts).all(axis=1)]
     if len(pts) == 0:
@@ -293,7 +352,7 @@ def access_for_points(con: duckdb.DuckDBPyConnection, easting: np.ndarray, north
         _d, idx = cKDTree(xy).query(pts, k=1)
         covered = set(lsoa["lad_code"].iloc[idx])
     lsoa["in_coverage"] = lsoa["lad_code"].isin(covered)
-    k = run_sql(con, "access_points_weights").df().merge(
+    k = run_sql(con, "access_points_weights", {"shares": t.shares, "wards": t.wards}).df().merge(
         lsoa[["lsoa_code", "distance_km", "in_coverage", "children_0_15"]], on="lsoa_code")
     c = k["w"] * k["children_0_15"].fillna(0).astype(float)
     k = k.assign(_c=c, _cd=c * k["distance_km"], _c1=c * (k["distance_km"] <= 1.0),

@@ -51,6 +51,10 @@ from needsmap.sql import run_sql
 
 #: Sources whose coverage is all of England (others cover only the LADs they have points in).
 NATIONAL_SOURCES = ("gias_open", "epraccur", "libraries", "family_hubs", "gias_childrens_centres")
+#: Of those, the sources that also cover all of Wales (checked on the mirror: epraccur has Welsh
+#: practices in all 22 Welsh LADs, the libraries list libraries in all 22; GIAS and the DfE lists
+#: are England's only).
+WALES_SOURCES = ("epraccur", "libraries")
 #: Largest user list accepted from the command line.
 MAX_CLI_BYTES = 100 * 1024 * 1024
 
@@ -161,7 +165,8 @@ def stage(ctx: BuildContext) -> None:
     services = explode_types(located)
     write_service_table(con, services)
     write_postcode_table(con, postcodes)
-    run_sql(con, "services_coverage", {"national": list(NATIONAL_SOURCES)})
+    run_sql(con, "services_coverage", {"national": list(NATIONAL_SOURCES),
+                                       "wales": list(WALES_SOURCES)})
     n = con.execute("SELECT type, count(*) FROM service GROUP BY type ORDER BY type").fetchall()
     ctx.summary["services"] = sum(c for _, c in n)
     ctx.summary["service types"] = len(n)

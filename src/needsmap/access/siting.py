@@ -600,6 +600,9 @@ def _sites_frame(problem: SitingProblem, chosen: list[int], model: str) -> pd.Da
     if out.empty:
         return out
     first = ["status", "order", "site_id", "name"]
+    for col in ("order", "children_newly_covered", "weighted_newly_covered", "gain_in_order"):
+        if col not in out.columns:  # no site proposed (e.g. every candidate is already open)
+            out[col] = np.nan
     out = out[first + [col for col in out.columns if col not in first]]
     for col in ("type", "source", "postcode", "lsoa_code", "ward_code", "ward_name", "lad_code",
                 "lad_name", "n_at_site"):

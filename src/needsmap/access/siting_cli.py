@@ -51,8 +51,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                    help="solve every count up to N for the gain curve (default --n)")
     p.add_argument("--demand", choices=list(DEMAND_COLUMNS), default="children_0_15")
     p.add_argument("--need", default="ace", metavar="MEASURE",
-                   help="need weight: 'ace' (modelled risk), an indicator such as imd_score, "
-                        "or 'none' (default ace)")
+                   help="need weight: 'ace' (modelled risk; for a Welsh LA the Welsh index, "
+                        "welsh_ace), an indicator such as imd_score (Wales: wimd_score, "
+                        "cilif_rate), or 'none' (default ace); ranked among the LA's nation's "
+                        "wards only")
     p.add_argument("--need-scale", choices=list(NEED_SCALES), default="decile")
     p.add_argument("--candidate-buffer", type=Number(float, 0, 50), default=0.0, metavar="KM",
                    help="also take service candidates within KM of the area (default 0)")

@@ -18,7 +18,7 @@ Need weight
     :data:`needsmap.access.siting.NEED_SCALES`. A ward without a value gets the
     middle of the scale, and the notes say how many.
 Existing services
-    Every service of the chosen type **in England**, wherever it lies (one just
+    Every service of the chosen type **in the store** (England and Wales), wherever it lies (one just
     across the border does serve residents), or a user's list (a frame with
     easting/northing or lon/lat). Only those that can matter are kept by the
     model (:func:`needsmap.access.siting.relevant_existing`).
@@ -40,6 +40,13 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from needsmap.access.nation_tables import (
+    ENGLAND,
+    WALES,
+    check_nation,
+    in_nation_words,
+    nation_of,
+)
 from needsmap.access.siting import NEED_SCALES, need_weight
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import resolve_las
@@ -189,7 +196,11 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     demand
         A key of :data:`DEMAND_COLUMNS`.
     need
-        A ``ward_need`` measure (``'ace'``, ``'imd_score'``, ...) or ``None``.
+        A need measure of the LAs' nation or ``None``: for England a ``ward_need``
+        measure (``'ace'``, ``'imd_score'``, ...), for Wales a ``ward_need_wales`` one
+        (``'welsh_ace'``, ``'wimd_score'``, ...; ``'ace'`` is read as ``'welsh_ace'``),
+        ranked among the nation's wards only. The LAs must all be in one nation: English
+        and Welsh wards are never weighted on one scale.
     need_scale
         A key of :data:`needsmap.access.siting.NEED_SCALES`.
     candidate_buffer_km
@@ -198,13 +209,24 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     las = [la] if isinstance(la, str) else list(la)
     if not las:
         raise ValueError("choose at least one local authority")
-    codes = list(resolve_las(las, query(con, "snapshot_lads").fetchall()).lad_codes)
+    tables = [t.lsoa for t in (check_nation(ENGLAND), check_nation(WALES))
+              if query(con, "store_has_table", {"name": t.lsoa}).fetchone()[0]]
+    codes = list(resolve_las(las, query(con, "siting_lads", {"lsoa_tables": tables}).fetchall()
+                             ).lad_codes)
+    nations = sorted({nation_of(c) for c in codes})
+    if len(nations) > 1:
+        raise ValueError("the chosen LAs are in England and in Wales: their need is ranked on "
+                         "different indices, so siting runs for one nation at a time")
+    nation = nations[0]
+    nt = check_nation(nation)
+    if nation == WALES and need == "ace":
+        need = nt.default_need
     if demand not in DEMAND_COLUMNS:
         raise ValueError(f"unknown demand {demand!r}; valid: {', '.join(DEMAND_COLUMNS)}")
     if need_scale not in NEED_SCALES:
         raise ValueError(f"unknown need scale {need_scale!r}; valid: {', '.join(NEED_SCALES)}")
     valid_need = [r[0] for r in con.execute(
-        "SELECT DISTINCT need_measure FROM ward_need ORDER BY 1").fetchall()]
+        "SELECT DISTINCT need_measure FROM query_table($t) ORDER BY 1", {"t": nt.need}).fetchall()]
     if need is not None and need not in valid_need:
         raise ValueError(f"unknown need measure {need!r}; valid: {', '.join(valid_need)} "
                          "(or none)")
@@ -213,13 +235,14 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     notes: list[str] = []
 
     # ---- the store reads (all parameters bound)
-    dem = query(con, "siting_demand", {"lad_codes": codes, "need": need or ""}).df()
-    if demand not in dem.columns:
-        raise ValueError(f"this store has no {demand!r} column in lsoa_indicators; rebuild it")
+    dem = query(con, "siting_demand", {"lad_codes": codes, "need": need or "", "lsoa": nt.lsoa,
+                                       "lsoa_indicators": nt.lsoa_indicators,
+                                       "need_table": nt.need}).df()
 
     def services(types: tuple[str, ...], scope: list[str] | None, buffer_m: float = 0.0):
         return query(con, "siting_services", {"types": list(types), "lad_codes": scope,
-                                              "buffer_m": float(buffer_m)}).df()
+                                              "buffer_m": float(buffer_m), "lsoa": nt.lsoa,
+                                              "lsoa_tables": tables}).df()
 
     if isinstance(existing, str) and existing.lower() != "none":
         if existing not in SERVICE_TYPES:
@@ -279,7 +302,9 @@ def read_inputs(con: duckdb.DuckDBPyConnection, la: str | list[str], *,
     settings = {
         "area": ", ".join(n for _, n in lads), "lad_codes": ", ".join(codes),
         "demand": DEMAND_COLUMNS[demand],
-        "need": need or "none", "need_scale": NEED_SCALES[need_scale] if need else "none",
+        "nation": nation,
+        "need": need or "none",
+        "need_scale": in_nation_words(NEED_SCALES[need_scale], nation) if need else "none",
         "existing services": ex_label, "existing services in England": len(ex),
         "candidates": cand_label, "candidates read": n_cand_read, "candidates kept": len(cand),
         "candidate buffer (km)": candidate_buffer_km,

@@ -21,6 +21,7 @@ from needsmap import CAVEAT
 from needsmap.access.siting import MODELS, SitingResult
 from needsmap.access.siting_inputs import SitingInputs
 from needsmap.exports import to_csv, to_gpkg_layers, to_xlsx_sheets
+from needsmap.index.wales import CAVEAT_WALES
 
 #: column -> label with units, for CSV and XLSX.
 LABELS: dict[str, str] = {
@@ -51,7 +52,7 @@ LABELS: dict[str, str] = {
     "gain_children_covered": "Gain: children within the radius",
     "gain_weighted_covered": "Gain: need-weighted children within the radius",
     "gain_mean_km_weighted": "Gain: reduction of need-weighted mean distance (km)",
-    "need_decile": "Need decile (1 = highest in England)", "need_value": "Need value",
+    "need_decile": "Need decile in its nation (1 = highest; England or Wales)", "need_value": "Need value",
     "need_weight": "Need weight", "weight": "Need-weighted children",
     "children_uncovered": "Children beyond the radius",
     "weighted_uncovered": "Need-weighted children beyond the radius",
@@ -97,10 +98,13 @@ def assumptions(result: SitingResult, inputs: SitingInputs) -> list[str]:
                      "places win; 'children' figures are unweighted head counts.")
         if s.get("need") == "ace":
             lines.append(CAVEAT)
+        elif s.get("need") == "welsh_ace":
+            lines.append(CAVEAT_WALES)
     else:
         lines.append("No need weight: every child counts the same.")
     lines.append(f"Existing services fixed open: {s.get('existing services')} "
-                 f"({s.get('existing services in England')} in England, of which "
+                 f"({s.get('existing services in England')} in the store, England and Wales, "
+                 "of which "
                  f"{p.get('existing_that_matter')} are near enough to matter here, including any "
                  "just across the border, since they serve residents too).")
     lines.append(f"Candidate sites: {s.get('candidates')} ({s.get('candidates kept')} places).")

@@ -46,9 +46,12 @@ def stage(ctx: BuildContext) -> None:
             + ("" if ctx.facts.get("under5_available") else
                " (or the LSOA11->LSOA21 lookup or mid-2020 estimates)"))
     lsoas, wards_gdf = _geometry(ctx)
+    pos = shapely.point_on_surface(lsoas.geoms)  # the LSOA's point, as for England's lsoa
     con.register("_lsoa_wales", pa.table({
         "lsoa_code": pa.array(lsoas.codes.tolist(), pa.string()),
         "area_km2": lsoas.area / 1e6,
+        "centroid_x": shapely.get_x(pos),
+        "centroid_y": shapely.get_y(pos),
         "wkb": pa.array(shapely.to_wkb(lsoas.geoms), pa.binary())}))
     n = run_sql(con, "wales_lsoa").fetchone()[0]
     con.unregister("_lsoa_wales")

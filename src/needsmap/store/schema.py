@@ -566,13 +566,55 @@ TABLES: dict[str, Table] = {t.name: t for t in (
          ("gap_rule", "the rule (access/gaprules.py): 'local'"),
          ("commissioning_rank", "order among high-need wards (1 = gap, furthest first)")),
         kind="view", written_by="access stage"),
+    Table("ward_access_wales", "Welsh ward x service type x measure, children-weighted: the "
+          "twin of ward_access (the same query on the Welsh tables; no column ranks wards)",
+          _cols("""ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
+        children_0_15, mean_km_child_weighted, share_children_within_1km,
+        share_children_within_2km, max_km, n_services, services_per_1000_children,
+        in_coverage"""),
+        (("mean_km_child_weighted", "sum(w * children * km) / sum(w * children)"),
+         ("share_children_within_1km", "share of children within 1 km, 0-1"),
+         ("share_children_within_2km", "share of children within 2 km, 0-1"),
+         ("max_km", "largest LSOA distance"),
+         ("n_lsoa", "number of LSOAs with a weight in the ward"),
+         ("children_0_15", "children aged 15 and under given to the ward "
+                           "(lsoa_ward_share_wales)"),
+         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
+                        "LSOA's weight w"),
+         ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
+         ("in_coverage", "the type's lists cover the ward's LAD (GP practices and libraries "
+                         "in Wales; GIAS and DfE types never)")),
+        written_by="access stage"),
+    Table("ward_need_wales", "Welsh ward x need measure, tidy: the twin of ward_need, ranked "
+          "among Welsh wards only", _cols(
+        "ward_code, need_measure, need_value, need_decile, need_rank"),
+        (("need_measure", "welsh_ace (the Welsh index), a WIMD 2019 score column, or "
+                          "cilif_rate"), ("need_value", "its value"),
+         ("need_decile", "decile among Welsh wards (1 = highest need)"),
+         ("need_rank", "rank among Welsh wards (1 = highest need)")),
+        written_by="access stage"),
     # ---- Wales (issue 21): Welsh figures and the Welsh index, never ranked with England
     Table("lookup_lsoa21_wd24_wales", "one row per Welsh LSOA 2021: ONS best-fit lookup",
           _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
           written_by="pipeline (scope)"),
     Table("lsoa_wales", "every Welsh LSOA 2021 with its polygon (the twin of lsoa)", _cols(
-        "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, geom"),
+        "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, "
+        "centroid_x, centroid_y, centroid_method, geom"),
+        (("centroid_x", "easting of the LSOA's representative point, EPSG:27700"),
+         ("centroid_y", "northing of the LSOA's representative point, EPSG:27700"),
+         ("centroid_method", "point_on_surface (as lsoa: no population-weighted centroids in "
+                             "the mirror)")),
         written_by="wales stage"),
+    Table("lsoa_ward_share_wales", "the Welsh rows of lsoa_ward_weight with each Welsh LSOA's "
+          "residents, children and under-5s given to the ward as whole numbers (largest "
+          "remainder; the twin of lsoa_ward_share)", _cols(
+              "lsoa_code, ward_code, w, method, population, children_0_15, under5"),
+          (("method", "as lsoa_ward_weight.method"),
+           ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
+                          "sums exactly to the LSOA's residents"),
+           ("children_0_15", "the same for children aged 15 and under"),
+           ("under5", "the same for children aged 0-4")),
+          kind="view", written_by="wales stage"),
     Table("lsoa_indicators_wales", "every Welsh LSOA 2021: the measures Welsh areas are built "
           "from", (*_cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, "
                           "nation, population, children_0_15, under5, area_km2, density_per_km2, "

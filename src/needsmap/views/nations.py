@@ -1,5 +1,7 @@
 """Views of Welsh wards (issue 21): Explore with each nation's own index, Welsh snapshots,
-and Target's England-only notice (UI only; the frames come from :mod:`nation_data`).
+and Target's Welsh notes: one nation per list, the Welsh limits, and the England-only notice
+for a store built without the Welsh access tables (UI only; the frames come from
+:mod:`nation_data`).
 
 Explore hands a view to :func:`render_explore` when it holds a Welsh ward (a Welsh LA, a
 border area, or every ward of a store with Wales). There, every class is a decile *within
@@ -299,11 +301,47 @@ def _table(view: pd.DataFrame, fmt: Layer, nations: list[str]) -> None:
 
 # --- Target and Snapshot ----------------------------------------------------------------
 
-TARGET_NOTE = ("Target is England-only for now. Its gap rules need each ward's distances from "
-               "children to services (`ward_access`) and its need deciles (`ward_need`), and the "
-               "build makes those for English wards only; Welsh wards would get an empty or "
-               "wrong list. For Welsh LAs, Explore shows the Welsh index and services, and "
-               "Snapshot compares an LA with Wales.")
+TARGET_NOTE = ("Target is England-only in this store. Its gap rules need each ward's distances "
+               "from children to services and its need deciles, and this store was built "
+               "before the build made them for Welsh wards (`ward_access_wales`, "
+               "`ward_need_wales`); rebuild it with `needsmap build`. For Welsh LAs, Explore "
+               "shows the Welsh index and services, and Snapshot compares an LA with Wales.")
+
+#: What Target does not do for Wales (said beside every Welsh list).
+WALES_TARGET_LIMITS = ("Welsh schools, nurseries, family hubs and children's centres are not in "
+                       "the open lists (GIAS and the DfE lists cover England only): for those, "
+                       "upload your own list in Upload services. Under-5s' distances are "
+                       "England-only.")
+
+MIXED_NOTE = ("Target ranks one nation at a time: English and Welsh wards are never ranked "
+              "together, because their need comes from different indices (IoD2025, WIMD 2019) "
+              "and their \"national\" thresholds from different sets of wards.")
+
+
+def welsh_target(info: data.StoreInfo) -> bool:
+    """True if the store has Target's Welsh tables (``ward_access_wales``, ``ward_need_wales``)."""
+    return nd.has_wales(info) and info.has("ward_access_wales") and info.has("ward_need_wales")
+
+
+def one_nation(ctx: ViewContext, codes: list[str]) -> None:
+    """Say so when ``codes`` (a link's or Explore's LAs) hold both English and Welsh LAs:
+    Target shows the first one's nation only."""
+    nat = nd.lad_nations(ctx.token)
+    found = {nat.get(c, nd.ENGLAND) for c in codes}
+    if len(found) > 1:
+        first = ctx.lad_name(codes[0])
+        st.info(f"{MIXED_NOTE} Showing {first} ({nat.get(codes[0], nd.ENGLAND)}); choose an "
+                "LA of the other nation to see its list.", icon=":material/call_split:")
+
+
+def target_caveat(nation: str) -> None:
+    """The caveat of the index Target's need comes from (English or Welsh)."""
+    if nation == nd.WALES:
+        caveat_wales()
+        st.caption(f"Need in a Welsh LA comes from the {NAME_WALES} or from WIMD 2019 scores, "
+                   "ranked among the 762 Welsh wards only. " + WALES_TARGET_LIMITS)
+    else:
+        layout.caveat()
 
 
 def england_only(ctx: ViewContext, restored: Restored | None = None) -> ViewContext | None:

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from needsmap.access.nation_tables import ENGLAND, WALES, WORD, nation_of
 from needsmap.access.siting import MODELS
 from needsmap.access.siting_inputs import CANDIDATE_SETS
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.views import data, maps
+from needsmap.views import nation_data as nd
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -60,11 +62,24 @@ PARAMS = [
 ]
 
 
+#: Need weights offered, per nation (each ranked among the nation's wards only).
+NEED_OPTIONS = {ENGLAND: ("ace", "imd_score", "child_poverty_rate"),
+                WALES: ("welsh_ace", "wimd_score", "cilif_rate")}
+#: Candidate sets offered in Wales: GIAS (schools) covers England only.
+WALES_CANDIDATES = ("libraries", "gp_practices", "lsoa_centroids")
+
+
 def _need_label(m: str) -> str:
     if m == NONE:
         return "None: every child counts the same"
     if m == "ace":
         return "ACE index (modelled risk) decile"
+    if m == "welsh_ace":
+        return "Welsh ACE index (modelled risk, WIMD 2019) decile"
+    if m == "wimd_score":
+        return "WIMD 2019 score decile"
+    if m == "cilif_rate":
+        return "Children in low income families (CiLIF) decile"
     return (ALL_LAYERS[m].label if m in ALL_LAYERS else m) + " decile"
 
 
@@ -97,12 +112,13 @@ def _run(token: str, lad: str, existing: str, candidates: str, n: int, km: float
     return inputs, result
 
 
-def _restore(restored: Restored, types: list[str], needs: list[str]) -> None:
+def _restore(restored: Restored, types: list[str], needs: list[str],
+             cands: tuple[str, ...] = CANDIDATES) -> None:
     checks = (
         ("site", "tg_site_on", ["0", "1"], "0 or 1"),
         ("site_type", "tg_site_type", types, "a service type (valid: " + ", ".join(types) + ")"),
-        ("site_cand", "tg_site_cand", list(CANDIDATES), "a candidate set (valid: "
-         + ", ".join(CANDIDATES) + ")"),
+        ("site_cand", "tg_site_cand", list(cands), "a candidate set (valid: "
+         + ", ".join(cands) + ")"),
         ("site_n", "tg_site_n", NS, "a number of sites from 1 to 10"),
         ("site_km", "tg_site_km", RADII, "a radius in km (" + ", ".join(RADII) + ")"),
         ("site_model", "tg_site_model", list(MODELS), "a model (valid: " + ", ".join(MODELS) + ")"),
@@ -118,8 +134,14 @@ def _start() -> None:
     st.session_state["tg_site_on"] = "1"
 
 
-def render(ctx: ViewContext, lad: str | None, restored: Restored, needs: list[str]) -> None:
-    """The siting section for the LA ``lad`` (``None``: ask for one)."""
+def render(ctx: ViewContext, lad: str | None, restored: Restored, needs: list[str],
+           nation: str = ENGLAND, covered: list[str] | None = None) -> None:
+    """The siting section for the LA ``lad`` (``None``: ask for one).
+
+    ``nation`` is the LA's (its need weights are ranked among its nation's wards only);
+    in Wales the existing-service types are those whose lists cover Wales (``covered``)
+    and the candidates exclude GIAS schools.
+    """
     st.markdown("### Where would N more sites reach the most children?")
     st.caption("Choose N new sites among candidate buildings so that the most children (weighted "
                "by need, if you like) live within a radius of a site, with the existing services "
@@ -129,15 +151,22 @@ def render(ctx: ViewContext, lad: str | None, restored: Restored, needs: list[st
                 icon=":material/info:")
         return
     upload = ctx.session_services
-    types = [*SERVICE_TYPES, NONE]
+    welsh = nation == WALES
+    types = [*([t for t in SERVICE_TYPES if t in (covered or [])] if welsh else SERVICE_TYPES),
+             NONE]
     if not upload.empty and {"easting", "northing"} <= set(upload.columns):
         types.insert(0, UPLOAD)
-    need_opts = [m for m in ("ace", "imd_score", "child_poverty_rate") if m in needs] + [NONE]
-    _restore(restored, types, need_opts)
+    cands = WALES_CANDIDATES if welsh else CANDIDATES
+    need_opts = [m for m in NEED_OPTIONS[nation] if m in needs] + [NONE]
+    if st.session_state.get("tg_site_need") in ("ace", "welsh_ace"):  # the index, either nation
+        st.session_state["tg_site_need"] = need_opts[0]
+    _restore(restored, types, need_opts, cands)
+    default_type = "gp_practice" if welsh and "gp_practice" in types else (
+        "family_hub" if "family_hub" in types else types[0])
     for key, opts, default in (
             ("tg_site_on", ["0", "1"], "0"),
-            ("tg_site_type", types, "family_hub"),
-            ("tg_site_cand", list(CANDIDATES), "libraries"),
+            ("tg_site_type", types, default_type),
+            ("tg_site_cand", list(cands), "libraries"),
             ("tg_site_n", NS, 3),
             ("tg_site_km", RADII, "1.5"),
             ("tg_site_model", list(MODELS), "mclp"),
@@ -150,14 +179,18 @@ def render(ctx: ViewContext, lad: str | None, restored: Restored, needs: list[st
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Existing services (kept open)", types, key="tg_site_type",
                      format_func=lambda t: labels.get(t, t),
-                     help="Every service of this type in England counts, including any just "
-                          "across the border. Upload your own list in Upload services.")
-        c2.selectbox("Candidate sites", list(CANDIDATES), key="tg_site_cand",
-                     format_func=lambda c: CANDIDATE_SETS[c][1])
+                     help="Every service of this type in England and Wales counts, including "
+                          "any just across the border. Upload your own list in Upload services."
+                          + (" In Wales: GP practices and libraries (the open lists with "
+                             "Welsh services)." if welsh else ""))
+        c2.selectbox("Candidate sites", list(cands), key="tg_site_cand",
+                     format_func=lambda c: CANDIDATE_SETS[c][1],
+                     help="Welsh schools are not in the open lists (GIAS covers England only)."
+                     if welsh else None)
         c3.selectbox("Need weight", need_opts, key="tg_site_need", format_func=_need_label,
                      help="Children in higher-need wards count more: weight 1 + (10 - national "
-                          "decile) / 9, so a child in the highest-need tenth of English wards "
-                          "counts 2 and one in the lowest tenth counts 1.")
+                          f"decile) / 9, so a child in the highest-need tenth of {WORD[nation]} "
+                          "wards counts 2 and one in the lowest tenth counts 1.")
         c4, c5, c6 = st.columns(3)
         c4.select_slider("New sites (N)", NS, key="tg_site_n")
         c5.select_slider("Radius (km, straight line)", RADII, key="tg_site_km")
@@ -257,7 +290,8 @@ def _result(ctx: ViewContext, lad: str, inputs, result, existing_label: str,  # 
 
 def _map(ctx: ViewContext, lad: str, result, sites: pd.DataFrame, km: float,  # noqa: ANN001
          existing_label: str) -> None:
-    geom = data.area_geometry(ctx.token, (lad,))
+    geom = (nd.area_geometry(ctx.token, (lad,)) if nation_of(lad) == WALES
+            else data.area_geometry(ctx.token, (lad,)))
     unc = result.uncovered_wards
     share = dict(zip(unc["ward_code"], unc["share_uncovered"], strict=True)) if len(unc) else {}
     beyond = dict(zip(unc["ward_code"], unc["children_uncovered"], strict=True)) if len(unc) else {}
@@ -267,7 +301,7 @@ def _map(ctx: ViewContext, lad: str, result, sites: pd.DataFrame, km: float,  # 
     values = [WARD_LABELS[i] for i in k]
     extra = [[f"{beyond[c]:,.0f} children beyond {km:g} km after" if c in beyond else ""
               for c in geom.codes],
-             [f"Need decile {int(dec[c])} in England" if c in dec.index and pd.notna(dec[c])
+             [f"Need decile {int(dec[c])} in {nation_of(lad)}" if c in dec.index and pd.notna(dec[c])
               else "" for c in geom.codes]]
     sig = hashlib.sha1(np.asarray(k, dtype=np.int8).tobytes() + geom.key.encode()
                        + str(km).encode()).hexdigest()[:12]

@@ -8,6 +8,10 @@ rule would flag, maps the flagged wards beside the ranked list, plots need again
 access on fixed national axes, and exports the list (CSV, XLSX, GeoPackage) with
 readable column labels and every setting that produced it. A service list uploaded in
 the session can be the service type.
+
+One nation at a time (issue 21): a Welsh LA's list is computed among Welsh wards only
+(``gaps(nation="Wales")``: need from the Welsh index or WIMD 2019, "national" thresholds
+among Welsh wards), an English LA's among English wards; the two are never ranked together.
 """
 
 from __future__ import annotations
@@ -23,11 +27,21 @@ import streamlit as st
 from needsmap import CAVEAT
 from needsmap.access import gaprules
 from needsmap.access.early_years import BASES, COVERAGE_NOTE, GROUP
+from needsmap.access.nation_tables import (
+    ENGLAND,
+    NATIONS,
+    WALES,
+    WORD,
+    in_nation_words,
+    nation_of,
+)
 from needsmap.areas.weights import POOR_FIT_NOTE
+from needsmap.index.wales import CAVEAT_WALES
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
 from needsmap.views import basis as B
 from needsmap.views import data, exports, layout, maps, nations
+from needsmap.views import nation_data as nd
 from needsmap.views import search as search_ui
 from needsmap.views import siting as siting_ui
 from needsmap.views._memo import Unhashed, memo
@@ -46,6 +60,8 @@ from needsmap.views.state import (
 )
 
 ALL = "__all__"
+#: "All Welsh LAs in the store" (a store with Wales): Welsh wards only, never with England's.
+WALES_ALL = "__wales__"
 UPLOAD = "_upload"
 MAP_KEY = "target_map"
 TABLE_KEY = "target_table"
@@ -78,9 +94,25 @@ PARAMS = [
 ]
 PARAMS += search_ui.params("tg") + siting_ui.PARAMS  # ?q= and the siting section (issue 19)
 
-NEED_SHORT = {"ace": "the modelled ACE risk index"}
+NEED_SHORT = {"ace": "the modelled ACE risk index",
+              "welsh_ace": "the Welsh modelled ACE risk index"}
 NEED_LABELS = {"ace": "ACE index (modelled risk, default weights)"} | {
-    k: lay.label for k, lay in ALL_LAYERS.items() if k != "ace"}
+    k: lay.label for k, lay in ALL_LAYERS.items() if k != "ace"} | {
+    # Wales (ward_need_wales): the Welsh index and WIMD 2019, ranked among Welsh wards
+    "welsh_ace": "Welsh ACE index (modelled risk, WIMD 2019)",
+    "wimd_score": "WIMD 2019 overall score", "income_score": "WIMD income score",
+    "employment_score": "WIMD employment score", "housing_score": "WIMD housing score",
+    "community_safety_score": "WIMD community safety score"}
+#: Need measures whose key is shared by both nations but means a different score in Wales.
+WALES_ONLY_LABELS = {"health_score": "WIMD health score", "education_score": "WIMD education score",
+                     "cilif_rate": "Children in low income families (DWP CiLIF)"}
+
+
+def need_label(need: str, nation: str = ENGLAND) -> str:
+    """How a need measure is called (its Welsh name in Wales)."""
+    if nation == WALES and need in WALES_ONLY_LABELS:
+        return WALES_ONLY_LABELS[need]
+    return NEED_LABELS.get(need, need)
 
 #: Map classes: other wards, high need, flagged gap (Okabe-Ito orange on the app's purple).
 MAP_COLOURS = ("#dcdae4", "#6a5fa8", "#E69F00")
@@ -92,31 +124,34 @@ def _type_labels() -> dict[str, str]:
 
 
 @memo(maxsize=8)
-def _choices(token: str, basis: str = "children") -> tuple[list[str], list[str]]:
-    table = BASES[basis]["access_table"]  # a fixed name from the registry
-    types = data.query_df(token, f"SELECT DISTINCT service_type FROM {table} WHERE in_coverage "  # noqa: S608
-                                 "ORDER BY 1")
-    needs = data.query_df(token, "SELECT DISTINCT need_measure FROM ward_need ORDER BY 1")
+def _choices(token: str, basis: str = "children",
+             nation: str = ENGLAND) -> tuple[list[str], list[str]]:
+    t = NATIONS[nation]
+    table = t.access if basis == "children" else BASES[basis]["access_table"]  # fixed names
+    types = data.query_df(token, "SELECT DISTINCT service_type FROM query_table($t) "
+                                 "WHERE in_coverage ORDER BY 1", {"t": table})
+    needs = data.query_df(token, "SELECT DISTINCT need_measure FROM query_table($t) ORDER BY 1",
+                          {"t": t.need})
     return list(types["service_type"]), list(needs["need_measure"])
 
 
 @memo(maxsize=128)
 def _gaps(token: str, service: str, need: str, deciles: int, rule: str, la_share: float,
           far: float, km: float, min_share: float, lad: str | None,
-          basis: str = "children") -> pd.DataFrame:
+          basis: str = "children", nation: str = ENGLAND) -> pd.DataFrame:
     from needsmap.access import gaps
 
     cur = data.cursor(token)
     try:
         return gaps(cur, service, need=need, top_deciles=deciles, furthest_share=far,
                     lad_code=lad, rule=rule, la_share=la_share, km=km, min_share=min_share,
-                    basis=basis)
+                    basis=basis, nation=nation)
     finally:
         cur.close()
 
 
 @memo(maxsize=16)
-def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
+def _upload_access(token: str, digest: str, payload, nation: str = ENGLAND):  # noqa: ANN001, ANN202
     from needsmap.access.measures import access_for_points
 
     up: pd.DataFrame = payload.value
@@ -124,7 +159,7 @@ def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
     try:
         return access_for_points(cur, up["easting"].to_numpy(dtype=float),
                                  up["northing"].to_numpy(dtype=float),
-                                 up.get("lsoa_code"), up.get("lad_code"))
+                                 up.get("lsoa_code"), up.get("lad_code"), nation=nation)
     finally:
         cur.close()
 
@@ -132,22 +167,23 @@ def _upload_access(token: str, digest: str, payload):  # noqa: ANN001, ANN202
 @memo(maxsize=32)
 def _gaps_upload(token: str, digest: str, need: str, deciles: int, rule: str,
                  la_share: float, far: float, km: float, min_share: float, lad: str | None,
-                 payload) -> pd.DataFrame:  # noqa: ANN001
+                 payload, nation: str = ENGLAND) -> pd.DataFrame:  # noqa: ANN001
     from needsmap.access import gaps
 
-    custom = _upload_access(token, digest, payload)
+    custom = _upload_access(token, digest, payload, nation)
     cur = data.cursor(token)
     try:
         return gaps(cur, "your uploaded list", need=need, top_deciles=deciles,
                     furthest_share=far, lad_code=lad, rule=rule, la_share=la_share, km=km,
-                    min_share=min_share, custom=custom)
+                    min_share=min_share, custom=custom, nation=nation)
     finally:
         cur.close()
 
 
 @memo(maxsize=8)
 def _ward_wkb(token: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    return data.query_df(token, "SELECT ward_code, ST_AsWKB(geom) AS wkb FROM ward_indicators "
+    # `ward`: every ward in scope with its polygon, English and Welsh
+    return data.query_df(token, "SELECT ward_code, ST_AsWKB(geom) AS wkb FROM ward "
                                 "WHERE list_contains($codes, ward_code)", {"codes": list(codes)})
 
 
@@ -161,24 +197,59 @@ def _default_lad(ctx: ViewContext) -> str:
     return "E06000009" if "E06000009" in codes else codes[0]
 
 
-def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
-                     needs: list[str]) -> None:
+def _restore_lad(ctx: ViewContext, restored: Restored) -> list[str]:
+    """Set ``tg_lad`` from a link's ``lad``/``la``/``area``; return every LA the link names
+    (Target shows the first; :func:`nations.one_nation` says so if they span two nations)."""
     codes = list(ctx.lads["lad_code"])
     pairs = list(zip(codes, ctx.lads["lad_name"], strict=True))
+    named: list[str] = []
     for name in ("lad", "la", "area"):
         if name not in restored:
             continue
-        raw = restored.raw[name].split(",")[0]
-        if raw == ALL:
-            st.session_state["tg_lad"] = ALL
+        raws = [r for r in restored.raw[name].split(",") if r.strip()]
+        raw = raws[0] if raws else ""
+        if raw in (ALL, WALES_ALL):
+            st.session_state["tg_lad"] = raw
             continue
         try:
             st.session_state["tg_lad"] = resolve_la(raw, pairs)[0]
         except UnknownArea as exc:
             st.session_state.pop("tg_lad", None)
             url_problem(name, raw, f"{sentence(str(exc))} Showing {ctx.lad_name(_default_lad(ctx))}.")
+        for r in raws:
+            try:
+                named.append(resolve_la(r, pairs)[0])
+            except UnknownArea:
+                continue
     st.session_state.pop("_tg_la_url", None)
     st.session_state.pop("_tg_area_url", None)
+    return named
+
+
+def _lad_options(ctx: ViewContext, wales: bool) -> list[str]:
+    """Every LA, then "All England" (or all LAs), then "All Wales" in a store with Welsh LAs."""
+    codes = list(ctx.lads["lad_code"])
+    welsh = wales and any(nation_of(c) == WALES for c in codes)
+    english = any(nation_of(c) == ENGLAND for c in codes)
+    return [*codes, *([ALL] if english or not welsh else []), *([WALES_ALL] if welsh else [])]
+
+
+def _nation(lad_value: str | None) -> str:
+    """The nation of Target's choice (an LA, "All England" or "All Wales")."""
+    if lad_value == WALES_ALL:
+        return WALES
+    return nation_of(lad_value) if lad_value and lad_value != ALL else ENGLAND
+
+
+def _same_index(nation: str, needs: list[str]) -> None:
+    """Keep "the index" when the LA changes nation: ``ace`` <-> ``welsh_ace``."""
+    want = NATIONS[nation].default_need
+    if st.session_state.get("tg_need") in ("ace", "welsh_ace") and want in needs:
+        st.session_state["tg_need"] = want
+
+
+def _restore_choices(ctx: ViewContext, restored: Restored, types: list[str],
+                     needs: list[str]) -> None:
     checks = (
         ("service", "tg_service", types, "a service type with access figures here (valid: "
          + ", ".join(t for t in types if t != UPLOAD) + ")"),
@@ -209,10 +280,12 @@ def render(ctx: ViewContext) -> None:
             '<div class="nm-sub">High-need wards whose children live far (straight line) from '
             "a chosen type of service, ranked for commissioning, with the rule that flags them."
             "</div>")
-    layout.caveat()
-    ctx = nations.england_only(ctx, restored)  # Target is England-only for now (issue 21)
-    if ctx is None:
-        return
+    wales = nations.welsh_target(info)  # Welsh LAs: their own lists (issue 21)
+    if not wales:
+        layout.caveat()
+        ctx = nations.england_only(ctx, restored)  # a store built without Welsh access tables
+        if ctx is None:
+            return
     need_tables = [t for t in ("ward_access", "ward_need") if t not in info.tables]
     if need_tables:
         st.warning("Target needs the services and access stages: the store has no "
@@ -225,7 +298,20 @@ def render(ctx: ViewContext) -> None:
         st.info("This store has no under-5 access figures (`ward_access_under5`; rebuild it "
                 "with `needsmap build`): showing children aged 0-15.")
         basis = st.session_state[B.KEY] = "children"
-    types, needs = _choices(token, basis)
+    named = _restore_lad(ctx, restored)
+    search_ui.prepare(ctx, "tg", restored, _apply_search)
+    lad_opts = _lad_options(ctx, wales)
+    ensure_choice("tg_lad", lad_opts, _default_lad(ctx))
+    st.session_state.setdefault("tg_lad", _default_lad(ctx))
+    nation = _nation(st.session_state["tg_lad"])
+    if wales:
+        nations.target_caveat(nation)
+        nations.one_nation(ctx, named or [c for c in (ctx.selected_lads or st.session_state.get(
+            "ex_area") or []) if c in set(ctx.lads["lad_code"])])
+    if nation == WALES and basis != "children":
+        st.info("Under-5s' distances are England-only: showing children aged 0-15 for Wales.")
+        basis = st.session_state[B.KEY] = "children"
+    types, needs = _choices(token, basis, nation)
     _follow_basis(basis, types)
     upload = ctx.session_services
     if not upload.empty and {"easting", "northing"} <= set(upload.columns):
@@ -236,13 +322,11 @@ def render(ctx: ViewContext) -> None:
     tl = _type_labels() | {UPLOAD: f"Your uploaded list ({len(upload):,} services)",
                            GROUP: "Early-years service (family hub, children's centre or nursery)"}
     _restore_choices(ctx, restored, types, needs)
-    search_ui.prepare(ctx, "tg", restored, _apply_search)
-    lad_opts = [*ctx.lads["lad_code"], ALL]
+    _same_index(nation, needs)
     names = dict(zip(ctx.lads["lad_code"], ctx.lads["lad_name"], strict=True))
     for key, opts, default in (
-            ("tg_lad", lad_opts, _default_lad(ctx)),
             ("tg_service", types, _default_service(basis, types)),
-            ("tg_need", needs, "ace" if "ace" in needs else needs[0]),
+            ("tg_need", needs, _default_need(nation, needs)),
             ("tg_deciles", list(range(1, 11)), gaprules.DEFAULT_TOP_DECILES),
             ("tg_rule", list(gaprules.RULES), gaprules.DEFAULT_RULE),
             ("tg_la_share", SHARE_STEPS, 25),
@@ -252,11 +336,13 @@ def render(ctx: ViewContext) -> None:
             ("tg_only_gaps", ["0", "1"], "0")):
         ensure_choice(key, opts, default)
         st.session_state.setdefault(key, default)
-    all_label = "All England" if info.is_england else "All local authorities in the store"
+    all_label = ("All England" if info.is_england else "All English LAs in the store"
+                 if WALES_ALL in lad_opts else "All local authorities in the store")
+    names[WALES_ALL] = "All Welsh LAs in the store"
     show_url_problems()
     search_ui.box(ctx, "tg", _apply_search)
 
-    lad = None if st.session_state["tg_lad"] == ALL else st.session_state["tg_lad"]
+    lad = None if st.session_state["tg_lad"] in (ALL, WALES_ALL) else st.session_state["tg_lad"]
     rule = st.session_state["tg_rule"]
     service, need = st.session_state["tg_service"], st.session_state["tg_need"]
     deciles = int(st.session_state["tg_deciles"])
@@ -267,30 +353,30 @@ def render(ctx: ViewContext) -> None:
     args = (need, deciles, rule, la_share, far, km, min_share, lad)
     if service == UPLOAD:
         digest = st.session_state.get("upload_digest", "")
-        df = _gaps_upload(token, digest, *args, Unhashed(upload))
+        df = _gaps_upload(token, digest, *args, Unhashed(upload), nation)
         if basis != "children":
             st.info("Distances to an uploaded list are weighted by children aged 0-15 only.")
             basis = "children"
     else:
-        df = _gaps(token, service, *args, basis)
+        df = _gaps(token, service, *args, basis, nation)
     if lad is None and not info.is_england:
         df = df[df["lad_code"].isin(ctx.lads["lad_code"])]
     area = names.get(lad) if lad else None
-    area_label = area or all_label
+    area_label = area or (names[WALES_ALL] if nation == WALES else all_label)
     service_label = tl.get(service, service) if service != UPLOAD else "service in your list"
-    need_label = NEED_LABELS.get(need, need)
+    need_text = need_label(need, nation)
     if len(df) and df["need_measure"].iloc[0] != need:
-        st.info(f"The store has no {need_label}; need is measured by "
-                f"{NEED_LABELS.get(df['need_measure'].iloc[0], df['need_measure'].iloc[0])}.")
-        need_label = NEED_LABELS.get(df["need_measure"].iloc[0], need_label)
+        st.info(f"The store has no {need_text}; need is measured by "
+                f"{need_label(df['need_measure'].iloc[0], nation)}.")
+        need_text = need_label(df["need_measure"].iloc[0], nation)
     national_km = float(df["national_km"].iloc[0]) if len(df) and pd.notna(df["national_km"].iloc[0]) else None
     la_km = (float(df["la_km"].iloc[0]) if lad and len(df) and pd.notna(df["la_km"].iloc[0])
              else None)
     words = gaprules.describe(rule, service=_lower_first(service_label),
-                              need=NEED_SHORT.get(need, need_label), top_deciles=deciles,
+                              need=NEED_SHORT.get(need, need_text), top_deciles=deciles,
                               area=area, la_share=la_share, furthest_share=far, km=km,
                               min_share=min_share, national_km=national_km, la_km=la_km,
-                              national=_national_words(df, info), people=B.people(basis))
+                              national=_national_words(df, info, nation), people=B.people(basis))
 
     with st.sidebar:
         st.subheader("Target", anchor=False)
@@ -299,27 +385,29 @@ def render(ctx: ViewContext) -> None:
         st.selectbox("Local authority", lad_opts, key="tg_lad", persist_state="session",
                      format_func=lambda c: all_label if c == ALL else names.get(c, c),
                      help="Ranks are within the LA when one is chosen. All England is "
-                          "slower to draw.")
+                          "slower to draw. A Welsh LA is ranked among Welsh wards only, an "
+                          "English LA among English wards: never both together.")
         st.selectbox("Service type", types, key="tg_service", persist_state="session",
                      format_func=lambda t: tl.get(t, t),
                      help="Your uploaded list appears here once you have added one in "
                           "Upload services.")
         st.selectbox("Need measure", needs, key="tg_need", persist_state="session",
-                     format_func=lambda n: NEED_LABELS.get(n, n))
+                     format_func=lambda n: need_label(n, nation))
         st.select_slider("High need = the top … national deciles", list(range(1, 11)),
                          key="tg_deciles", persist_state="session",
-                         help="1 = the highest-need tenth of English wards.")
+                         help=f"1 = the highest-need tenth of {WORD[nation]} wards.")
         st.radio("Gap rule: a ward is far when …", list(gaprules.RULES), key="tg_rule",
-                 persist_state="session", format_func=lambda r: gaprules.RULES[r].label,
-                 captions=[f"{gaprules.RULES[r].summary} · **{_n_flag(df, r)}** flagged here"
-                           for r in gaprules.RULES])
+                 persist_state="session",
+                 format_func=lambda r: in_nation_words(gaprules.RULES[r].label, nation),
+                 captions=[f"{in_nation_words(gaprules.RULES[r].summary, nation)} · "
+                           f"**{_n_flag(df, r)}** flagged here" for r in gaprules.RULES])
         rule = st.session_state["tg_rule"]
         if rule == "local":
             st.select_slider("Furthest share of the LA's own wards", SHARE_STEPS,
                              key="tg_la_share", persist_state="session",
                              format_func=lambda v: f"{v}%")
         if rule in ("local", "national"):
-            st.select_slider("Furthest share of English wards", list(range(5, 55, 5)),
+            st.select_slider(f"Furthest share of {WORD[nation]} wards", list(range(5, 55, 5)),
                              key="tg_far", persist_state="session", format_func=lambda v: f"{v}%")
         if rule in ("distance", "children_beyond"):
             st.select_slider("Distance (km, straight line)", [_km_text(k) for k in KM_STEPS],
@@ -344,7 +432,7 @@ def render(ctx: ViewContext) -> None:
     shown = shown.sort_values("commissioning_rank")
 
     st.markdown(f"**{layout._escape(area_label)} · {layout._escape(tl.get(service, service))} · "
-                f"need: {layout._escape(need_label)}**")
+                f"need: {layout._escape(need_text)}**")
     st.html(f'<div class="nm-rule" role="note"><b>Rule.</b> {layout._escape(words)} '
             "Distances are straight lines from each LSOA's representative point to the "
             "nearest service, averaged over the LSOA's "
@@ -364,16 +452,34 @@ def render(ctx: ViewContext) -> None:
     left, right = st.columns([5, 6], gap="medium")
     with left:
         st.markdown("**Flagged wards on the map**")
-        _map(ctx, df, lad, service, tl, words, upload)
+        _map(ctx, df, _map_codes(ctx, lad, nation, wales), service, tl, words, upload, nation)
     with right:
         st.markdown(f"**Ranked wards** ({'all high-need wards' if st.session_state['tg_only_gaps'] == '0' else 'flagged gaps only'})")
         _ranked_table(shown if lad is None else shown.drop(columns=["lad_name"]), service_label)
     st.markdown("**Need versus access**")
-    _quadrant(df, deciles, rule, service_label, national_km, la_km if lad else None, km)
-    settings = _settings(area_label, tl.get(service, service), need_label, deciles, words, ctx)
-    _exports(ctx, shown, service, lad, names, settings, service_label)
-    siting_ui.render(ctx, lad, restored, needs)
+    _quadrant(df, deciles, rule, service_label, national_km, la_km if lad else None, km, nation)
+    settings = _settings(area_label, tl.get(service, service), need_text, deciles, words, ctx,
+                         nation)
+    _exports(ctx, shown, service, lad, names, settings, service_label, nation)
+    siting_ui.render(ctx, lad, restored, needs, nation, [t for t in types if t != UPLOAD])
     sync(PARAMS, extra={"view": "target"})
+
+
+def _default_need(nation: str, needs: list[str]) -> str:
+    """The nation's index if the store has it, else the first need measure."""
+    want = NATIONS[nation].default_need
+    return want if want in needs else needs[0]
+
+
+def _map_codes(ctx: ViewContext, lad: str | None, nation: str,
+               wales: bool) -> tuple[str, ...] | None:
+    """The LAs the map draws: the one chosen, or every LA of the nation (``None``: every
+    ward, in a store with no Welsh lists)."""
+    if lad:
+        return (lad,)
+    if not wales:
+        return None
+    return tuple(c for c in ctx.lads["lad_code"] if nation_of(c) == nation)
 
 
 def _default_service(basis: str, types: list[str]) -> str:
@@ -402,13 +508,14 @@ def _whose() -> str:
     return "Under-5s'" if _basis() == "under5" else "Children's"
 
 
-def _national_words(df: pd.DataFrame, info: data.StoreInfo) -> str:
-    """"English wards", or the wards a local list (or an upload) covers."""
+def _national_words(df: pd.DataFrame, info: data.StoreInfo, nation: str = ENGLAND) -> str:
+    """"English wards" (or "Welsh wards"), or the wards a local list (or an upload) covers."""
     n = int(df["n_covered"].iloc[0]) if len(df) and "n_covered" in df else 0
-    total = len(data.england_table(info.token))
+    total = (len(data.england_table(info.token)) if nation == ENGLAND else
+             int(data.query_df(info.token, "SELECT count(*) AS n FROM ward_indicators_wales")["n"].iloc[0]))
     if n and n < total:
         return f"the {n:,} wards the list covers"
-    return "English wards"
+    return f"{WORD[nation]} wards"
 
 
 def _lower_first(label: str) -> str:
@@ -463,11 +570,11 @@ def _on_table_select() -> None:
         st.session_state["tg_ward"] = codes[rows[0]]
 
 
-def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
-         tl: dict[str, str], words: str, upload: pd.DataFrame) -> None:
+def _map(ctx: ViewContext, df: pd.DataFrame, lad_codes: tuple[str, ...] | None, service: str,
+         tl: dict[str, str], words: str, upload: pd.DataFrame, nation: str = ENGLAND) -> None:
     token = ctx.token
-    lad_codes = (lad,) if lad else None
-    geom = data.area_geometry(token, lad_codes)
+    geom = (nd.area_geometry(token, lad_codes) if nation == WALES  # Welsh wards' polygons
+            else data.area_geometry(token, lad_codes))
     view = pd.DataFrame({"ward_code": list(geom.codes)}).merge(df, on="ward_code", how="left")
     flag = view["gap_flag"].fillna(False).astype(bool).to_numpy()
     high = view["high_need"].fillna(False).astype(bool).to_numpy()
@@ -476,7 +583,7 @@ def _map(ctx: ViewContext, df: pd.DataFrame, lad: str | None, service: str,
     dec = view["need_decile"]
     values = [f"{s}" for s in status]
     extra = [
-        [f"Need decile {int(d)} in England" if pd.notna(d) else "" for d in dec],
+        [f"Need decile {int(d)} in {nation}" if pd.notna(d) else "" for d in dec],
         [f"{_whose()} mean distance {v:.2f} km" if pd.notna(v) else "No distance (outside the list's coverage)"
          for v in view["mean_km_child_weighted"]],
         [f"{int(c):,} of {int(n):,} {B.people(_basis()).split(' aged')[0]} beyond {f:.2f} km" if pd.notna(c) and pd.notna(n)
@@ -562,9 +669,10 @@ def _ranked_table(shown: pd.DataFrame, service_label: str) -> None:
 
 
 def _need_percentile(df: pd.DataFrame) -> pd.Series:
-    """National need percentile on a fixed 0-100 scale (100 = highest need in England).
+    """National need percentile on a fixed 0-100 scale (100 = highest need in the nation).
 
-    ``100 * (1 - (need_rank - 0.5) / n)`` over the ``n`` English wards with the measure,
+    ``100 * (1 - (need_rank - 0.5) / n)`` over the ``n`` wards of the nation (English or
+    Welsh) with the measure,
     kept inside the ward's own decile band (``100 - 10 d`` to ``110 - 10 d``), so a point
     is above the "top deciles" line exactly when the table calls the ward high need.
     """
@@ -575,7 +683,8 @@ def _need_percentile(df: pd.DataFrame) -> pd.Series:
 
 
 def _quadrant(df: pd.DataFrame, deciles: int, rule: str, service_label: str,
-              national_km: float | None, la_km: float | None, km: float) -> None:
+              national_km: float | None, la_km: float | None, km: float,
+              nation: str = ENGLAND) -> None:
     if df.empty:
         st.caption("No wards.")
         return
@@ -597,7 +706,7 @@ def _quadrant(df: pd.DataFrame, deciles: int, rule: str, service_label: str,
     pts = alt.Chart(plot).mark_point(filled=True, opacity=0.85, stroke="#1c1b22",
                                      strokeWidth=0.4).encode(
         x=alt.X("km:Q", title=f"{_whose()} mean distance to the nearest {service_label} (km)"),
-        y=alt.Y("need:Q", title="Need percentile in England (100 = highest need)",
+        y=alt.Y("need:Q", title=f"Need percentile in {nation} (100 = highest need)",
                 scale=alt.Scale(domain=[0, 100], nice=False)),
         color=colour,
         shape=alt.Shape("group:N", scale=alt.Scale(
@@ -628,13 +737,15 @@ def _quadrant(df: pd.DataFrame, deciles: int, rule: str, service_label: str,
                "children in high-need wards.")
 
 
-def _settings(area_label: str, service_label: str, need_label: str, deciles: int, words: str,
-              ctx: ViewContext) -> dict[str, str]:
+def _settings(area_label: str, service_label: str, need_text: str, deciles: int, words: str,
+              ctx: ViewContext, nation: str = ENGLAND) -> dict[str, str]:
     return {
         "Area": area_label,
         "Service type": service_label,
-        "Need measure": need_label,
-        "High need": f"top {deciles} national decile(s)",
+        "Need measure": need_text,
+        "High need": f"top {deciles} decile(s) among {WORD[nation]} wards",
+        "Ranked among": f"{WORD[nation]} wards only (England and Wales are never ranked "
+                        "together)",
         "Gap rule": words,
         "Population": B.people(_basis()),
         "Store built": ctx.info.meta.get("built_at", "unknown"),
@@ -678,8 +789,10 @@ UNDER5_EXPORT_LABELS = {
 }
 
 
-def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
-    """The list with readable column labels (units in brackets) and every setting."""
+def export_frame(shown: pd.DataFrame, settings: dict[str, str],
+                 nation: str = ENGLAND) -> pd.DataFrame:
+    """The list with readable column labels (units in brackets) and every setting; need
+    deciles and ranks are labelled with the nation they are among."""
     if any(c.startswith("flag_") for c in shown.columns):
         shown = shown.assign(flagged_by=flagged_by(shown))
     shown = exports.with_fit_note(shown)  # the lay sentence where the LSOAs fit poorly
@@ -694,21 +807,23 @@ def export_frame(shown: pd.DataFrame, settings: dict[str, str]) -> pd.DataFrame:
     for c in ("mean_km_child_weighted", "far_km"):
         if c in out:
             out[c] = out[c].round(3)
-    out = out.rename(columns=labels)
+    out = out.rename(columns={k: in_nation_words(v, nation) for k, v in labels.items()})
     for k, v in settings.items():
         out[k] = v
     return out
 
 
 def _exports(ctx: ViewContext, shown: pd.DataFrame, service: str, lad: str | None,
-             names: dict[str, str], settings: dict[str, str], service_label: str) -> None:
+             names: dict[str, str], settings: dict[str, str], service_label: str,
+             nation: str = ENGLAND) -> None:
     st.markdown("**Export this list**")
     if shown.empty:
         st.caption("Nothing to export with these settings.")
         return
     stem = f"needsmap_target_{service.strip('_')}_{names.get(lad, 'all') if lad else 'all'}".replace(" ", "_")
-    table = export_frame(shown, settings)
-    notes = [CAVEAT, *(f"{k}: {v}" for k, v in settings.items()),
+    table = export_frame(shown, settings, nation)
+    notes = [CAVEAT if nation == ENGLAND else CAVEAT_WALES,
+             *(f"{k}: {v}" for k, v in settings.items()),
              f"Services: {service_label}.",
              f"Exported {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from needsmap.",
              *layout.attribution_lines(data.sources(ctx.token))]
