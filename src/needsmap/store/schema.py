@@ -186,6 +186,25 @@ _WALES_IND = (*_cols("""population, children_0_15, under5, area_km2, density_per
 _WARD_WALES = ("ward_code", "ward_name", "lad_code", "lad_name", "nation", "n_lsoa",
                *_WALES_IND, *_FIT, *_cols("vintage_wimd, vintage_census, vintage_lookup, vintage_cilif"))
 
+_WARD_ACCESS = _cols("""ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
+    children_0_15, mean_km_child_weighted, share_children_within_1km, share_children_within_2km,
+    max_km, n_services, services_per_1000_children, in_coverage""")
+
+
+def _ward_access_meanings(shares: str, coverage: str) -> tuple[tuple[str, str], ...]:
+    """The column meanings of ``ward_access`` and its Welsh twin (children from ``shares``)."""
+    return (("mean_km_child_weighted", "sum(w * children * km) / sum(w * children)"),
+            ("share_children_within_1km", "share of children within 1 km, 0-1"),
+            ("share_children_within_2km", "share of children within 2 km, 0-1"),
+            ("max_km", "largest LSOA distance"),
+            ("n_lsoa", "number of LSOAs with a weight in the ward"),
+            ("children_0_15", f"children aged 15 and under given to the ward ({shares})"),
+            ("n_services", "services of the type in the ward's LSOAs, each counted with its "
+                           "LSOA's weight w (whole numbers except where an LSOA is shared)"),
+            ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
+            ("in_coverage", coverage))
+
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     # ---- build bookkeeping (pipeline)
     Table("meta", "one row per key: schema_version, needsmap_version, built_at, scope, "
@@ -501,22 +520,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            ("origin_method", "the LSOA point used"),
            ("in_coverage", "the type's lists cover the LSOA's LAD")),
           written_by="access stage"),
-    Table("ward_access", "ward x service type x measure, children-weighted", _cols(
-        """ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
-        children_0_15, mean_km_child_weighted, share_children_within_1km,
-        share_children_within_2km, max_km, n_services, services_per_1000_children,
-        in_coverage"""),
-        (("mean_km_child_weighted", "sum(w * children * km) / sum(w * children)"),
-         ("share_children_within_1km", "share of children within 1 km, 0-1"),
-         ("share_children_within_2km", "share of children within 2 km, 0-1"),
-         ("max_km", "largest LSOA distance"),
-         ("n_lsoa", "number of LSOAs with a weight in the ward"),
-         ("children_0_15", "children aged 15 and under given to the ward (lsoa_ward_share)"),
-         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
-                        "LSOA's weight w (whole numbers except where an LSOA is shared)"),
-         ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
-         ("in_coverage", "the type's lists cover the ward's LAD")),
-        written_by="access stage"),
+    Table("ward_access", "ward x service type x measure, children-weighted", _WARD_ACCESS,
+          _ward_access_meanings("lsoa_ward_share", "the type's lists cover the ward's LAD"),
+          written_by="access stage"),
     Table("ward_access_under5", "ward x service type x measure, weighted by under-5s "
           "(access/early_years.py); service_type 'early_years' is the nearest family "
           "hub, children's centre or nursery", _cols(
@@ -568,23 +574,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         kind="view", written_by="access stage"),
     Table("ward_access_wales", "Welsh ward x service type x measure, children-weighted: the "
           "twin of ward_access (the same query on the Welsh tables; no column ranks wards)",
-          _cols("""ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
-        children_0_15, mean_km_child_weighted, share_children_within_1km,
-        share_children_within_2km, max_km, n_services, services_per_1000_children,
-        in_coverage"""),
-        (("mean_km_child_weighted", "sum(w * children * km) / sum(w * children)"),
-         ("share_children_within_1km", "share of children within 1 km, 0-1"),
-         ("share_children_within_2km", "share of children within 2 km, 0-1"),
-         ("max_km", "largest LSOA distance"),
-         ("n_lsoa", "number of LSOAs with a weight in the ward"),
-         ("children_0_15", "children aged 15 and under given to the ward "
-                           "(lsoa_ward_share_wales)"),
-         ("n_services", "services of the type in the ward's LSOAs, each counted with its "
-                        "LSOA's weight w"),
-         ("services_per_1000_children", "1000 * n_services / sum(w * children)"),
-         ("in_coverage", "the type's lists cover the ward's LAD (GP practices and libraries "
-                         "in Wales; GIAS and DfE types never)")),
-        written_by="access stage"),
+          _WARD_ACCESS,
+          _ward_access_meanings("lsoa_ward_share_wales",
+                                "the type's lists cover the ward's LAD (GP practices and "
+                                "libraries in Wales; GIAS and DfE types never)"),
+          written_by="access stage"),
     Table("ward_need_wales", "Welsh ward x need measure, tidy: the twin of ward_need, ranked "
           "among Welsh wards only", _cols(
         "ward_code, need_measure, need_value, need_decile, need_rank"),
