@@ -1,12 +1,14 @@
 -- Search: wards and local authorities whose name (or code) matches $text, case-insensitive.
 -- exact: the whole name or code equals $text; otherwise the name contains it. in_scope: the LA
--- is one the store was built for (scope_lad). Areas come from the national lsoa table.
+-- is one the store was built for (scope_lad). Areas come from _search_lsoa (search_places*.sql:
+-- the national English LSOAs and, in a store with Wales, the Welsh ones), with their nation.
 WITH areas AS (
-    SELECT DISTINCT 'la' AS kind, lad_code AS code, lad_name AS name, lad_code, lad_name FROM lsoa
+    SELECT DISTINCT 'la' AS kind, lad_code AS code, lad_name AS name, lad_code, lad_name, nation
+    FROM _search_lsoa
     UNION ALL
-    SELECT DISTINCT 'ward', ward_code, ward_name, lad_code, lad_name FROM lsoa
+    SELECT DISTINCT 'ward', ward_code, ward_name, lad_code, lad_name, nation FROM _search_lsoa
 )
-SELECT a.kind, a.code, a.name, a.lad_code, a.lad_name,
+SELECT a.kind, a.code, a.name, a.lad_code, a.lad_name, a.nation,
        (lower(a.name) = lower($text) OR lower(a.code) = lower($text)) AS exact,
        a.lad_code IN (SELECT lad_code FROM scope_lad) AS in_scope
 FROM areas a

@@ -8,8 +8,10 @@
     :func:`needsmap.ingest.codepoint.normalise_postcodes`): its point, the LSOA it
     lies in (point in polygon, with the shore snap of
     :func:`needsmap.areas.locate.lsoa_of_points`), so its ward and LA, and the nearest
-    service of each type with its straight-line distance. A postcode outside
-    England gets its point and a message.
+    service of each type with its straight-line distance. A Welsh postcode does the
+    same in a store with Wales (``lsoa_wales``, issue 21: its Welsh ward and LA);
+    a postcode elsewhere (Scotland, Northern Ireland, or Wales in a store built
+    without it) gets its point and a message.
 ``ward`` / ``la``
     One ward or LA matched by name or code (case-insensitive; an exact match wins
     over partial ones): its population-weighted centre and extent, for a map to
@@ -21,7 +23,11 @@
     Nothing matched. A postcode-shaped text missing from Code-Point Open says so:
     "not found in Code-Point Open <vintage>; terminated postcodes are not included".
 
-Every value the user typed is bound as a query parameter.
+``nation`` says whose wards a result is among ("England" or "Wales"), so a view shows
+each ward's figures from its own nation's tables, never ranking across the border.
+The LSOAs searched are the temporary view ``_search_lsoa`` (``queries/search_places.sql``,
+or ``search_places_ew.sql`` in a store with Wales). Every value the user typed is bound
+as a query parameter.
 """
 
 from __future__ import annotations
@@ -43,12 +49,14 @@ from needsmap.ingest.codepoint import (
 )
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.sql import query as sql_query
+from needsmap.sql import run_sql
 
 KINDS = ("postcode", "ward", "la", "matches", "not_found")
 #: At most this many name matches are listed.
 MAX_MATCHES = 50
 
-MATCH_COLUMNS = ["kind", "code", "name", "lad_code", "lad_name", "exact", "in_scope"]
+MATCH_COLUMNS = ["kind", "code", "name", "lad_code", "lad_name", "nation", "exact",
+                 "in_scope"]
 NEAREST_COLUMNS = ["service_type", "type_label", "rank", "name", "distance_km", "postcode",
                    "service_id", "easting", "northing", "lon", "lat", "lad_code",
                    "list_covers_area"]
@@ -72,6 +80,7 @@ class SearchResult:
     ward_name: str | None = None
     lad_code: str | None = None
     lad_name: str | None = None
+    nation: str | None = None  # "England" or "Wales": whose wards the ward/LA is among
     in_scope: bool | None = None  # the LA is one the store was built for
     bounds: tuple[float, float, float, float] | None = None  # xmin, ymin, xmax, ymax (m)
     matches: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATCH_COLUMNS))
@@ -100,6 +109,15 @@ def _in_scope(con: duckdb.DuckDBPyConnection, lad_code: str | None) -> bool | No
         return None
     return bool(con.execute("SELECT count(*) FROM scope_lad WHERE lad_code = ?",
                             [lad_code]).fetchone()[0])
+
+
+def _places(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create the temporary view ``_search_lsoa`` on ``con``; True if it holds Welsh LSOAs."""
+    from needsmap.areas.locate import has_wales
+
+    wales = has_wales(con)
+    run_sql(con, "search_places_ew" if wales else "search_places")
+    return wales
 
 
 def nearest_services(con: duckdb.DuckDBPyConnection, easting: float, northing: float,
@@ -136,20 +154,22 @@ def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int
     lon, lat = _lonlat(e, n)
     res = SearchResult(query, "postcode", "", code=pc, name=pc, easting=e, northing=n, lon=lon,
                        lat=lat)
-    if country != ENGLAND:
+    wales = _places(con)
+    if country not in (ENGLAND, WALES) or (country == WALES and not wales):
         res.message = (f"{pc} is in {COUNTRY_NAMES.get(country, country)}; the search finds "
-                       "English wards only" + ("; choose a Welsh local authority (or All Wales) "
-                                               "in the area list" if country == WALES else ""))
+                       + ("English and Welsh wards only" if wales else "English wards only")
+                       + ("; choose a Welsh local authority (or All Wales) in the area list"
+                          if country == WALES else ""))
         return res
     loc = lsoa_of_points(con, np.array([e]), np.array([n]))
     lsoa = loc["lsoa_code"].iloc[0]
     if not isinstance(lsoa, str):
-        res.message = f"{pc} is not inside (or within reach of) an English LSOA"
+        res.message = (f"{pc} is not inside (or within reach of) an "
+                       + ("English or Welsh LSOA" if wales else "English LSOA"))
         return res
-    names = con.execute("SELECT ward_code, ward_name, lad_code, lad_name FROM lsoa "
-                        "WHERE lsoa_code = ?", [lsoa]).fetchone()
+    names = sql_query(con, "search_lsoa", {"lsoa": lsoa}).fetchone()
     res.lsoa_code = lsoa
-    res.ward_code, res.ward_name, res.lad_code, res.lad_name = names
+    res.ward_code, res.ward_name, res.lad_code, res.lad_name, res.nation = names
     res.in_scope = _in_scope(con, res.lad_code)
     res.nearest = nearest_services(con, e, n, res.lad_code, k)
     res.message = f"{pc} is in {res.ward_name} ward, {res.lad_name}"
@@ -159,6 +179,7 @@ def _search_postcode(con: duckdb.DuckDBPyConnection, query: str, pc: str, k: int
 
 
 def _search_names(con: duckdb.DuckDBPyConnection, query: str, text: str) -> SearchResult:
+    _places(con)
     m = sql_query(con, "search_names", {"text": text}).df()
     if m.empty:
         if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", text.upper().replace(" ", "")):
@@ -180,12 +201,12 @@ def _search_names(con: duckdb.DuckDBPyConnection, query: str, text: str) -> Sear
         return SearchResult(query, "matches", f"{len(m)} wards or local authorities match "
                             f"{text!r}{more}; pick one", matches=shown)
     a = sql_query(con, "search_area", {"kind": pick["kind"], "code": pick["code"]}).fetchone()
-    x, y, xmin, ymin, xmax, ymax, ward_name, lad_code, lad_name = a
+    x, y, xmin, ymin, xmax, ymax, ward_name, lad_code, lad_name, nation = a
     lon, lat = _lonlat(x, y)
     res = SearchResult(query, pick["kind"], "", code=pick["code"], name=pick["name"],
                        easting=float(x), northing=float(y), lon=lon, lat=lat,
                        ward_code=pick["code"] if pick["kind"] == "ward" else None,
-                       ward_name=ward_name, lad_code=lad_code, lad_name=lad_name,
+                       ward_name=ward_name, lad_code=lad_code, lad_name=lad_name, nation=nation,
                        in_scope=bool(pick["in_scope"]), bounds=(xmin, ymin, xmax, ymax),
                        matches=shown)
     what = f"{pick['name']} ward, {lad_name}" if pick["kind"] == "ward" else str(pick["name"])
