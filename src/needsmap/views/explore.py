@@ -321,7 +321,8 @@ def render(ctx: ViewContext) -> None:
         except indexing.IndexSpecError as exc:
             ace_error = str(exc)
     if nations.applies(ctx, lad_codes):  # Welsh wards in view: each nation's own deciles
-        nations.render_explore(ctx, lad_codes, ace, _area_label(ctx, lad_codes), _area_widget)
+        nations.render_explore(ctx, lad_codes, ace, _area_label(ctx, lad_codes), _area_widget,
+                               _apply_search)
         sync(PARAMS, extra={"view": "explore"})
         return
     pending = indexing.bands_pending(ace)

@@ -24,6 +24,7 @@ from needsmap.views import classify as cls
 from needsmap.views import data, layout, maps
 from needsmap.views import exports as ex
 from needsmap.views import nation_data as nd
+from needsmap.views import search as search_ui
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ACE_KEY, Layer
 from needsmap.views.state import Restored, ensure_choice, ensure_subset, url_problem
@@ -56,8 +57,10 @@ def _layer(lay: nd.NationLayer, nations: list[str]) -> Layer:
 
 
 def render_explore(ctx: ViewContext, lad_codes: tuple[str, ...] | None, ace: pd.DataFrame,
-                   area_label: str, area_widget) -> None:  # noqa: ANN001
-    """Explore for a view with Welsh wards: map, legend, ward panel and table, by nation."""
+                   area_label: str, area_widget, apply_search: search_ui.Apply) -> None:  # noqa: ANN001
+    """Explore for a view with Welsh wards: map, legend, search box, ward panel and table, by
+    nation. ``apply_search`` is Explore's: a search (``?q=``) moves the view to the LA found
+    and selects its ward (:mod:`needsmap.views.search`, which Explore has already run)."""
     token = ctx.token
     nations = nd.nations_in(token, lad_codes)
     mixed = len(nations) > 1
@@ -124,6 +127,8 @@ def render_explore(ctx: ViewContext, lad_codes: tuple[str, ...] | None, ace: pd.
             st.caption("Welsh schools are missing: Get Information about Schools covers "
                        "England only. Upload your own list in Upload services.")
     with pcol:
+        search_ui.box(ctx, "ex", apply_search, with_details=False, side_by_side=False)
+        search_ui.details(ctx, "ex")
         _panel(token, view, fmt, lay, ace, ward_codes)
     _table(view, fmt, nations)
     ctx.selected_lads = list(lad_codes or [])
@@ -185,7 +190,7 @@ def _map(ctx: ViewContext, geom: data.AreaGeometry, view: pd.DataFrame, fmt: Lay
                   canvas=geom.n > 1500, title=f"Map of {fmt.label} by ward, {area_label}, "
                   f"{what}. The table of wards below holds the same figures.",
                   note="Hover over a ward for its figures; click it to show its panel.",
-                  on_select=_on_select)
+                  on_select=_on_select, overlay=search_ui.overlay("ex"))
 
 
 def _nation_lines(view: pd.DataFrame) -> list[str]:

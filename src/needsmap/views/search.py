@@ -7,6 +7,9 @@ keeps the query in the URL (``?q=``), and hands the view what was found:
   the map (:func:`overlay`), and lists the ward's figures and the nearest service of
   each type with its straight-line distance;
 * a ward selects it; an LA puts it in view;
+* a Welsh postcode, ward or LA (a store with Wales, issue 21) does the same for its Welsh
+  ward: its figures come from the Welsh tables (``ward_need_wales``,
+  ``ward_indicators_wales``), deciles among Welsh wards, never an English rank;
 * several matches are listed to pick from; nothing found (or an unknown or terminated
   postcode) says so in words.
 
@@ -24,6 +27,8 @@ import pandas as pd
 import streamlit as st
 
 from needsmap.access.early_years import COVERAGE_NOTE, GROUP_TYPES
+from needsmap.access.nation_tables import WALES_NEEDS
+from needsmap.index.wales import NAME_WALES
 from needsmap.views import data, maps
 from needsmap.views.context import ViewContext
 from needsmap.views.layers import ALL_LAYERS
@@ -70,13 +75,14 @@ def _search(token: str, text: str) -> dict:
     except duckdb.Error as exc:  # e.g. a store built without Code-Point Open
         return {"kind": "not_found", "message": f"search is unavailable in this store ({exc})",
                 "code": None, "name": None, "lon": None, "lat": None, "ward_code": None,
-                "ward_name": None, "lad_code": None, "lad_name": None, "in_scope": None,
-                "lsoa_code": None, "matches": pd.DataFrame(), "nearest": pd.DataFrame()}
+                "ward_name": None, "lad_code": None, "lad_name": None, "nation": None,
+                "in_scope": None, "lsoa_code": None, "matches": pd.DataFrame(), "nearest": pd.DataFrame()}
     finally:
         cur.close()
     return {"kind": r.kind, "message": r.message, "code": r.code, "name": r.name,
             "lon": r.lon, "lat": r.lat, "ward_code": r.ward_code, "ward_name": r.ward_name,
-            "lad_code": r.lad_code, "lad_name": r.lad_name, "in_scope": r.in_scope,
+            "lad_code": r.lad_code, "lad_name": r.lad_name, "nation": r.nation,
+            "in_scope": r.in_scope,
             "lsoa_code": r.lsoa_code, "matches": r.matches, "nearest": r.nearest}
 
 
@@ -167,7 +173,22 @@ def details(ctx: ViewContext, scope: str) -> None:
         _nearest(res["nearest"])
 
 
+#: What the Welsh index decile means (shown with it; never beside an English decile).
+WELSH_DECILE_HELP = ("1 = the tenth of Welsh wards with the highest modelled risk; a modelled "
+                     "risk proxy, not a count of ACEs; not comparable with the English index.")
+
+
+def _nation(res: dict) -> str:
+    """The nation of the found ward ("England" or "Wales"), from the result or its code."""
+    return res.get("nation") or ("Wales" if str(res.get("ward_code") or "").startswith("W")
+                                 else "England")
+
+
 def _figures(ctx: ViewContext, res: dict) -> None:
+    """The found ward's children, index decile and other deciles, from its own nation's tables."""
+    if _nation(res) == "Wales":
+        _figures_wales(ctx, res["ward_code"])
+        return
     code = res["ward_code"]
     need = data.query_df(ctx.token, "SELECT need_measure, need_value, need_decile FROM ward_need "
                                     "WHERE ward_code = $c", {"c": code})
@@ -186,9 +207,38 @@ def _figures(ctx: ViewContext, res: dict) -> None:
     if len(others):
         others["Indicator"] = [ALL_LAYERS[m].label if m in ALL_LAYERS else m
                                for m in others["need_measure"]]
-        others["Decile in England"] = others["need_decile"]
         st.caption("The ward's deciles in England (1 = highest need): "
                    + "; ".join(f"{r.Indicator} {int(r.need_decile)}"
+                               for r in others.itertuples() if pd.notna(r.need_decile)) + ".")
+
+
+def _figures_wales(ctx: ViewContext, code: str) -> None:
+    """A Welsh ward's figures: the Welsh index decile and WIMD deciles, among Welsh wards only."""
+    from needsmap.views.target import need_label  # noqa: PLC0415 - one set of need labels
+
+    info = data.info_for(ctx.token)
+    if not (info.has("ward_need_wales") and info.has("ward_indicators_wales")):
+        st.caption("This store has no Welsh ward figures (`ward_need_wales`); rebuild it with "
+                   "`needsmap build` to see them.")
+        return
+    need = data.query_df(ctx.token, "SELECT need_measure, need_value, need_decile "
+                                    "FROM ward_need_wales WHERE ward_code = $c", {"c": code})
+    kids = data.query_df(ctx.token, "SELECT children_0_15 FROM ward_indicators_wales "
+                                    "WHERE ward_code = $c", {"c": code})["children_0_15"]
+    ace = need[need["need_measure"] == "welsh_ace"]
+    c1, c2 = st.columns(2)
+    c1.metric("Children 0-15", f"{float(kids.iloc[0]):,.0f}"
+              if len(kids) and pd.notna(kids.iloc[0]) else "–")
+    c2.metric("Welsh index decile", f"{int(ace['need_decile'].iloc[0])}"
+              if len(ace) and pd.notna(ace["need_decile"].iloc[0]) else "–",
+              help=WELSH_DECILE_HELP)
+    st.caption(f"Welsh index: {NAME_WALES}. {WELSH_DECILE_HELP}")
+    order = {m: i for i, m in enumerate(WALES_NEEDS)}
+    others = need[need["need_measure"] != "welsh_ace"].sort_values(
+        "need_measure", key=lambda m: m.map(order).fillna(len(order)))
+    if len(others):
+        st.caption("The ward's deciles in Wales (1 = highest need, among Welsh wards): "
+                   + "; ".join(f"{need_label(r.need_measure, 'Wales')} {int(r.need_decile)}"
                                for r in others.itertuples() if pd.notna(r.need_decile)) + ".")
 
 
