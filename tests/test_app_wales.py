@@ -63,6 +63,46 @@ def test_newport_explore_shows_the_welsh_index_and_bettws_decile(app, border_sto
     assert "What drives this ward (Welsh index)" in text
 
 
+def _bettws_postcode(db) -> str:  # noqa: ANN001
+    """A real Bettws postcode: the first NP20 7 one whose point lies in a Bettws LSOA."""
+    return _store(db, "SELECT p.postcode FROM postcode p JOIN lsoa_wales l ON ST_Contains("
+                      "l.geom, ST_Point(p.easting, p.northing)) WHERE l.ward_code = "
+                      f"'{BETTWS}' AND p.postcode LIKE 'NP20 7%' ORDER BY 1 LIMIT 1").iloc[0, 0]
+
+
+@pytest.mark.parametrize("view", ["explore", "target"])
+def test_a_bettws_postcode_shows_its_welsh_decile_never_an_english_one(app, border_store, view):
+    pc = _bettws_postcode(border_store)
+    at = _run(app, view=view, q=pc)
+    assert at.session_state["ward" if view == "explore" else "tg_ward"] == BETTWS
+    if view == "explore":
+        assert at.session_state["ex_area"] == [NEWPORT]
+    else:
+        assert at.selectbox(key="tg_lad").value == NEWPORT
+    assert [s for s in at.success if f"{pc} is in Bettws ward, Newport" in s.value]
+    want = _store(border_store, "SELECT need_measure, need_decile FROM ward_need_wales "
+                                f"WHERE ward_code = '{BETTWS}'").set_index("need_measure")
+    metrics = {m.label: m for m in at.metric}
+    assert "ACE index decile" not in metrics
+    assert metrics["Welsh index decile"].value == str(int(want.at["welsh_ace", "need_decile"]))
+    assert "not comparable with the English index" in metrics["Welsh index decile"].help
+    assert metrics["Children 0-15"].value == "1,747"
+    text = page_text(at)
+    assert f"Postcode {pc}" in text and "deciles in Wales" in text
+    assert f"WIMD 2019 overall score {int(want.at['wimd_score', 'need_decile'])}" in text
+    assert "deciles in England" not in text and "English wards" not in text
+    near = at.table[0].value  # the nearest services: only the lists that cover Wales
+    assert list(near.index) == ["GP practice", "Public library"], near
+    assert "Not listed for this area" in text
+    assert CAVEAT_WALES in text
+
+
+def test_a_welsh_ward_name_search_selects_it(app):
+    at = _run(app, q="bettws")
+    assert at.session_state["ex_area"] == [NEWPORT] and at.session_state["ward"] == BETTWS
+    assert [s for s in at.success if "Bettws ward, Newport" in s.value]
+
+
 def test_a_view_of_both_nations_splits_its_deciles_and_export(app, border_store):
     at = _run(app, area=f"{DEAN},{NEWPORT}")
     text = page_text(at)
