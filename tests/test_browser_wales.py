@@ -104,3 +104,39 @@ def test_newport_target_list_is_ranked_among_welsh_wards(page, server):
     assert not [c for c in csv.columns if "England" in c]
     assert csv["Ranked among"].iloc[0].startswith("Welsh wards only")
     shot(page, "wales_target_newport")
+
+
+def test_a_bettws_postcode_link_opens_newport_with_its_postcode_panel(page, server,
+                                                                     border_store):
+    from needsmap.store.db import open_store
+
+    con = open_store(border_store)
+    try:  # a real Bettws postcode: its Code-Point point lies in a Bettws LSOA
+        pc = con.execute("SELECT p.postcode FROM postcode p JOIN lsoa_wales l ON ST_Contains("
+                         "l.geom, ST_Point(p.easting, p.northing)) WHERE l.ward_code = "
+                         "'W05001630' AND p.postcode LIKE 'NP20 7%' ORDER BY 1 LIMIT 1"
+                         ).fetchone()[0]
+    finally:
+        con.close()
+    page.goto(f"{server.url}/?q={pc.replace(' ', '%20')}&basemap=none")
+    wait_painted(page, n=21)
+    wait_idle(page)
+    page.get_by_role("heading", name=f"{NAME_WALES} · Newport").wait_for()
+    page.get_by_text(f"{pc} is in Bettws ward, Newport").wait_for()
+    page.wait_for_function(
+        "() => (document.querySelector('#nm-painted')?.getAttribute('data-selected') || '')"
+        " === 'W05001630'")
+    page.wait_for_function(
+        "() => (document.querySelector('#nm-painted')?.getAttribute('data-overlay') || '')"
+        ".startsWith('Postcode ')")
+    assert page.locator('[data-testid="nm-caveat-wales"]').count() == 1
+    details = page.locator(".st-key-nm_search_details_ex")
+    details.get_by_role("cell", name="Public library", exact=True).or_(
+        details.get_by_role("rowheader", name="Public library", exact=True)).first.wait_for()
+    text = details.inner_text()
+    assert f"Postcode {pc}" in text and "Welsh index decile" in text
+    assert "deciles in Wales" in text and "ACE index decile" not in text
+    assert "deciles in England" not in text
+    page.get_by_text("What drives this ward (Welsh index)").wait_for()
+    assert "ward=W05001630" in page.url
+    shot(page, "wales_search_bettws_postcode")
