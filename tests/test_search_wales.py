@@ -72,3 +72,29 @@ def test_scotland_is_still_outside_the_search(con):
     r = search(con, "ab101ab")
     assert r.kind == "postcode" and r.ward_code is None and r.nation is None
     assert r.message == "AB10 1AB is in Scotland; the search finds English and Welsh wards only"
+
+
+def test_a_store_without_wales_keeps_the_english_only_message(con, bettws_postcode, tmp_path):
+    """A store built before issue 21 (no ``lsoa_wales``): the Bettws postcode gets its point
+    and the message pointing to the area list. The store is made from the real store's rows
+    (the postcode's Code-Point row and the English LSOA tables' columns), Wales left out."""
+    import duckdb
+
+    pc = bettws_postcode[0]
+    row = con.execute("SELECT postcode, easting, northing, country_code FROM postcode "
+                      "WHERE postcode = ?", [pc]).df()
+    old = duckdb.connect(str(tmp_path / "no_wales.duckdb"))
+    try:
+        old.register("row", row)
+        old.execute("CREATE TABLE postcode AS SELECT * FROM row")
+        for t in ("lsoa", "lsoa_indicators", "scope_lad"):
+            cols = con.execute(f"DESCRIBE {t}").df()  # noqa: S608 - fixed table names
+            old.execute(f"CREATE TABLE {t} (" + ", ".join(  # noqa: S608
+                f'"{c}" {"GEOMETRY" if c == "geom" else ty}' for c, ty in
+                zip(cols["column_name"], cols["column_type"], strict=True)) + ")")
+        r = search(old, pc)
+    finally:
+        old.close()
+    assert r.kind == "postcode" and r.ward_code is None and r.nation is None
+    assert r.message == (f"{pc} is in Wales; the search finds English wards only; choose a "
+                         "Welsh local authority (or All Wales) in the area list")
