@@ -170,7 +170,7 @@ def details(ctx: ViewContext, scope: str) -> None:
     with st.container(key=f"nm_search_details_{scope}", border=True):
         st.markdown(f"**Postcode {res['name']}** · {res['ward_name']} ward, {res['lad_name']}")
         _figures(ctx, res)
-        _nearest(res["nearest"])
+        _nearest(res["nearest"], _nation(res))
 
 
 #: What the Welsh index decile means (shown with it; never beside an English decile).
@@ -242,7 +242,7 @@ def _figures_wales(ctx: ViewContext, code: str) -> None:
                                for r in others.itertuples() if pd.notna(r.need_decile)) + ".")
 
 
-def _nearest(near: pd.DataFrame) -> None:
+def _nearest(near: pd.DataFrame, nation: str = "England") -> None:
     if near is None or near.empty:
         st.caption("No services in this store to measure distances to.")
         return
@@ -259,8 +259,9 @@ def _nearest(near: pd.DataFrame) -> None:
     if show["service_type"].isin(GROUP_TYPES).any():  # a far "nursery" may be a gap in the list
         st.caption(COVERAGE_NOTE)
     if uncovered:
-        st.caption("Not listed for this area (their lists are kept by other areas): "
-                   + ", ".join(uncovered) + ".")
+        why = ("their open lists cover England only; upload your own in Upload services"
+               if nation == "Wales" else "their lists are kept by other areas")
+        st.caption(f"Not listed for this area ({why}): " + ", ".join(uncovered) + ".")
 
 
 def found(scope: str) -> Found | None:
