@@ -77,6 +77,16 @@ def border_store(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("border"), "border", ["Newport", "Forest of Dean"])
 
 
+@pytest.fixture(scope="module")
+def border_con(border_store):  # noqa: ANN201
+    """A read-only connection to :func:`border_store`, one per test module."""
+    from needsmap.store.db import open_store
+
+    c = open_store(border_store)
+    yield c
+    c.close()
+
+
 # --- real browser (Playwright + Debian chromium) ------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 
 from needsmap.access import gaps
-from needsmap.store.db import open_store
 
 BETTWS = "W05001630"
 NEWPORT = "W06000022"
@@ -29,10 +28,8 @@ DEAN = "E07000080"
 
 
 @pytest.fixture(scope="module")
-def con(border_store):
-    c = open_store(border_store)
-    yield c
-    c.close()
+def con(border_con):
+    return border_con
 
 
 def q(con, sql: str, params: dict | None = None) -> pd.DataFrame:  # noqa: ANN001

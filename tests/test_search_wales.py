@@ -11,17 +11,14 @@ from __future__ import annotations
 import pytest
 
 from needsmap.access.search import search
-from needsmap.store.db import open_store
 
 BETTWS = "W05001630"
 NEWPORT = "W06000022"
 
 
 @pytest.fixture(scope="module")
-def con(border_store):
-    c = open_store(border_store)
-    yield c
-    c.close()
+def con(border_con):
+    return border_con
 
 
 @pytest.fixture(scope="module")

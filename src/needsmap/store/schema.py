@@ -186,6 +186,15 @@ _WALES_IND = (*_cols("""population, children_0_15, under5, area_km2, density_per
 _WARD_WALES = ("ward_code", "ward_name", "lad_code", "lad_name", "nation", "n_lsoa",
                *_WALES_IND, *_FIT, *_cols("vintage_wimd, vintage_census, vintage_lookup, vintage_cilif"))
 
+#: lsoa_ward_share and its Welsh twin (the lsoa_shares macro of queries/areas_wards.sql).
+_SHARE = _cols("lsoa_code, ward_code, w, method, population, children_0_15, under5")
+_SHARE_MEANINGS = (
+    ("method", "as lsoa_ward_weight.method"),
+    ("population", "floor(w x LSOA residents), plus one for the largest remainders: sums "
+                   "exactly to the LSOA's residents"),
+    ("children_0_15", "the same for children aged 15 and under"),
+    ("under5", "the same for children aged 0-4"))
+
 _WARD_ACCESS = _cols("""ward_code, ward_name, lad_code, lad_name, service_type, measure, n_lsoa,
     children_0_15, mean_km_child_weighted, share_children_within_1km, share_children_within_2km,
     max_km, n_services, services_per_1000_children, in_coverage""")
@@ -272,13 +281,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                       "share among the wards of the LSOA's LAD it overlaps)"),),
           written_by="areas stage"),
     Table("lsoa_ward_share", "lsoa_ward_weight with each LSOA's residents, children and "
-          "under-5s given to the ward as whole numbers (largest remainder)", _cols(
-              "lsoa_code, ward_code, w, method, population, children_0_15, under5"),
-          (("method", "as lsoa_ward_weight.method"),
-           ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
-                          "sums exactly to the LSOA's residents"),
-           ("children_0_15", "the same for children aged 15 and under"),
-           ("under5", "the same for children aged 0-4")),
+          "under-5s given to the ward as whole numbers (largest remainder)",
+          _SHARE, _SHARE_MEANINGS,
           kind="view", written_by="areas stage"),
     Table("lsoa11_lsoa21_weight", "one row per (LSOA 2011, LSOA 2021) pair of the ONS lookup: "
           "how a figure published on LSOAs 2011 is carried to 2021 (needsmap.areas.lsoa11)",
@@ -601,13 +605,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         written_by="wales stage"),
     Table("lsoa_ward_share_wales", "the Welsh rows of lsoa_ward_weight with each Welsh LSOA's "
           "residents, children and under-5s given to the ward as whole numbers (largest "
-          "remainder; the twin of lsoa_ward_share)", _cols(
-              "lsoa_code, ward_code, w, method, population, children_0_15, under5"),
-          (("method", "as lsoa_ward_weight.method"),
-           ("population", "floor(w x LSOA residents), plus one for the largest remainders: "
-                          "sums exactly to the LSOA's residents"),
-           ("children_0_15", "the same for children aged 15 and under"),
-           ("under5", "the same for children aged 0-4")),
+          "remainder; the twin of lsoa_ward_share)", _SHARE, _SHARE_MEANINGS,
           kind="view", written_by="wales stage"),
     Table("lsoa_indicators_wales", "every Welsh LSOA 2021: the measures Welsh areas are built "
           "from", (*_cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, "
