@@ -7,14 +7,7 @@
 -- Not need measures: WIMD access to services (distance, which Target measures itself) and
 -- physical environment.
 CREATE OR REPLACE TABLE ward_need_wales AS
-WITH long AS (
-    UNPIVOT (SELECT ward_code, wimd_score, income_score, employment_score, health_score,
-                    education_score, housing_score, community_safety_score, cilif_rate
-             FROM ward_indicators_wales)
-    ON COLUMNS(* EXCLUDE (ward_code)) INTO NAME need_measure VALUE need_value
-)
-SELECT ward_code, need_measure, need_value::DOUBLE AS need_value,
-       ntile(10) OVER (PARTITION BY need_measure ORDER BY need_value DESC, ward_code) AS need_decile,
-       rank() OVER (PARTITION BY need_measure ORDER BY need_value DESC) AS need_rank
-FROM long
-WHERE need_value IS NOT NULL;
+SELECT * FROM need_ranks('ward_indicators_wales',
+                         ['wimd_score', 'income_score', 'employment_score', 'health_score',
+                          'education_score', 'housing_score', 'community_safety_score',
+                          'cilif_rate']);

@@ -132,6 +132,7 @@ def build_access(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     run_sql(con, "access_ward_weighted", plain | weighted_params(WALES))
     run_sql(con, "access_ward")
     run_sql(con, "access_ward_wales")
+    run_sql(con, "access_need_ranks")
     run_sql(con, "access_need_wales")
     welsh_ace = has_table(con, "ward_ace_wales")
     if welsh_ace:
