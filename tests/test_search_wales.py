@@ -95,3 +95,24 @@ def test_a_store_without_wales_keeps_the_english_only_message(con, bettws_postco
     assert r.kind == "postcode" and r.ward_code is None and r.nation is None
     assert r.message == (f"{pc} is in Wales; the search finds English wards only; choose a "
                          "Welsh local authority (or All Wales) in the area list")
+
+
+def test_welsh_la_names_are_stored_and_searched(con, mirror):
+    """Welsh LA names (issue 21: "Welsh names where the data has them") come from DWP's
+    bilingual LA names ("Newport / Casnewydd"), read here by hand from the file."""
+    import csv
+
+    path = mirror / "child_poverty/children_relative_low_income_ltla_14-22.csv"
+    with open(path, encoding="utf-8") as fh:
+        pairs = dict(tuple(p.strip() for p in r[0].split(" / ", 1))
+                     for r in csv.reader(fh) if r and " / " in r[0])
+    got = con.execute("SELECT lad_code, lad_name, lad_name_cy FROM lad_name_wales").df()
+    assert len(got) == 22  # every Welsh LAD24, from the ONS lookup
+    named = got.dropna(subset=["lad_name_cy"])
+    assert dict(zip(named["lad_name"], named["lad_name_cy"], strict=True)) == {
+        k: v for k, v in pairs.items() if k in set(got["lad_name"])}
+    assert got.set_index("lad_code").at[NEWPORT, "lad_name_cy"] == "Casnewydd"
+    for text in ("Casnewydd", "casnewydd", "Newport"):
+        r = search(con, text)
+        assert (r.kind, r.code, r.name) == ("la", NEWPORT, "Newport / Casnewydd"), text
+    assert search(con, "Gwynedd").name == "Gwynedd"  # the same name in both languages

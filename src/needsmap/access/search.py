@@ -117,6 +117,8 @@ def _places(con: duckdb.DuckDBPyConnection) -> bool:
 
     wales = has_wales(con)
     run_sql(con, "search_places_ew" if wales else "search_places")
+    alt = bool(run_sql(con, "store_has_table", {"name": "lad_name_wales"}).fetchone()[0])
+    run_sql(con, "search_alt_names" if alt else "search_alt_none")
     return wales
 
 

@@ -21,7 +21,7 @@ import shapely
 
 from needsmap.areas import weights
 from needsmap.context import BuildContext
-from needsmap.ingest import boundaries, wimd
+from needsmap.ingest import boundaries, cilif, wimd
 from needsmap.ingest.report import InputError
 from needsmap.sql import run_sql
 
@@ -82,10 +82,24 @@ def stage(ctx: BuildContext) -> None:
         (SELECT count(*) FROM ward_indicators_wales WHERE value_method <> 'best_fit'),
         (SELECT count(*) FROM ward_indicators_wales
          WHERE ward_code NOT IN (SELECT ward_code FROM lookup_lsoa21_wd24_wales))""").fetchone()
+    _lad_names(ctx)
     ctx.summary["wales"] = {"lsoas": n, "wards": counts[0], "wards_in_scope": counts[1],
                             "lads": counts[2], "population": counts[3],
                             "wards_without_best_fit_lsoa": counts[5],
                             "wards_with_some_area_shares": counts[4]}
+
+
+def _lad_names(ctx: BuildContext) -> None:
+    """``lad_name_wales``: Welsh LAs with their Welsh-language names, where the DWP LA export
+    (catalogue ``cilif_ltla``, optional) has them."""
+    p = ctx.resolve("cilif_ltla", required=False)
+    names = (cilif.welsh_la_names(p, ctx.report.file("cilif_ltla", str(p))) if p is not None
+             else pd.DataFrame({"name_en": [], "name_cy": []}, dtype="string"))
+    ctx.con.register("_lad_names_cy", names)
+    try:
+        run_sql(ctx.con, "wales_lad_names")
+    finally:
+        ctx.con.unregister("_lad_names_cy")
 
 
 def _geometry(ctx: BuildContext) -> tuple[weights.Areas, gpd.GeoDataFrame]:

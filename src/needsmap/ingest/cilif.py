@@ -135,3 +135,29 @@ def load_sape(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> Non
     rules += numeric_rule(["all_ages", *ages], allow_negative=False, allow_suppressed=False)
     _kept_as(con, apply_rules(con, raw, fr, rules, cols), "_sape_kept")
     fr.rows_kept = run_sql(con, "cilif_sape").fetchone()[0]
+
+
+def welsh_la_names(path: Path, fr: FileReport) -> pd.DataFrame:
+    """The bilingual Welsh local authority names of the Stat-Xplore LA export.
+
+    Stat-Xplore names each Welsh LA in both languages, ``"Newport / Casnewydd"`` (the
+    English name first); LAs whose name is the same in Welsh (Gwynedd, Powys, ...) and
+    English LAs have one name. Only the names are read (this file is keyed by name, not
+    code); every row is kept in ``fr``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name_en, name_cy``: one row per bilingual name.
+    """
+    name = require_file(path)
+    table = read_csv_table(path, fr, what="Stat-Xplore")
+    header = [c for c in table.columns if c != "row"]
+    if not header or header[0] != "Year":
+        raise InputError(name, "not a Stat-Xplore export: first row should start with \"Year\"",
+                         row=0, column="Year")
+    fr.rows_kept = len(table)  # every area row is kept as a name; the reader rejected the rest
+    areas = table["Year"].astype("string").dropna()
+    both = areas[areas.str.contains(" / ", regex=False)].str.split(" / ", n=1)
+    return pd.DataFrame({"name_en": [p[0].strip() for p in both],
+                         "name_cy": [p[1].strip() for p in both]}, dtype="string")

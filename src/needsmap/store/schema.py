@@ -595,6 +595,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("lookup_lsoa21_wd24_wales", "one row per Welsh LSOA 2021: ONS best-fit lookup",
           _cols("lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name"),
           written_by="pipeline (scope)"),
+    Table("lad_name_wales", "one row per Welsh LAD24 with its Welsh-language name",
+          _cols("lad_code, lad_name, lad_name_cy"),
+          (("lad_name_cy", "the Welsh name where DWP's Stat-Xplore LA export gives one "
+                           "(\"Newport / Casnewydd\"); NULL where the name is the same in "
+                           "both languages or the file is missing"),),
+          written_by="wales stage"),
     Table("lsoa_wales", "every Welsh LSOA 2021 with its polygon (the twin of lsoa)", _cols(
         "lsoa_code, lsoa_name, ward_code, ward_name, lad_code, lad_name, area_km2, "
         "centroid_x, centroid_y, centroid_method, geom"),

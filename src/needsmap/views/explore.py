@@ -25,6 +25,7 @@ from needsmap.views import basis as B
 from needsmap.views import change as change_ui
 from needsmap.views import classify as cls
 from needsmap.views import data, indexing, layout, maps, nations
+from needsmap.views import nation_data as nd
 from needsmap.views import search as search_ui
 from needsmap.views._memo import Unhashed, memo
 from needsmap.views.context import ViewContext
@@ -182,6 +183,8 @@ def _area_widget(ctx: ViewContext) -> None:
     lads = ctx.lads
     codes = list(lads["lad_code"])
     names = dict(zip(lads["lad_code"], lads["lad_name"], strict=True))
+    names |= {c: f"{names[c]} / {cy}" for c, cy in nd.welsh_names(ctx.token).items()
+              if c in names}  # bilingual, as DWP names them: "Newport / Casnewydd"
     all_label = "All England" if ctx.info.is_england else "All wards in this store"
     welsh = _welsh_codes(ctx)
     names |= {ALL: all_label, ALL_WALES: "All Wales"}

@@ -89,6 +89,16 @@ def lad_nations(token: str) -> dict[str, str]:
     return dict(zip(df["lad_code"], df["nation"], strict=True))
 
 
+@memo(maxsize=8)
+def welsh_names(token: str) -> dict[str, str]:
+    """``lad_code -> Welsh name`` of the Welsh LAs whose name differs in Welsh (empty for a
+    store without ``lad_name_wales``)."""
+    if not data.info_for(token).has("lad_name_wales"):
+        return {}
+    df = data.query_named(token, "app_welsh_lad_names")
+    return dict(zip(df["lad_code"], df["lad_name_cy"], strict=True))
+
+
 def nations_in(token: str, lad_codes: tuple[str, ...] | None) -> list[str]:
     """The nations of the wards in view (``None``: every ward), England first."""
     nat = lad_nations(token)
