@@ -40,12 +40,11 @@ from needsmap.sql import ident, run_sql
 YEAR = "2021/22 (p)"
 
 
-def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> str:
-    """Create ``cilif_msoa`` (msoa_code, msoa_name, children_low_income); return the year used.
+def _read_stat_xplore(path: Path, fr: FileReport) -> tuple[str, pd.DataFrame, list[str]]:
+    """A Stat-Xplore CSV export read by the project's strict reader: ``(name, table, header)``.
 
-    Read by the project's one strict CSV reader (:func:`~needsmap.ingest.csvio.read_csv_table`):
-    the Stat-Xplore geography-level row (one field) is rejected by it as a short row and
-    relabelled here; the other rules run in DuckDB.
+    The geography-level row (one field) is rejected by the reader as a short row and
+    relabelled here; a file whose header does not start with ``Year`` is refused.
     """
     name = require_file(path)
     table = read_csv_table(path, fr, what="Stat-Xplore")
@@ -53,15 +52,26 @@ def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) 
     if not header or header[0] != "Year":
         raise InputError(name, "not a Stat-Xplore export: first row should start with \"Year\"",
                          row=0, column="Year")
+    for r in fr.rejected:
+        if r["row"] == 1 and r["reason"].startswith("row has 2 fields"):
+            r["reason"], r["column"] = "Stat-Xplore geography-level row (not an area)", "Year"
+    return name, table, header
+
+
+def load_cilif_msoa(con: duckdb.DuckDBPyConnection, path: Path, fr: FileReport) -> str:
+    """Create ``cilif_msoa`` (msoa_code, msoa_name, children_low_income); return the year used.
+
+    Read by the project's one strict CSV reader (:func:`~needsmap.ingest.csvio.read_csv_table`):
+    the Stat-Xplore geography-level row (one field) is rejected by it as a short row and
+    relabelled here; the other rules run in DuckDB.
+    """
+    name, table, header = _read_stat_xplore(path, fr)
     year = next((h for h in header if h.startswith("2021/22") and "Annotations" not in h), None)
     if year is None:
         years = [h for h in header[1:] if h and "Annotations" not in h]
         if not years:
             raise InputError(name, "no year columns in the header row", row=0)
         year = years[-1]
-    for r in fr.rejected:
-        if r["row"] == 1 and r["reason"].startswith("row has 2 fields"):
-            r["reason"], r["column"] = "Stat-Xplore geography-level row (not an area)", "Year"
     df = pd.DataFrame({"_row": table["row"].astype("int64"),
                        "area": table["Year"].astype("string"),
                        "value": table[year].astype("string")})
@@ -150,12 +160,7 @@ def welsh_la_names(path: Path, fr: FileReport) -> pd.DataFrame:
     pandas.DataFrame
         ``name_en, name_cy``: one row per bilingual name.
     """
-    name = require_file(path)
-    table = read_csv_table(path, fr, what="Stat-Xplore")
-    header = [c for c in table.columns if c != "row"]
-    if not header or header[0] != "Year":
-        raise InputError(name, "not a Stat-Xplore export: first row should start with \"Year\"",
-                         row=0, column="Year")
+    table = _read_stat_xplore(path, fr)[1]
     fr.rows_kept = len(table)  # every area row is kept as a name; the reader rejected the rest
     areas = table["Year"].astype("string").dropna()
     both = areas[areas.str.contains(" / ", regex=False)].str.split(" / ", n=1)
