@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from needsmap.access.early_years import COVERAGE_NOTE
+from needsmap.access.nation_tables import WALES, nation_of
 from needsmap.areas.weights import POOR_FIT_NOTE
 from needsmap.ingest.services.vocab import SERVICE_TYPES
 from needsmap.scope import UnknownArea, resolve_la
@@ -111,8 +112,8 @@ def _on_table_select() -> None:
 def _apply_search(ward: str | None, lad: str | None) -> None:
     """A search landed on ``ward`` / ``lad``: put its LA in view and select the ward."""
     area = st.session_state.get("ex_area") or []
-    # "All England" holds no Welsh ward (W06 is a Welsh LA's GSS prefix)
-    if lad and lad not in area and (ALL not in area or lad.startswith("W06")):
+    # "All England" holds no Welsh ward
+    if lad and lad not in area and (ALL not in area or nation_of(lad) == WALES):
         st.session_state["ex_area"] = [lad]
     st.session_state["ward"] = ward
 

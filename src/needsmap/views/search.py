@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from needsmap.access.early_years import COVERAGE_NOTE, GROUP_TYPES
-from needsmap.access.nation_tables import WALES_NEEDS
+from needsmap.access.nation_tables import WALES_NEEDS, nation_of
 from needsmap.index.wales import NAME_WALES
 from needsmap.views import data, maps
 from needsmap.views.context import ViewContext
@@ -180,8 +180,7 @@ WELSH_DECILE_HELP = ("1 = the tenth of Welsh wards with the highest modelled ris
 
 def _nation(res: dict) -> str:
     """The nation of the found ward ("England" or "Wales"), from the result or its code."""
-    return res.get("nation") or ("Wales" if str(res.get("ward_code") or "").startswith("W")
-                                 else "England")
+    return res.get("nation") or nation_of(res.get("ward_code") or "")
 
 
 def _figures(ctx: ViewContext, res: dict) -> None:
